@@ -1,0 +1,61 @@
+/**
+ * Every runtime setting, read once from the environment (API.md "Running it"). Services receive the
+ * resolved object; nothing else reads process.env.
+ */
+export interface Settings {
+  port: number;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  temporalAddress: string | undefined;
+  temporalNamespace: string;
+  temporalPort: number;
+  temporalUiPort: number;
+  taskQueue: string;
+  esl: { host: string; port: number; password: string };
+  sim: { eslPort: number; controlPort: number; scenario: string | undefined; seed: number };
+  bootstrapApiKey: string | undefined;
+  defaultPhoneRegion: string;
+  /** The dialler's own ring timeout (originate_timeout): a call ringing longer is `rnr`. */
+  ringTimeoutS: number;
+  /** The longest call the dialler expects; past ring timeout + this + grace a call is stale (`timeout`). */
+  maxCallS: number;
+  /** How long after hangup a post-call result may still arrive before the attempt is closed without it. */
+  resultGraceS: number;
+}
+
+function int(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${value}"`);
+  return n;
+}
+
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const simEslPort = int(env.SIM_ESL_PORT, 8021, 'SIM_ESL_PORT');
+  return {
+    port: int(env.PORT, 3000, 'PORT'),
+    dataDir: env.ORI_DATA_DIR || '.data',
+    databaseUrl: env.DATABASE_URL || undefined,
+    temporalAddress: env.TEMPORAL_ADDRESS || undefined,
+    temporalNamespace: env.TEMPORAL_NAMESPACE || 'default',
+    temporalPort: int(env.TEMPORAL_PORT, 7233, 'TEMPORAL_PORT'),
+    temporalUiPort: int(env.TEMPORAL_UI_PORT, 8233, 'TEMPORAL_UI_PORT'),
+    taskQueue: env.ORI_TASK_QUEUE || 'ori-dialler',
+    esl: {
+      host: env.ESL_HOST || '127.0.0.1',
+      port: int(env.ESL_PORT, simEslPort, 'ESL_PORT'),
+      password: env.ESL_PASSWORD || 'ClueCon',
+    },
+    sim: {
+      eslPort: simEslPort,
+      controlPort: int(env.SIM_CONTROL_PORT, 8023, 'SIM_CONTROL_PORT'),
+      scenario: env.SIM_SCENARIO || undefined,
+      seed: int(env.SIM_SEED, 1, 'SIM_SEED'),
+    },
+    bootstrapApiKey: env.ORI_BOOTSTRAP_API_KEY || undefined,
+    defaultPhoneRegion: env.DEFAULT_PHONE_REGION || 'IN',
+    ringTimeoutS: int(env.ORI_RING_TIMEOUT_S, 30, 'ORI_RING_TIMEOUT_S'),
+    maxCallS: int(env.ORI_MAX_CALL_S, 1800, 'ORI_MAX_CALL_S'),
+    resultGraceS: int(env.ORI_RESULT_GRACE_S, 120, 'ORI_RESULT_GRACE_S'),
+  };
+}

@@ -1,0 +1,273 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { CampaignConfig } from '../policy/campaign-config';
+
+/** Timestamps: read as Date, written as Date or ISO string, defaulted by Postgres where Generated. */
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type GeneratedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T> = ColumnType<T, T | string, T | string>;
+
+export type CampaignStatus = 'draft' | 'running' | 'paused' | 'completed' | 'failed';
+export type RunStatus = 'prepared' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled';
+export type CompletionReason = 'all_final' | 'max_retries' | 'window_ended' | 'manually_stopped' | 'no_callable';
+
+export const WAITING_STATES = ['pending', 'retry_scheduled', 'callback_scheduled'] as const;
+export const IN_FLIGHT_STATES = ['dialling', 'ringing', 'in_progress'] as const;
+export const FINAL_STATES = [
+  'completed',
+  'failed',
+  'abandoned',
+  'machine',
+  'window_closed',
+  'manually_stopped',
+  'excluded',
+] as const;
+export type ContactState =
+  | (typeof WAITING_STATES)[number]
+  | (typeof IN_FLIGHT_STATES)[number]
+  | (typeof FINAL_STATES)[number];
+
+export type AttemptStatus = 'leased' | 'dialling' | 'ringing' | 'in_progress' | 'ended';
+export type CallbackState = 'requested' | 'pending' | 'completed' | 'cancelled';
+
+export interface ApiKeysTable {
+  id: Generated<string>;
+  name: string;
+  prefix: string;
+  key_hash: string;
+  created_at: GeneratedTimestamp;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface BotsTable {
+  id: Generated<string>;
+  name: string;
+  greeting: string | null;
+  system_prompt: string | null;
+  callback_enabled: Generated<boolean>;
+  endpoint: string | null;
+  created_at: GeneratedTimestamp;
+}
+
+export interface CarriersTable {
+  id: Generated<string>;
+  name: string;
+  gateway: string;
+  cps_limit: number | null;
+  next_dial_slot_at: Timestamp | null;
+  created_at: GeneratedTimestamp;
+}
+
+export interface NumbersTable {
+  id: Generated<string>;
+  e164: string;
+  label: string | null;
+  carrier_id: string;
+  inbound_only: Generated<boolean>;
+  last_used_at: Timestamp | null;
+  created_at: GeneratedTimestamp;
+}
+
+export interface CampaignsTable {
+  id: Generated<string>;
+  name: string;
+  bot_id: string | null;
+  status: Generated<CampaignStatus>;
+  run_no: Generated<number>;
+  config: Json<CampaignConfig>;
+  completion_reason: CompletionReason | null;
+  ever_started: Generated<boolean>;
+  created_by: string | null;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+}
+
+export interface CampaignNumbersTable {
+  campaign_id: string;
+  number_id: string;
+  position: Generated<number>;
+}
+
+/** The raw setup snapshot of a run, shown in the config panel and copied into escalations. */
+export interface RunSetup {
+  bot: { id: string; name: string; callback_enabled: boolean; endpoint: string | null } | null;
+  number_pool: { id: string; e164: string; label: string | null; carrier_id: string; gateway: string }[];
+  config: CampaignConfig;
+  run_no: number;
+  created_by: string | null;
+  created_at: string;
+  started_at: string | null;
+}
+
+export interface CampaignRunsTable {
+  campaign_id: string;
+  run_no: number;
+  status: RunStatus;
+  config: Json<CampaignConfig>;
+  setup: Json<RunSetup>;
+  workflow_id: string | null;
+  created_by: string | null;
+  created_at: GeneratedTimestamp;
+  started_at: Timestamp | null;
+  started_by: string | null;
+  ended_at: Timestamp | null;
+  completion_reason: CompletionReason | null;
+  stopped_by: string | null;
+}
+
+export interface ContactsTable {
+  id: Generated<string>;
+  campaign_id: string;
+  seq: ColumnType<string, never, never>;
+  phone: string;
+  phones: string[];
+  name: string | null;
+  email: string | null;
+  metadata: Json<Record<string, string>>;
+  source: Generated<string>;
+  added_in_run: Generated<number>;
+  run_no: Generated<number>;
+  state: Generated<ContactState>;
+  attempts: Generated<number>;
+  pass: Generated<number>;
+  phone_index: Generated<number>;
+  priority: Generated<number>;
+  ready_at: Timestamp | null;
+  next_due_at: Timestamp | null;
+  workflow_started: Generated<boolean>;
+  last_outcome: string | null;
+  last_disposition: string | null;
+  last_sip_code: number | null;
+  last_attempt_at: Timestamp | null;
+  callback_at: Timestamp | null;
+  callback_state: CallbackState | null;
+  excluded_at: Timestamp | null;
+  exclusion_reason: string | null;
+  final_at: Timestamp | null;
+  idempotency_key: string | null;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
+}
+
+export interface AttemptsTable {
+  attempt_id: string;
+  campaign_id: string;
+  run_no: number;
+  contact_id: string;
+  attempt_no: number;
+  pass: number;
+  phone: string;
+  phone_index: Generated<number>;
+  number_id: string | null;
+  from_number: string | null;
+  carrier_id: string | null;
+  gateway: string | null;
+  status: Generated<AttemptStatus>;
+  lease_expires_at: Timestamp;
+  dial_not_before: Timestamp | null;
+  handed_off_at: Timestamp | null;
+  created_at: GeneratedTimestamp;
+  originate_sent_at: Timestamp | null;
+  started_at: Timestamp | null;
+  answered_at: Timestamp | null;
+  ended_at: Timestamp | null;
+  ring_s: number | null;
+  talk_s: number | null;
+  outcome: string | null;
+  sip_code: number | null;
+  hangup_cause: string | null;
+  core_uuid: string | null;
+  disposition: string | null;
+  callback_at: Timestamp | null;
+  turns: number | null;
+  summary: string | null;
+  result: Json<Record<string, unknown>> | null;
+  result_at: Timestamp | null;
+}
+
+export interface ActivityLogTable {
+  id: Generated<string>;
+  campaign_id: string;
+  run_no: number;
+  action: string;
+  actor: string;
+  details: Json<Record<string, unknown>> | null;
+  at: GeneratedTimestamp;
+}
+
+export interface ExclusionsTable {
+  id: Generated<string>;
+  campaign_id: string;
+  mobile: string | null;
+  match: Json<Record<string, string>> | null;
+  reason: string | null;
+  actor: string | null;
+  matched: Generated<number>;
+  created_at: GeneratedTimestamp;
+}
+
+export interface OptOutsTable {
+  phone: string;
+  reason: string | null;
+  source_attempt_id: string | null;
+  created_at: GeneratedTimestamp;
+}
+
+export interface IdempotencyKeysTable {
+  campaign_id: string;
+  key: string;
+  contact_id: string | null;
+  response: Json<Record<string, unknown>> | null;
+  created_at: GeneratedTimestamp;
+}
+
+export interface WebhooksTable {
+  id: Generated<string>;
+  campaign_id: string | null;
+  url: string;
+  secret: string;
+  events: Generated<string[]>;
+  active: Generated<boolean>;
+  created_at: GeneratedTimestamp;
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<string>;
+  webhook_id: string;
+  event: string;
+  payload: Json<Record<string, unknown>>;
+  status: Generated<string>;
+  tries: Generated<number>;
+  last_error: string | null;
+  created_at: GeneratedTimestamp;
+  delivered_at: Timestamp | null;
+}
+
+export interface Database {
+  api_keys: ApiKeysTable;
+  bots: BotsTable;
+  carriers: CarriersTable;
+  numbers: NumbersTable;
+  campaigns: CampaignsTable;
+  campaign_numbers: CampaignNumbersTable;
+  campaign_runs: CampaignRunsTable;
+  contacts: ContactsTable;
+  attempts: AttemptsTable;
+  activity_log: ActivityLogTable;
+  exclusions: ExclusionsTable;
+  opt_outs: OptOutsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+}
+
+export type Campaign = Selectable<CampaignsTable>;
+export type NewCampaign = Insertable<CampaignsTable>;
+export type CampaignUpdate = Updateable<CampaignsTable>;
+export type Contact = Selectable<ContactsTable>;
+export type NewContact = Insertable<ContactsTable>;
+export type Attempt = Selectable<AttemptsTable>;
+export type CampaignRun = Selectable<CampaignRunsTable>;
+export type Bot = Selectable<BotsTable>;
+export type Carrier = Selectable<CarriersTable>;
+export type PhoneNumber = Selectable<NumbersTable>;
