@@ -1,0 +1,27 @@
+/**
+ * What the API asks of the dialling engine (Temporal). Postgres stays the system of record: the API writes
+ * a status change first, then tells the engine so the run reacts at once instead of on its next tick.
+ * The implementation over the Temporal client lives in `temporal-campaign-engine.ts`.
+ */
+export interface RunRef {
+  campaignId: string;
+  runNo: number;
+}
+
+export interface CampaignEngine {
+  /** Start the run's `campaignRun` workflow (idempotent: starting a started run is a no-op). */
+  startRun(run: RunRef): Promise<void>;
+  /** Stop admitting dials; calls in flight finish. */
+  pause(run: RunRef, actor: string): Promise<void>;
+  resume(run: RunRef, actor: string): Promise<void>;
+  /** End the run: no new dials, contacts not yet final become `manually_stopped`, in-flight calls finish. */
+  stop(run: RunRef, actor: string): Promise<void>;
+  /** The run's config (concurrency, window, ...) was edited while paused: re-read it. */
+  configChanged(run: RunRef): Promise<void>;
+  /** Contacts were added, excluded or re-added: admission should look again now (coalesced). */
+  wake(run: RunRef): Promise<void>;
+  /** A post-call result was stored for an attempt: tell its contact workflow. */
+  deliverResult(args: RunRef & { contactId: string; attemptId: string }): Promise<void>;
+  /** Whether Temporal answers. */
+  healthy(): Promise<boolean>;
+}
