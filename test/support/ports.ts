@@ -1,0 +1,1 @@
+export { freePort, isPortFree, canConnect, waitFor } from '../../scripts/net';

@@ -1,0 +1,98 @@
+/**
+ * Temporal test environments on the binaries the global setup provisioned (no download needed):
+ *
+ *   const env = await createTimeSkippingEnv();      // workflow tests: timers skip
+ *   const env = await createDevServerEnv();         // integration tests: the real dev server
+ *   ... Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities }) ...
+ *   await env.teardown();
+ *
+ * When a binary is unavailable the SDK's own download is used (needs internet access).
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import type { SearchAttributeType } from '@temporalio/common';
+import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
+import { inject } from 'vitest';
+import { ensureTemporalBinaries } from '../../scripts/temporal';
+import { freePort } from './ports';
+import './context';
+
+let runtimeConfigured = false;
+/**
+ * Workers log every state change and webpack's module list at INFO; tests log WARN and above unless
+ * TEMPORAL_TEST_LOG_LEVEL says otherwise. Skipped when the test already installed its own Runtime.
+ */
+function configureRuntime(): void {
+  if (runtimeConfigured) return;
+  runtimeConfigured = true;
+  try {
+    Runtime.install({
+      logger: new DefaultLogger((process.env.TEMPORAL_TEST_LOG_LEVEL ?? 'WARN') as LogLevel),
+    });
+  } catch {
+    // A Runtime exists already: keep it.
+  }
+}
+
+/** The binary paths from the global setup, or resolved here when running outside it. */
+async function binaries(): Promise<{ cli: string | undefined; testServer: string | undefined }> {
+  let cli: string | undefined;
+  let testServer: string | undefined;
+  try {
+    cli = inject('temporalCliPath');
+    testServer = inject('temporalTestServerPath');
+  } catch {
+    // Not under vitest's global setup.
+  }
+  if (cli && testServer) return { cli, testServer };
+  const found = await ensureTemporalBinaries({ log: () => undefined });
+  return { cli: cli ?? found.cli, testServer: testServer ?? found.testServer };
+}
+
+/** The Java time-skipping test server: `env.sleep()` and awaiting a workflow result skip time. */
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  configureRuntime();
+  const { testServer } = await binaries();
+  return TestWorkflowEnvironment.createTimeSkipping({
+    server: {
+      executable: testServer ? { type: 'existing-path', path: testServer } : undefined,
+      port: await freePort(),
+    },
+  });
+}
+
+export interface DevServerEnvOptions {
+  namespace?: string;
+  searchAttributes?: SearchAttributeKey<SearchAttributeType>[];
+  /** Persist to this SQLite file; default in memory. */
+  dbFilename?: string;
+  /** Extra `--dynamic-config-value KEY=JSON` entries. */
+  dynamicConfig?: Record<string, unknown>;
+}
+
+/** A real `temporal server start-dev` on a free port (headless, in memory unless dbFilename). */
+export async function createDevServerEnv(
+  options: DevServerEnvOptions = {},
+): Promise<TestWorkflowEnvironment> {
+  configureRuntime();
+  const { cli } = await binaries();
+  const extraArgs: string[] = [];
+  for (const [k, v] of Object.entries(options.dynamicConfig ?? {})) {
+    extraArgs.push('--dynamic-config-value', `${k}=${JSON.stringify(v)}`);
+  }
+  if (options.dbFilename) {
+    extraArgs.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
+  }
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: cli ? { type: 'existing-path', path: cli } : undefined,
+      ip: '127.0.0.1',
+      port: await freePort(),
+      namespace: options.namespace,
+      dbFilename: options.dbFilename,
+      searchAttributes: options.searchAttributes,
+      ui: false,
+      extraArgs,
+    },
+  });
+}
