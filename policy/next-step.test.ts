@@ -695,7 +695,8 @@ describe('decideNext properties', () => {
     ),
     { nil: null },
   );
-  const arbAttempt = fc.record({
+  type GeneratedAttempt = AttemptSummary & { callback: boolean };
+  const arbAttempt: fc.Arbitrary<GeneratedAttempt> = fc.record({
     outcome: arbOutcome,
     talkS: fc.option(fc.integer({ min: 0, max: 300 }), { nil: null }),
     disposition: arbDisposition,
@@ -715,12 +716,7 @@ describe('decideNext properties', () => {
     .map((c) => config(c as CampaignConfigInput));
 
   /** Follow the decisions from a first dial, feeding back reachedPhoneIndex and passHistory as the engine should. */
-  function simulate(
-    cfg: CampaignConfig,
-    bot: boolean,
-    phones: number,
-    attempts: Array<fc.RecordValue<typeof arbAttempt>>,
-  ) {
+  function simulate(cfg: CampaignConfig, bot: boolean, phones: number, attempts: GeneratedAttempt[]) {
     const dials: Array<{
       pass: number;
       phoneIndex: number;
