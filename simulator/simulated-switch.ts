@@ -1,0 +1,399 @@
+/**
+ * The switch behind the ESL sockets: live channels, the api commands a dialler uses, background jobs,
+ * HEARTBEAT, the carrier's rate limit, the ground-truth list of originates and the bot's result posts.
+ * ESL connections attach as event sinks; every event is offered to every sink, which applies its own
+ * subscription and filters.
+ */
+import { randomUUID } from 'node:crypto';
+import { BotResultPoster, simulatedResult } from './bot-result-poster';
+import { CallChannel } from './call-channel';
+import {
+  drawDial,
+  planCall,
+  throttledPlan,
+  type CallOutcome,
+  type DialBehaviour,
+  type NumberCounters,
+} from './dial-plan';
+import { parseOriginate } from './dial-string';
+import type { SwitchEvent } from './esl-wire';
+import { compileScenario, type CompiledScenario, type Scenario, type ScenarioInput } from './scenario';
+import { isKnownHangupCause } from './sip-causes';
+import { SWITCH_VERSION, SwitchIdentity } from './switch-events';
+import { createSeededRandom, type Random } from './weighted-draw';
+
+/** One ESL connection, as the switch sees it. */
+export interface EventSink {
+  deliver(event: SwitchEvent): void;
+  /** `drop`: close this connection abruptly (no disconnect notice), as a network failure would. */
+  drop(): void;
+}
+
+/** Ground truth of one originate received (SIMULATOR.md "Ground truth"). */
+export interface CallRecord {
+  uuid: string;
+  number: string;
+  caller_id: string | null;
+  gateway: string;
+  vars: Record<string, string>;
+  received_at: string;
+  outcome: CallOutcome;
+  answered_at: string | null;
+  ended_at: string | null;
+}
+
+export interface SimulatedSwitchOptions {
+  scenario?: ScenarioInput;
+  seed?: number;
+  resultUrl?: string;
+  apiKey?: string;
+  ipv4?: string;
+  /** FreeSWITCH's max-sessions, reported by `status` and HEARTBEAT. */
+  maxSessions?: number;
+  log?: (message: string) => void;
+}
+
+interface LiveCall {
+  channel: CallChannel;
+  behaviour: DialBehaviour | null;
+  record: CallRecord;
+}
+
+export class SimulatedSwitch {
+  readonly identity: SwitchIdentity;
+  private readonly sinks = new Set<EventSink>();
+  private readonly live = new Map<string, LiveCall>();
+  private records: CallRecord[] = [];
+  private scenario!: Scenario;
+  private compiled!: CompiledScenario;
+  private counters: NumberCounters = new Map();
+  private random!: Random;
+  private readonly seed: number;
+  /** Times (ms) of the dials the carrier let through in the last second, for cps_limit. */
+  private recentDials: number[] = [];
+  private sessionsSinceStartup = 0;
+  private peakSessions = 0;
+  private readonly poster: BotResultPoster | null;
+  private readonly pendingPosts = new Set<Promise<unknown>>();
+  private readonly maxSessions: number;
+  private closed = false;
+
+  constructor(private readonly options: SimulatedSwitchOptions = {}) {
+    this.identity = new SwitchIdentity(options.ipv4);
+    this.seed = options.seed ?? 1;
+    this.maxSessions = options.maxSessions ?? 1000;
+    this.poster = options.resultUrl
+      ? new BotResultPoster({
+          resultUrl: options.resultUrl,
+          ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+          ...(options.log ? { log: options.log } : {}),
+        })
+      : null;
+    this.setScenario(options.scenario ?? {});
+  }
+
+  attach(sink: EventSink): void {
+    this.sinks.add(sink);
+  }
+
+  detach(sink: EventSink): void {
+    this.sinks.delete(sink);
+  }
+
+  fire(event: SwitchEvent): void {
+    for (const sink of this.sinks) sink.deliver(event);
+  }
+
+  /**
+   * Replaces the scenario (throws ScenarioError when invalid). Per-number sequences start over and the
+   * random source is re-seeded, so a run after `PUT /scenario` repeats like a fresh start.
+   */
+  setScenario(input: ScenarioInput | unknown): Scenario {
+    const { scenario, compiled } = compileScenario(input);
+    this.scenario = scenario;
+    this.compiled = compiled;
+    this.counters = new Map();
+    this.random = createSeededRandom(this.seed);
+    return scenario;
+  }
+
+  getScenario(): Scenario {
+    return this.scenario;
+  }
+
+  calls(): CallRecord[] {
+    return this.records.map((r) => ({ ...r, vars: { ...r.vars } }));
+  }
+
+  clearCalls(): void {
+    this.records = [];
+  }
+
+  liveCallCount(): number {
+    return this.live.size;
+  }
+
+  /** Runs an api command and resolves with its output, as switch_api_execute fills the stream. */
+  async executeApi(command: string, argument: string | undefined, caller: EventSink | null): Promise<string> {
+    switch (command.toLowerCase()) {
+      case 'originate':
+        return this.originate(argument, caller);
+      case 'uuid_kill':
+        return this.uuidKill(argument);
+      case 'uuid_exists':
+        return argument !== undefined && this.live.has(argument) ? 'true' : 'false';
+      case 'hupall':
+        return this.hupall(argument);
+      case 'status':
+        return this.status();
+      case 'show':
+        return this.show(argument);
+      case 'global_getvar':
+        return this.globalVariable(argument);
+      case 'version':
+        return `FreeSWITCH Version ${SWITCH_VERSION} (simulator)\n`;
+      // Media forking is the bot platform's business; the simulator only acknowledges it.
+      case 'uuid_audio_fork':
+      case 'uuid_audio_stream': {
+        const uuid = argument?.split(' ')[0];
+        return uuid && this.live.has(uuid) ? '+OK Success\n' : '-ERR Operation Failed\n';
+      }
+      default:
+        return `-ERR ${command} Command not found!\n`;
+    }
+  }
+
+  /** `bgapi`: runs the command off the connection and fires BACKGROUND_JOB with its output. */
+  runBackgroundJob(jobUuid: string, command: string, argument: string | undefined, caller: EventSink): void {
+    // Deferred so that the `+OK Job-UUID` reply is on the wire before any event the job causes.
+    setImmediate(() => {
+      if (this.closed) return;
+      void this.executeApi(command, argument, caller).then((output) => {
+        if (this.closed) return;
+        const event = this.identity.createEvent('BACKGROUND_JOB');
+        event.headers.push(['Job-UUID', jobUuid], ['Job-Command', command]);
+        if (argument !== undefined) event.headers.push(['Job-Command-Arg', argument]);
+        event.body = output;
+        this.fire(event);
+      });
+    });
+  }
+
+  heartbeat(): void {
+    const event = this.identity.createEvent('HEARTBEAT');
+    const sps = this.dialsInLastSecond();
+    event.headers.push(
+      ['Event-Info', 'System Ready'],
+      ['Up-Time', this.identity.uptimeText()],
+      ['FreeSWITCH-Version', SWITCH_VERSION],
+      ['Uptime-msec', String(this.identity.uptimeMs())],
+      ['Session-Count', String(this.live.size)],
+      ['Max-Sessions', String(this.maxSessions)],
+      ['Session-Per-Sec', String(sps)],
+      ['Session-Per-Sec-Last', String(sps)],
+      ['Session-Per-Sec-Max', String(sps)],
+      ['Session-Per-Sec-FiveMin', String(sps)],
+      ['Session-Since-Startup', String(this.sessionsSinceStartup)],
+      ['Session-Peak-Max', String(this.peakSessions)],
+      ['Session-Peak-FiveMin', String(this.peakSessions)],
+      ['Idle-CPU', '98.500000'],
+    );
+    this.fire(event);
+  }
+
+  /** Stops every timer and post; channels are dropped without events (the process is going away). */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const call of this.live.values()) call.channel.dispose();
+    this.live.clear();
+    this.poster?.close();
+    await Promise.allSettled([...this.pendingPosts]);
+  }
+
+  private originate(argument: string | undefined, caller: EventSink | null): Promise<string> {
+    const parsed = parseOriginate(argument);
+    if (!parsed.ok) return Promise.resolve(parsed.reply);
+    const dial = parsed.value;
+    const uuid = dial.variables.find(([name]) => name === 'origination_uuid')?.[1] || randomUUID();
+    const record: CallRecord = {
+      uuid,
+      number: dial.number,
+      caller_id: dial.callerIdNumber ?? null,
+      gateway: dial.gateway,
+      vars: Object.fromEntries(dial.variables),
+      received_at: new Date().toISOString(),
+      outcome: 'error',
+      answered_at: null,
+      ended_at: null,
+    };
+    this.records.push(record);
+
+    // switch_core_session_request_uuid refuses a uuid in use; sofia then fails the leg this way.
+    if (this.live.has(uuid)) return Promise.resolve('-ERR DESTINATION_OUT_OF_ORDER\n');
+
+    const throttled = this.compiled.cpsLimit !== null && this.dialsInLastSecond() >= this.compiled.cpsLimit;
+    // A throttled dial never reaches the callee, so it consumes no token and no random draw.
+    const behaviour = throttled ? null : drawDial(this.compiled, dial.number, this.counters, this.random);
+    const plan = behaviour ? planCall(behaviour, dial.timeoutS) : throttledPlan();
+    record.outcome = plan.outcome;
+    if (plan.type === 'no_channel') return Promise.resolve(`-ERR ${plan.cause}\n`);
+    if (!throttled) this.recentDials.push(Date.now());
+
+    this.sessionsSinceStartup += 1;
+    return new Promise<string>((resolve) => {
+      let settled = false;
+      const settle = (output: string) => {
+        if (settled) return;
+        settled = true;
+        resolve(output);
+      };
+      const channel = new CallChannel(
+        uuid,
+        dial,
+        plan,
+        this.compiled.timeScale,
+        this.sessionsSinceStartup,
+        this.identity,
+        {
+          fire: (event) => this.fire(event),
+          answered: () => {
+            record.answered_at = new Date().toISOString();
+            settle(`+OK ${uuid}\n`);
+          },
+          failed: (_channel, cause) => settle(`-ERR ${cause}\n`),
+          ended: (ended) => this.callEnded(ended),
+          dropOwnerConnection: () => caller?.drop(),
+        },
+      );
+      this.live.set(uuid, { channel, behaviour, record });
+      this.peakSessions = Math.max(this.peakSessions, this.live.size);
+      channel.start();
+    });
+  }
+
+  private callEnded(channel: CallChannel): void {
+    const call = this.live.get(channel.uuid);
+    if (!call) return;
+    this.live.delete(channel.uuid);
+    call.record.ended_at = new Date().toISOString();
+    if (channel.wasKilled && !channel.isAnswered) call.record.outcome = 'killed';
+
+    const plan = channel.plan;
+    const behaviour = call.behaviour;
+    if (
+      plan.type !== 'answers' ||
+      !plan.answered.postsResult ||
+      channel.wasKilled ||
+      !behaviour ||
+      !this.poster
+    ) {
+      return;
+    }
+    const result = simulatedResult({
+      disposition: behaviour.disposition,
+      talkS: behaviour.talkS,
+      ...(behaviour.callbackInMin === undefined ? {} : { callbackInMin: behaviour.callbackInMin }),
+      now: new Date(),
+    });
+    const posting = this.poster.post(channel.attemptId, result);
+    this.pendingPosts.add(posting);
+    void posting.finally(() => this.pendingPosts.delete(posting));
+  }
+
+  private uuidKill(argument: string | undefined): string {
+    if (!argument || argument.trim() === '') return '-USAGE: <uuid> [cause]\n';
+    const [uuid = '', causeText] = argument.trim().split(/ +/, 2);
+    const call = this.live.get(uuid);
+    if (!call) return '-ERR No such channel!\n';
+    const cause =
+      causeText && isKnownHangupCause(causeText.toUpperCase()) ? causeText.toUpperCase() : 'NORMAL_CLEARING';
+    call.channel.kill(cause);
+    return '+OK\n';
+  }
+
+  /** `hupall [cause] [var value ...]`: every channel, or those whose variables all match. */
+  private hupall(argument: string | undefined): string {
+    const argv = (argument ?? '')
+      .trim()
+      .split(/ +/)
+      .filter((a) => a !== '');
+    const causeText = argv[0]?.toUpperCase();
+    const cause = causeText && isKnownHangupCause(causeText) ? causeText : 'MANAGER_REQUEST';
+    const matches: Array<[string, string]> = [];
+    for (let i = 1; i < argv.length - 1; i += 2) matches.push([argv[i] as string, argv[i + 1] as string]);
+    for (const call of [...this.live.values()]) {
+      if (matches.every(([name, value]) => call.channel.vars.get(name) === value)) call.channel.kill(cause);
+    }
+    if (matches.length === 0) return `+OK hangup all channels with cause ${cause}\n`;
+    const [first] = matches as [[string, string]];
+    return matches.length === 1
+      ? `+OK hangup all channels matching [${first[0]}]=[${first[1]}] with cause: ${cause}\n`
+      : `+OK hangup all channels matching [${first[0]}]=[${first[1]}]... with cause: ${cause}\n`;
+  }
+
+  private status(): string {
+    const sps = this.dialsInLastSecond();
+    return [
+      `UP ${this.identity.uptimeText()}`,
+      `FreeSWITCH (Version ${SWITCH_VERSION}) is ready`,
+      `${this.sessionsSinceStartup} session(s) since startup`,
+      `${this.live.size} session(s) - peak ${this.peakSessions}, last 5min ${this.peakSessions} `,
+      `${sps} session(s) per Sec out of max 30, peak ${sps}, last 5min ${sps} `,
+      `${this.maxSessions} session(s) max`,
+      'min idle cpu 0.00/98.50',
+      'Current Stack Size/Max 240K/8192K',
+      '',
+    ].join('\n');
+  }
+
+  /** `show calls|channels [count] [as json]`: a subset of the switch's columns. */
+  private show(argument: string | undefined): string {
+    const argv = (argument ?? '').trim().split(/ +/);
+    const what = argv[0]?.toLowerCase();
+    if (what !== 'calls' && what !== 'channels') return '-ERR No such command\n';
+    const count = argv[1]?.toLowerCase() === 'count';
+    if (count) return `\n${this.live.size} total.\n`;
+    const asJson = argv[1]?.toLowerCase() === 'as' && argv[2]?.toLowerCase() === 'json';
+    const rows = [...this.live.values()].map(({ channel, record }) => ({
+      uuid: channel.uuid,
+      direction: 'outbound',
+      created: record.received_at,
+      created_epoch: String(Math.floor(Date.parse(record.received_at) / 1000)),
+      name: channel.channelName,
+      state: channel.isAnswered ? 'CS_EXECUTE' : 'CS_CONSUME_MEDIA',
+      cid_name: channel.dial.callerIdName ?? 'FreeSWITCH',
+      cid_num: channel.callerIdNumber,
+      dest: channel.dial.number,
+      application: 'name' in channel.dial.application ? channel.dial.application.name : '',
+      application_data: 'name' in channel.dial.application ? channel.dial.application.arg : '',
+      callstate: channel.isAnswered ? 'ACTIVE' : 'RINGING',
+      hostname: this.identity.hostname,
+    }));
+    if (asJson) {
+      return rows.length === 0 ? '{"row_count": 0}\n' : JSON.stringify({ row_count: rows.length, rows });
+    }
+    if (rows.length === 0) return '\n0 total.\n';
+    const columns = Object.keys(rows[0] as object);
+    const lines = [columns.join(','), ...rows.map((row) => Object.values(row).join(','))];
+    return `${lines.join('\n')}\n\n${rows.length} total.\n`;
+  }
+
+  private globalVariable(name: string | undefined): string {
+    switch (name?.trim()) {
+      case 'core_uuid':
+        return this.identity.coreUuid;
+      case 'hostname':
+        return this.identity.hostname;
+      case 'local_ip_v4':
+        return this.identity.ipv4;
+      default:
+        return '';
+    }
+  }
+
+  private dialsInLastSecond(): number {
+    const cutoff = Date.now() - 1000;
+    this.recentDials = this.recentDials.filter((t) => t > cutoff);
+    return this.recentDials.length;
+  }
+}
