@@ -25,18 +25,25 @@ export function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
-/** One attempt to open a TCP connection; true when something accepted it. */
+/** One attempt to open a TCP connection; true when something accepted it. Closes politely (FIN, not RST). */
 export function canConnect(port: number, host = '127.0.0.1', timeoutMs = 1_000): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ port, host });
-    const done = (ok: boolean): void => {
-      socket.removeAllListeners();
+    socket.setTimeout(timeoutMs, () => {
       socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
+      resolve(false);
+    });
+    socket.once('connect', () => {
+      socket.setTimeout(0);
+      resolve(true);
+      socket.on('data', () => undefined); // drain a greeting so closing does not reset the connection
+      socket.end();
+      setTimeout(() => socket.destroy(), 1_000).unref();
+    });
+    socket.once('error', () => {
+      socket.destroy();
+      resolve(false);
+    });
   });
 }
 
@@ -74,7 +81,7 @@ export async function waitFor(probe: () => Promise<boolean>, opts: WaitOptions):
 /** GET a URL; resolves with the status code (rejects on connection errors). */
 export function httpStatus(url: string, timeoutMs = 2_000): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { timeout: timeoutMs }, (res) => {
+    const req = http.get(url, { timeout: timeoutMs, agent: false }, (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);
     });

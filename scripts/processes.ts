@@ -14,6 +14,8 @@ export interface ExitInfo {
 export interface ManagedProcess {
   readonly name: string;
   readonly pid: number;
+  /** The command and its arguments, as in /proc/<pid>/cmdline. */
+  readonly argv: readonly string[];
   readonly child: ChildProcess;
   /** Resolves when the process has exited (never rejects; a spawn failure resolves with code 127). */
   readonly exited: Promise<ExitInfo>;
@@ -169,6 +171,7 @@ export function spawnManaged(
     get pid() {
       return child.pid ?? -1;
     },
+    argv: [command, ...args],
     child,
     exited,
     get exitInfo() {

@@ -1,0 +1,308 @@
+/**
+ * `npm start`: everything on embedded defaults (API.md "Running it"). Postgres (DATABASE_URL or a local
+ * cluster), migrations, the Temporal dev server (unless TEMPORAL_ADDRESS), then the switch simulator (unless
+ * ESL_HOST), the worker and the API as child processes. Ctrl-C stops all of it in reverse order and exits 0;
+ * a child that dies on its own stops everything and exits 1.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, promises as fs, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Kysely } from 'kysely';
+import { loadSettings } from '../config/settings';
+import { createDb } from '../db/connection';
+import { migrateToLatest } from '../db/migrate';
+import { httpStatus, isPortFree, canConnect, waitFor } from './net';
+import { ensurePostgres, type PostgresHandle } from './postgres';
+import { installShutdownHandlers, spawnManaged, type ManagedProcess } from './processes';
+import {
+  ensureTemporalBinaries,
+  REPO_ROOT,
+  startTemporalDevServer,
+  waitForTemporalAddress,
+} from './temporal';
+
+const log = (m: string): void => console.log(`[start] ${m}`);
+const seconds = (ms: number): string => (ms / 1000).toFixed(1);
+
+interface Running {
+  name: string;
+  stop(): Promise<void>;
+}
+
+/** What we started, in start order; stopped newest first. */
+const running: Running[] = [];
+let shuttingDown: Promise<void> | undefined;
+
+function shutdown(): Promise<void> {
+  shuttingDown ??= (async () => {
+    for (const r of [...running].reverse()) {
+      const t = Date.now();
+      try {
+        await r.stop();
+        log(`stopped ${r.name} (${seconds(Date.now() - t)} s)`);
+      } catch (err) {
+        console.error(`[start] stopping ${r.name} failed:`, err);
+      }
+    }
+  })();
+  return shuttingDown;
+}
+
+async function phase<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const t = Date.now();
+  const result = await fn();
+  log(`${name}: ${seconds(Date.now() - t)} s`);
+  return result;
+}
+
+/** The key the simulator posts results with; generated once per data dir. */
+async function internalApiKey(dataDir: string): Promise<string> {
+  const file = path.join(dataDir, 'internal-api-key');
+  const existing = (await fs.readFile(file, 'utf8').catch(() => '')).trim();
+  if (existing) return existing;
+  const key = `ori_${randomBytes(24).toString('base64url')}`;
+  await fs.writeFile(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+const ENTRY = {
+  simulator: 'simulator/main.ts',
+  worker: 'worker/main.ts',
+  api: 'api/main.ts',
+} as const;
+
+const TSX_LOADER = pathToFileURL(require.resolve('tsx')).href;
+
+/**
+ * Children of an earlier `npm start` on this data dir that was killed with SIGKILL (no chance to clean up)
+ * are recorded in `<dataDir>/processes.json`; stop any still alive whose command line still matches.
+ */
+async function reapLeftovers(file: string): Promise<void> {
+  let recorded: { owner: number; children: { name: string; pid: number; args: string }[] };
+  try {
+    recorded = JSON.parse(await fs.readFile(file, 'utf8')) as typeof recorded;
+  } catch {
+    return;
+  }
+  const ownerCmd = await fs.readFile(`/proc/${recorded.owner}/cmdline`, 'utf8').catch(() => '');
+  if (recorded.owner !== process.pid && ownerCmd.includes('scripts/start.ts')) {
+    throw new Error(
+      `another npm start (pid ${recorded.owner}) is running on this data dir; stop it or set ORI_DATA_DIR`,
+    );
+  }
+  const groupAlive = (pid: number): boolean => {
+    try {
+      process.kill(-pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const leftovers: number[] = [];
+  for (const r of recorded.children) {
+    const cmdline = await fs.readFile(`/proc/${r.pid}/cmdline`, 'utf8').catch(() => '');
+    if (!cmdline || cmdline.split('\0').join(' ').trim() !== r.args) continue;
+    log(`stopping ${r.name} (pid ${r.pid}) left running by an earlier start`);
+    try {
+      process.kill(-r.pid, 'SIGTERM');
+      leftovers.push(r.pid);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const t = Date.now();
+  const deadline = t + 10_000;
+  while (leftovers.some(groupAlive) && Date.now() < deadline)
+    await new Promise((res) => setTimeout(res, 100));
+  for (const pid of leftovers.filter(groupAlive)) process.kill(-pid, 'SIGKILL');
+  if (leftovers.length) log(`leftovers stopped in ${seconds(Date.now() - t)} s`);
+  await fs.rm(file, { force: true });
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  installShutdownHandlers({
+    onSignal: async (signal) => {
+      log(`${signal}: stopping everything`);
+      await shutdown();
+      log('stopped');
+      return 0;
+    },
+    onCrash: () => shutdown(),
+  });
+
+  const settings = loadSettings(process.env);
+  const dataDir = path.resolve(REPO_ROOT, settings.dataDir);
+  await fs.mkdir(dataDir, { recursive: true });
+  const runSimulator = !process.env.ESL_HOST;
+
+  const pidFile = path.join(dataDir, 'processes.json');
+  await reapLeftovers(pidFile);
+  const recorded = { owner: process.pid, children: [] as { name: string; pid: number; args: string }[] };
+  const record = (name: string, p: ManagedProcess | undefined): void => {
+    if (!p || p.pid < 0) return;
+    recorded.children.push({ name, pid: p.pid, args: p.argv.join(' ') });
+    writeFileSync(pidFile, JSON.stringify(recorded));
+  };
+  writeFileSync(pidFile, JSON.stringify(recorded));
+  running.push({ name: 'process record', stop: () => fs.rm(pidFile, { force: true }) });
+
+  // Fail in a second, not after a minute of provisioning.
+  const missing = Object.entries(ENTRY)
+    .filter(([name]) => name !== 'simulator' || runSimulator)
+    .filter(([, file]) => !existsSync(path.join(REPO_ROOT, file)))
+    .map(([, file]) => file);
+  if (missing.length) throw new Error(`missing entry point(s): ${missing.join(', ')}`);
+  const ports: [string, number][] = [['PORT', settings.port]];
+  if (runSimulator)
+    ports.push(['SIM_ESL_PORT', settings.sim.eslPort], ['SIM_CONTROL_PORT', settings.sim.controlPort]);
+  if (!settings.temporalAddress) {
+    ports.push(['TEMPORAL_PORT', settings.temporalPort], ['TEMPORAL_UI_PORT', settings.temporalUiPort]);
+  }
+  for (const [name, port] of ports) {
+    if (!(await isPortFree(port)))
+      throw new Error(`port ${port} (${name}) is already in use; set ${name} to move it`);
+  }
+
+  const binaries = settings.temporalAddress
+    ? undefined
+    : await phase('temporal binaries', () => ensureTemporalBinaries({ log }));
+
+  const pg: PostgresHandle = await phase('postgres', () =>
+    ensurePostgres({ dataDir, databaseUrl: settings.databaseUrl ?? null }),
+  );
+  running.push({ name: `postgres (${pg.kind})`, stop: pg.stop });
+
+  await phase('migrations', async () => {
+    const db = createDb(pg.url, { max: 1 });
+    try {
+      await migrateToLatest(db as unknown as Kysely<unknown>);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  let temporalAddress = settings.temporalAddress;
+  let temporalUi: string | undefined;
+  if (temporalAddress) {
+    const address = temporalAddress;
+    await phase(`temporal at ${address}`, () => waitForTemporalAddress(address, settings.temporalNamespace));
+  } else {
+    const dev = await phase('temporal dev server', () =>
+      startTemporalDevServer({
+        cli: binaries?.cli,
+        dataDir,
+        port: settings.temporalPort,
+        uiPort: settings.temporalUiPort,
+        namespace: settings.temporalNamespace,
+        log,
+      }),
+    );
+    running.push({ name: 'temporal dev server', stop: dev.stop });
+    record('temporal dev server', dev.process);
+    temporalAddress = dev.address;
+    temporalUi = dev.uiUrl;
+  }
+
+  // Keys: the simulator posts results with an internal key; the operator uses the bootstrap key if one was
+  // given, else that same generated key (it is printed below).
+  const internalKey = await internalApiKey(dataDir);
+  const operatorKey = settings.bootstrapApiKey ?? internalKey;
+
+  const apiUrl = `http://127.0.0.1:${settings.port}`;
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(settings.port),
+    ORI_DATA_DIR: dataDir,
+    DATABASE_URL: pg.url,
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_NAMESPACE: settings.temporalNamespace,
+    ORI_BOOTSTRAP_API_KEY: operatorKey,
+    ORI_INTERNAL_API_KEY: internalKey,
+    SIM_ESL_PORT: String(settings.sim.eslPort),
+    SIM_CONTROL_PORT: String(settings.sim.controlPort),
+    SIM_SEED: String(settings.sim.seed),
+    SIM_RESULT_URL: apiUrl,
+    SIM_API_KEY: internalKey,
+  };
+  if (runSimulator) {
+    childEnv.ESL_HOST = '127.0.0.1';
+    childEnv.ESL_PORT = String(settings.sim.eslPort);
+    childEnv.ESL_PASSWORD = settings.esl.password;
+  }
+  if (settings.sim.scenario) childEnv.SIM_SCENARIO = path.resolve(settings.sim.scenario);
+
+  const spawnChild = (name: keyof typeof ENTRY): ManagedProcess => {
+    const child = spawnManaged(name, process.execPath, ['--import', TSX_LOADER, ENTRY[name]], {
+      cwd: REPO_ROOT,
+      env: childEnv,
+      stopTimeoutMs: 20_000,
+    });
+    running.push({ name, stop: async () => void (await child.stop()) });
+    record(name, child);
+    void child.exited.then((info) => {
+      if (child.stopping || shuttingDown) return;
+      const how = info.signal ? `signal ${info.signal}` : `code ${info.code}`;
+      console.error(`[start] ${name} (${ENTRY[name]}) exited unexpectedly (${how}); stopping everything`);
+      void shutdown().then(() => process.exit(1));
+    });
+    return child;
+  };
+  const aborted = (): void => {
+    if (shuttingDown) throw new Error('shutting down');
+  };
+
+  await phase('processes', async () => {
+    if (runSimulator) {
+      spawnChild('simulator');
+      await waitFor(() => canConnect(settings.sim.eslPort), {
+        timeoutMs: 60_000,
+        abort: aborted,
+        what: `the simulator's ESL port ${settings.sim.eslPort}`,
+      });
+    }
+    spawnChild('worker');
+    spawnChild('api');
+    await waitFor(async () => (await httpStatus(`${apiUrl}/health`)) === 200, {
+      timeoutMs: 180_000,
+      intervalMs: 250,
+      abort: aborted,
+      what: `${apiUrl}/health to answer 200`,
+    });
+  });
+
+  const lines = [
+    `Ori dialler is ready in ${seconds(Date.now() - started)} s`,
+    '',
+    `  Web UI and API    ${apiUrl}`,
+    `  API key           ${operatorKey}`,
+    `                    (header  Authorization: Bearer <key>)`,
+    `  Temporal          ${temporalAddress}, namespace ${settings.temporalNamespace}`,
+  ];
+  if (temporalUi) lines.push(`  Temporal UI       ${temporalUi}`);
+  if (runSimulator) {
+    lines.push(
+      `  Switch simulator  ESL 127.0.0.1:${settings.sim.eslPort} (password ${settings.esl.password})`,
+      `                    control http://127.0.0.1:${settings.sim.controlPort}`,
+    );
+  } else {
+    lines.push(`  FreeSWITCH        ${settings.esl.host}:${settings.esl.port}`);
+  }
+  lines.push(
+    `  Postgres          ${pg.kind === 'external' ? 'DATABASE_URL' : `${pg.kind}, 127.0.0.1:${pg.port}`}`,
+    `  Data dir          ${dataDir}`,
+    '',
+    'Ctrl-C stops everything.',
+  );
+  const rule = '='.repeat(78);
+  console.log(`\n${rule}\n${lines.map((l) => (l ? ` ${l}` : '')).join('\n')}\n${rule}\n`);
+  log(`ready in ${seconds(Date.now() - started)} s`);
+}
+
+main().catch(async (err: unknown) => {
+  if (shuttingDown) return; // a child died or a signal arrived: that path reports and exits
+  console.error('[start] failed:', err instanceof Error ? err.message : err);
+  await shutdown();
+  process.exit(1);
+});
