@@ -27,6 +27,9 @@ function mtimeMs(file) {
   }
 }
 
+/** npm was told to leave dev dependencies out (the Docker image does). */
+const omitDev = /\bdev\b/.test(`${process.env.npm_config_omit || ''} ${process.env.NPM_CONFIG_OMIT || ''}`);
+
 /** The installed tree matches the lockfile: same packages at the same versions. */
 function sameTree() {
   try {
@@ -37,7 +40,7 @@ function sameTree() {
       const got = have[key];
       // Optional packages for other platforms are legitimately absent.
       if (!got) {
-        if (entry.optional || entry.devOptional || entry.peer) continue;
+        if (entry.optional || entry.devOptional || entry.peer || (omitDev && entry.dev)) continue;
         return false;
       }
       if (got.version !== entry.version) return false;

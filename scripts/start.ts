@@ -61,7 +61,7 @@ async function internalApiKey(dataDir: string): Promise<string> {
   const file = path.join(dataDir, 'internal-api-key');
   const existing = (await fs.readFile(file, 'utf8').catch(() => '')).trim();
   if (existing) return existing;
-  const key = `ori_${randomBytes(24).toString('base64url')}`;
+  const key = `ori_${randomBytes(32).toString('base64url')}`;
   await fs.writeFile(file, `${key}\n`, { mode: 0o600 });
   return key;
 }
