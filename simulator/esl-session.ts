@@ -107,18 +107,27 @@ export class EslSession implements EventSink {
   private pump(): void {
     while (!this.busy && !this.closing && this.queue.length > 0) {
       const command = this.queue.shift() as EslCommand;
+      // Busy from the start: an `api originate` fires CHANNEL_CREATE before it returns, and that event
+      // must wait behind the api response like everything else.
+      this.busy = true;
       const pending = this.handle(command);
       if (pending) {
-        this.busy = true;
         void pending.then(() => {
-          this.busy = false;
-          const held = this.held;
-          this.held = [];
-          for (const frame of held) this.write(frame);
+          this.release();
           this.pump();
         });
+        return;
       }
+      this.release();
     }
+  }
+
+  /** The command is answered: events held behind it go out, in order. */
+  private release(): void {
+    this.busy = false;
+    const held = this.held;
+    this.held = [];
+    for (const frame of held) this.write(frame);
   }
 
   /** Answers one command; returns a promise when the connection must wait for it (`api`). */
