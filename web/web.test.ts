@@ -106,7 +106,17 @@ function campaign(
     completion_reason: null,
     ever_started: status !== 'draft',
     created_at: '2026-11-20T08:00:00.000Z',
-    counts: { total: 120, pending: 40, in_flight: 10, final: 70 },
+    counts: {
+      total: 120,
+      pending: 35,
+      waiting: 40,
+      in_flight: 10,
+      final: 70,
+      by_state: { pending: 35, retry_scheduled: 5 },
+    },
+    completion_message: null,
+    stopped_by: null,
+    stopped_at: null,
     ...extra,
   };
 }
@@ -256,6 +266,11 @@ function registerFakeApi(app: FastifyInstance, st: () => FakeState): void {
         };
         st().requests.push(rec);
         records.set(req, rec);
+        if (req.headers.authorization === 'Bearer rate-limited') {
+          return reply
+            .code(429)
+            .send(err('too_many_failed_auth', 'Too many failed sign-in attempts. Try again in a minute.'));
+        }
         if (st().revoked || req.headers.authorization !== `Bearer ${KEY}`) {
           return reply.code(401).send(err('unauthorized', 'Missing or invalid API key'));
         }
@@ -377,7 +392,12 @@ function registerFakeApi(app: FastifyInstance, st: () => FakeState): void {
           case 'resume':
             return to('running');
           case 'stop':
-            return to('completed', { completion_reason: 'manually_stopped' });
+            return to('completed', {
+              completion_reason: 'manually_stopped',
+              completion_message: 'Manually stopped',
+              stopped_by: 'key:ops',
+              stopped_at: new Date().toISOString(),
+            });
           case 'restart':
             return to('draft', {
               run_no: c.run_no + 1,
@@ -613,6 +633,15 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in Chromium', () => {
     await page.getByText('Your API key was not accepted. Sign in again.').waitFor();
     expect(await page.evaluate(() => localStorage.getItem('ori.apiKey'))).toBeNull();
 
+    // Other refusals (the API's failed-auth limiter) are shown on the form and the key is not kept.
+    await page.getByLabel('API key').fill('rate-limited');
+    await button('Sign in').click();
+    await page
+      .getByRole('alert')
+      .getByText('Too many failed sign-in attempts. Try again in a minute.')
+      .waitFor();
+    expect(await page.evaluate(() => localStorage.getItem('ori.apiKey'))).toBeNull();
+
     await page.getByLabel('API key').fill(KEY);
     await button('Sign in').click();
     await page.getByRole('heading', { name: 'Campaigns', level: 1 }).waitFor();
@@ -621,7 +650,9 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in Chromium', () => {
     await row.waitFor();
     expect(await row.locator('.badge-running').textContent()).toBe('running');
     expect(await row.getByText('Always-on · runs until stopped').count()).toBe(1);
-    expect(await row.getByText('120').count()).toBeGreaterThan(0);
+    expect(await row.getByRole('cell', { name: '120 · 40 waiting · 10 in flight · 70 final' }).count()).toBe(
+      1,
+    );
     expect(await row.getByRole('button', { name: /^Pause/ }).count()).toBe(1);
     expect(
       await page

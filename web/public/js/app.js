@@ -1,6 +1,6 @@
 // Boot, routing (History API; the server answers index.html for /dashboard/*) and sign-in.
 import { api, getKey, setKey, clearKey, setUnauthorizedHandler, ApiError } from './api.js';
-import { h, clear, field } from './dom.js';
+import { h, clear, field, errorBox, showError } from './dom.js';
 import { campaignsPage } from './pages/campaigns.js';
 import { wizardPage } from './pages/wizard.js';
 import { detailPage } from './pages/detail.js';
@@ -73,6 +73,7 @@ function signInPage(main, message) {
     required: true,
     spellcheck: 'false',
   });
+  const box = errorBox();
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Sign in');
   const form = h(
     'form',
@@ -90,16 +91,27 @@ function signInPage(main, message) {
           await api.get('/campaigns');
           render();
         } catch (err) {
-          // A 401 has already re-rendered this form with its message.
-          // Anything else (API down, say) is the page's to show.
+          // A 401 has already re-rendered this form with its message; anything else (429 after too many
+          // failed keys, API down) is shown here, and the key is not kept.
           if (err instanceof ApiError && err.status === 401) return;
-          render();
+          clearKey();
+          submit.disabled = false;
+          submit.textContent = 'Sign in';
+          showError(box, err);
         }
       },
     },
     h('h1', { id: 'signin-title' }, 'Sign in to Ori'),
     h('p', { class: 'muted' }, 'Paste an API key. It is kept in this browser only, until you sign out.'),
+    h(
+      'p',
+      { class: 'hint' },
+      'No key yet? Run ',
+      h('code', {}, 'npm run keys -- create <name>'),
+      ', or start the API with ORI_BOOTSTRAP_API_KEY set.',
+    ),
     message ? h('p', { class: 'alert alert-info', role: 'status' }, message) : null,
+    box,
     field('API key', input),
     submit,
   );

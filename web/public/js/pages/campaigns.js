@@ -142,9 +142,10 @@ export function campaignsPage(main, _params, { navigate }) {
 function countsCell(c) {
   const counts = c.counts ?? c.contact_counts ?? null;
   if (counts && typeof counts === 'object') {
-    const entries = Object.entries(counts).filter(
-      ([k, v]) => k !== 'total' && typeof v === 'number' && v > 0,
-    );
+    // API.md groups the states as waiting / in flight / final; show those when present, else every number.
+    const grouped = ['waiting', 'in_flight', 'final'].filter((k) => typeof counts[k] === 'number');
+    const keys = grouped.length ? grouped : Object.keys(counts).filter((k) => k !== 'total');
+    const entries = keys.map((k) => [k, counts[k]]).filter(([, v]) => typeof v === 'number' && v > 0);
     const total = counts.total ?? entries.reduce((sum, [, v]) => sum + v, 0);
     return h(
       'span',

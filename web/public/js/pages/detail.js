@@ -283,23 +283,25 @@ export function detailPage(main, { id }, { navigate, flash }) {
       notices.append(
         h('p', { class: 'alert alert-warn' }, typeof w === 'string' ? w : (w.message ?? JSON.stringify(w))),
       );
-    if (c.status === 'completed' && c.completion_reason) {
+    if (c.status === 'completed' && (c.completion_reason || c.completion_message)) {
       notices.append(
         h(
           'p',
-          { class: 'alert alert-info', dataset: { reason: c.completion_reason } },
+          { class: 'alert alert-info', dataset: { reason: c.completion_reason ?? '' } },
           'Completed: ',
-          COMPLETION_REASON[c.completion_reason] ?? c.completion_reason,
+          c.completion_message ?? COMPLETION_REASON[c.completion_reason] ?? c.completion_reason,
         ),
       );
     }
     if (c.completion_reason === 'manually_stopped') {
       const stop = activity.find((a) => /stop/i.test(a.action));
+      const who = c.stopped_by ?? stop?.actor;
+      const when = c.stopped_at ?? stop?.at;
       notices.append(
         h(
           'p',
           { class: 'alert alert-yellow' },
-          stop ? `Manually stopped by ${stop.actor} at ${fmtTime(stop.at)}.` : 'Manually stopped.',
+          who ? `Manually stopped by ${who}${when ? ` at ${fmtTime(when)}` : ''}.` : 'Manually stopped.',
         ),
       );
     }
