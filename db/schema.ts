@@ -8,7 +8,8 @@ type Json<T> = ColumnType<T, T | string, T | string>;
 
 export type CampaignStatus = 'draft' | 'running' | 'paused' | 'completed' | 'failed';
 export type RunStatus = 'prepared' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled';
-export type CompletionReason = 'all_final' | 'max_retries' | 'window_ended' | 'manually_stopped' | 'no_callable';
+export type CompletionReason =
+  'all_final' | 'max_retries' | 'window_ended' | 'manually_stopped' | 'no_callable';
 
 export const WAITING_STATES = ['pending', 'retry_scheduled', 'callback_scheduled'] as const;
 export const IN_FLIGHT_STATES = ['dialling', 'ringing', 'in_progress'] as const;
@@ -22,9 +23,7 @@ export const FINAL_STATES = [
   'excluded',
 ] as const;
 export type ContactState =
-  | (typeof WAITING_STATES)[number]
-  | (typeof IN_FLIGHT_STATES)[number]
-  | (typeof FINAL_STATES)[number];
+  (typeof WAITING_STATES)[number] | (typeof IN_FLIGHT_STATES)[number] | (typeof FINAL_STATES)[number];
 
 export type AttemptStatus = 'leased' | 'dialling' | 'ringing' | 'in_progress' | 'ended';
 export type CallbackState = 'requested' | 'pending' | 'completed' | 'cancelled';
@@ -144,6 +143,7 @@ export interface ContactsTable {
   excluded_at: Timestamp | null;
   exclusion_reason: string | null;
   final_at: Timestamp | null;
+  exhausted_retries: Generated<boolean>;
   idempotency_key: string | null;
   created_at: GeneratedTimestamp;
   updated_at: GeneratedTimestamp;

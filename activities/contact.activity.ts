@@ -1,0 +1,65 @@
+import type { Db } from '../db/connection';
+import {
+  finishAttempt,
+  getAttempt,
+  isContactFinal,
+  loadAttemptFacts,
+  markContactReady,
+  recordContactStep,
+  type AttemptFacts,
+  type ContactStep,
+} from '../db/repositories/attempts.repository';
+import type { SwitchControl } from './dial.activity';
+import type { DialResult } from './dial.activity';
+
+/** The contact workflow's reads and writes around an attempt. Each is idempotent. */
+export function createContactActivities(deps: { db: Db; switch: SwitchControl; now?: () => Date }) {
+  const now = deps.now ?? (() => new Date());
+  return {
+    async loadAttemptFacts(contactId: string, attemptId: string | null): Promise<AttemptFacts> {
+      return loadAttemptFacts(deps.db, contactId, attemptId);
+    },
+    async recordContactStep(contactId: string, step: ContactStep, lastSipCode: number | null): Promise<void> {
+      await recordContactStep(deps.db, contactId, step, lastSipCode, now());
+    },
+    async recordOptOut(attemptId: string): Promise<void> {
+      const attempt = await getAttempt(deps.db, attemptId);
+      if (!attempt) return;
+      await deps.db
+        .insertInto('opt_outs')
+        .values({ phone: attempt.phone, reason: 'OPT_OUT disposition', source_attempt_id: attemptId })
+        .onConflict((oc) => oc.column('phone').doNothing())
+        .execute();
+    },
+    async markContactReady(contactId: string): Promise<boolean> {
+      return markContactReady(deps.db, contactId, now());
+    },
+    async isContactFinal(contactId: string): Promise<boolean> {
+      return isContactFinal(deps.db, contactId);
+    },
+    /**
+     * Stale-state recovery: the dial activity gave up on an attempt. Hang the call up if the switch still
+     * has it, and close the attempt as `timeout` so its seat is freed.
+     */
+    async closeStaleAttempt(attemptId: string): Promise<DialResult> {
+      await deps.switch.kill(attemptId).catch(() => false);
+      const attempt = await finishAttempt(deps.db, attemptId, {
+        outcome: 'timeout',
+        sipCode: null,
+        hangupCause: 'ORI_STALE_RECOVERY',
+        answeredAt: null,
+        endedAt: now(),
+        ringS: null,
+        talkS: null,
+        coreUuid: null,
+      });
+      return {
+        kind: 'ended',
+        outcome: attempt.outcome ?? 'timeout',
+        answered: attempt.answered_at !== null,
+        hasResult: attempt.result_at !== null,
+        sipCode: attempt.sip_code,
+      };
+    },
+  };
+}

@@ -1,0 +1,290 @@
+import { Context } from '@temporalio/activity';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Db } from '../db/connection';
+import type { Attempt } from '../db/schema';
+import type { Handoff } from '../db/repositories/admission.repository';
+import {
+  claimAttempt,
+  finishAttempt,
+  markCallProgress,
+  renewLease,
+  type CallEnd,
+} from '../db/repositories/attempts.repository';
+import { classifyCall } from '../policy/outcome';
+import { CallTracker, type ChannelEvent } from './call-tracker';
+
+/** What the dial activity needs of the telephony layer (implemented by telephony/switch-client). */
+export interface SwitchControl {
+  originate(req: {
+    uuid: string;
+    gateway: string;
+    destination: string;
+    callerIdNumber: string;
+    timeoutS: number;
+    variables?: Record<string, string>;
+    application?: string;
+  }): Promise<{ jobUuid: string }>;
+  kill(uuid: string, cause?: string): Promise<boolean>;
+  exists(uuid: string): Promise<boolean>;
+  watch(uuid: string, listener: (e: ChannelEvent) => void): () => void;
+  /** Called after the ESL connection came back (events of the gap are lost). Returns an unsubscribe. */
+  onReconnect(listener: () => void): () => void;
+}
+
+export interface DialTimings {
+  /** The dialler's own ring timeout (originate_timeout): a longer ring is `rnr`. */
+  ringTimeoutS: number;
+  /** The longest call expected; a call older than ring + this + grace is stale and closed as `timeout`. */
+  maxCallS: number;
+  /** Slack before declaring a call stale, and for the hangup to arrive after a kill. */
+  graceS: number;
+}
+
+export interface DialInput {
+  campaignId: string;
+  runNo: number;
+  contactId: string;
+  handoff: Handoff;
+}
+
+export type DialResult =
+  | { kind: 'ended'; outcome: string; answered: boolean; hasResult: boolean; sipCode: number | null }
+  | { kind: 'cancelled'; reason: string; contactFinal: boolean };
+
+const HEARTBEAT_MS = 5_000;
+
+function endedFrom(attempt: Attempt): DialResult {
+  return {
+    kind: 'ended',
+    outcome: attempt.outcome ?? 'error',
+    answered: attempt.answered_at !== null,
+    hasResult: attempt.result_at !== null,
+    sipCode: attempt.sip_code,
+  };
+}
+
+/**
+ * Dial one attempt exactly once. The attempt id is the call's `origination_uuid`. A first try claims the
+ * leased seat (re-checking suppression, pause and the window), places the call with `bgapi originate` and
+ * follows its events to CHANNEL_HANGUP_COMPLETE, heartbeating and renewing the seat. A retried try
+ * reconciles instead: a recorded end is returned as is, a live channel is followed again, and a call the
+ * switch no longer knows is closed from what was recorded — it is never placed a second time.
+ */
+export function createDialActivities(deps: {
+  db: Db;
+  switch: SwitchControl;
+  timings: DialTimings;
+  botEndpoint?: (campaignId: string) => Promise<string | null>;
+  now?: () => Date;
+}) {
+  const now = deps.now ?? (() => new Date());
+  const { timings } = deps;
+
+  async function follow(
+    attemptId: string,
+    tracker: CallTracker,
+    startedAt: Date,
+    knownLive: boolean,
+  ): Promise<DialResult> {
+    const ctx = Context.current();
+    let lostTrack = false;
+    let wakeUp: () => void = () => undefined;
+    const unChange = tracker.onChange(() => wakeUp());
+    let recheck = false;
+    const unReconnect = deps.switch.onReconnect(() => {
+      recheck = true;
+      wakeUp();
+    });
+    const staleAt = startedAt.getTime() + (timings.ringTimeoutS + timings.maxCallS + timings.graceS) * 1000;
+    let progressWritten: 'none' | 'ringing' | 'in_progress' = 'none';
+    let killedAt: number | null = null;
+    let jobFailedAt: number | null = null;
+    let lastBeat = 0;
+    try {
+      for (;;) {
+        if (tracker.ended) break;
+        if (tracker.failedWithoutChannel) {
+          // `-ERR` with no channel yet: give a late CHANNEL_CREATE a moment, then it never rang.
+          jobFailedAt ??= Date.now();
+          if (Date.now() - jobFailedAt > 1_000) break;
+        }
+        if (tracker.answeredAt && progressWritten !== 'in_progress') {
+          progressWritten = 'in_progress';
+          await markCallProgress(deps.db, attemptId, 'in_progress', tracker.answeredAt);
+        } else if ((tracker.ringingAt || tracker.createdAt) && progressWritten === 'none') {
+          progressWritten = 'ringing';
+          await markCallProgress(
+            deps.db,
+            attemptId,
+            'ringing',
+            tracker.ringingAt ?? tracker.createdAt ?? now(),
+          );
+        }
+        if (recheck) {
+          recheck = false;
+          // Events of the disconnected gap are gone: ask the switch whether the call still lives.
+          if (!(await deps.switch.exists(attemptId).catch(() => true)) && !tracker.ended) {
+            lostTrack = true;
+            break;
+          }
+        }
+        if (Date.now() >= staleAt) {
+          if (killedAt === null) {
+            killedAt = Date.now();
+            await deps.switch.kill(attemptId, 'ALLOTTED_TIMEOUT').catch(() => false);
+          } else if (Date.now() - killedAt > timings.graceS * 1000) {
+            lostTrack = true;
+            break;
+          }
+        }
+        if (Date.now() - lastBeat >= HEARTBEAT_MS) {
+          lastBeat = Date.now();
+          ctx.heartbeat({ attemptId, phase: progressWritten });
+          await renewLease(deps.db, attemptId, now());
+          if (!knownLive && !tracker.createdAt && Date.now() - startedAt.getTime() > 10_000) {
+            // Reconciling a call we did not see start: make sure the switch still has it.
+            knownLive = true;
+            recheck = true;
+          }
+        }
+        await new Promise<void>((resolve) => {
+          wakeUp = resolve;
+          setTimeout(resolve, 1_000);
+        });
+      }
+    } finally {
+      unChange();
+      unReconnect();
+    }
+
+    const stale = killedAt !== null;
+    let end: CallEnd;
+    if (lostTrack && !tracker.ended) {
+      // The call ended while nobody could see it (worker loss, ESL gap) or never hung up after a kill:
+      // stale-state recovery closes it as `timeout`; it was placed, so it is not an `error`.
+      end = {
+        outcome: 'timeout',
+        sipCode: null,
+        hangupCause: stale ? 'ORI_STALE_RECOVERY' : 'ORI_UNTRACKED',
+        answeredAt: tracker.answeredAt,
+        endedAt: now(),
+        ringS: tracker.ringSeconds(startedAt),
+        talkS: tracker.talkSeconds(),
+        coreUuid: tracker.coreUuid,
+      };
+    } else {
+      const outcome = classifyCall(tracker.facts({ stale }));
+      end = {
+        outcome,
+        sipCode: tracker.sipCode(),
+        hangupCause: tracker.hangupCause(),
+        answeredAt: tracker.answered ? (tracker.answeredAt ?? tracker.hangupAt ?? now()) : null,
+        endedAt: tracker.hangupAt ?? now(),
+        ringS: tracker.ringSeconds(startedAt),
+        talkS: tracker.talkSeconds(),
+        coreUuid: tracker.coreUuid,
+      };
+    }
+    return endedFrom(await finishAttempt(deps.db, attemptId, end));
+  }
+
+  return {
+    async dial(input: DialInput): Promise<DialResult> {
+      const { handoff } = input;
+      const attemptId = handoff.attemptId;
+      const waitMs = Date.parse(handoff.dialNotBefore) - now().getTime();
+      if (waitMs > 0) await delay(Math.min(waitMs, 5_000)); // the carrier pacing slot
+
+      const claim = await claimAttempt(deps.db, attemptId, now());
+      switch (claim.kind) {
+        case 'cancelled':
+          return {
+            kind: 'cancelled',
+            reason: claim.reason,
+            contactFinal: claim.reason === 'suppressed' || claim.reason === 'contact_final',
+          };
+        case 'ended':
+          return endedFrom(claim.attempt);
+        case 'already_sent': {
+          const tracker = new CallTracker(now);
+          const unwatch = deps.switch.watch(attemptId, (e) => tracker.accept(e));
+          try {
+            const live = await deps.switch.exists(attemptId).catch(() => false);
+            if (!live && !tracker.ended) {
+              const answered = claim.attempt.answered_at !== null || claim.attempt.result_at !== null;
+              return endedFrom(
+                await finishAttempt(deps.db, attemptId, {
+                  outcome: answered ? 'completed' : 'timeout',
+                  sipCode: null,
+                  hangupCause: 'ORI_UNTRACKED',
+                  answeredAt: claim.attempt.answered_at,
+                  endedAt: now(),
+                  ringS: null,
+                  talkS: claim.attempt.answered_at
+                    ? (now().getTime() - claim.attempt.answered_at.getTime()) / 1000
+                    : null,
+                  coreUuid: null,
+                }),
+              );
+            }
+            if (claim.attempt.answered_at) tracker.answeredAt = claim.attempt.answered_at;
+            return await follow(attemptId, tracker, claim.attempt.started_at ?? now(), true);
+          } finally {
+            unwatch();
+          }
+        }
+        case 'claimed': {
+          const startedAt = now();
+          const tracker = new CallTracker(now);
+          // Watch before the originate so no event of this call can be missed.
+          const unwatch = deps.switch.watch(attemptId, (e) => tracker.accept(e));
+          try {
+            const endpoint = deps.botEndpoint ? await deps.botEndpoint(input.campaignId) : null;
+            try {
+              await deps.switch.originate({
+                uuid: attemptId,
+                gateway: handoff.gateway,
+                destination: handoff.phone.replace(/^\+/, ''),
+                callerIdNumber: handoff.fromNumber.replace(/^\+/, ''),
+                timeoutS: timings.ringTimeoutS,
+                variables: {
+                  ignore_early_media: 'true',
+                  ori_attempt_id: attemptId,
+                  ori_campaign_id: input.campaignId,
+                  ori_contact_id: input.contactId,
+                  'sip_h_X-Attempt-Id': attemptId,
+                },
+                application: endpoint ? `&bridge(${endpoint})` : '&park()',
+              });
+            } catch (err) {
+              // The command may or may not have reached the switch. If it did, the channel exists (or will
+              // report); if not, the dial could not be placed: `error`. Never send it again.
+              await delay(500);
+              if (!tracker.createdAt && !(await deps.switch.exists(attemptId).catch(() => false))) {
+                return endedFrom(
+                  await finishAttempt(deps.db, attemptId, {
+                    outcome: 'error',
+                    sipCode: null,
+                    hangupCause:
+                      `ORI_ORIGINATE_FAILED: ${err instanceof Error ? err.message : String(err)}`.slice(
+                        0,
+                        200,
+                      ),
+                    answeredAt: null,
+                    endedAt: now(),
+                    ringS: null,
+                    talkS: null,
+                    coreUuid: null,
+                  }),
+                );
+              }
+            }
+            return await follow(attemptId, tracker, startedAt, false);
+          } finally {
+            unwatch();
+          }
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import type { Db } from '../db/connection';
+import { createAdmissionActivities } from './admission.activity';
+import { createContactActivities } from './contact.activity';
+import { createDialActivities, type DialTimings, type SwitchControl } from './dial.activity';
+import { createRunActivities } from './run.activity';
+import type { SeatNotifier } from './seat-notifier';
+
+export interface ActivityDeps {
+  db: Db;
+  switch: SwitchControl;
+  notifier: SeatNotifier;
+  timings: DialTimings;
+  now?: () => Date;
+}
+
+/** Every activity the worker registers, wired to its injected dependencies. */
+export function createActivities(deps: ActivityDeps) {
+  const botEndpoint = async (campaignId: string): Promise<string | null> => {
+    const row = await deps.db
+      .selectFrom('campaigns')
+      .leftJoin('bots', 'bots.id', 'campaigns.bot_id')
+      .select('bots.endpoint')
+      .where('campaigns.id', '=', campaignId)
+      .executeTakeFirst();
+    return row?.endpoint ?? null;
+  };
+  return {
+    ...createAdmissionActivities(deps),
+    ...createRunActivities(deps),
+    ...createContactActivities(deps),
+    ...createDialActivities({ ...deps, botEndpoint }),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

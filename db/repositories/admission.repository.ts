@@ -1,0 +1,423 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Transaction } from 'kysely';
+import type { Db } from '../connection';
+import type { Database } from '../schema';
+import type { CampaignConfig } from '../../policy/campaign-config';
+import { isDialAllowed } from '../../policy/calendar';
+import { carrierSlots, pickNumbers } from '../../policy/admission';
+
+/**
+ * Admission: who dials now. One transaction per call asks Postgres for the top ready contacts up to the
+ * campaign's free seats and its carriers' dial-rate budget, in priority order, leases a seat (an attempt
+ * row) to each and rotates the number pool. The campaign row lock serialises admissions of one campaign
+ * (the engine's loop and the trigger API), the carrier row lock serialises the rate budget across
+ * campaigns sharing a carrier.
+ */
+
+/** How far ahead a carrier pacing slot may be handed out; the dial activity waits for its slot. */
+export const SLOT_HORIZON_MS = 1_000;
+/** A leased seat not yet dialled expires after this: a lost hand-off can never leak a seat. */
+export const UNCLAIMED_LEASE_MS = 30_000;
+
+export interface Handoff {
+  attemptId: string;
+  attemptNo: number;
+  contactId: string;
+  phone: string;
+  phoneIndex: number;
+  pass: number;
+  fromNumber: string;
+  numberId: string;
+  gateway: string;
+  dialNotBefore: string;
+  /**
+   * Hint: no workflow exists for this contact in this run yet, so the parent starts one (else it wakes the
+   * existing one). Either way the parent falls back to the other when Temporal says otherwise.
+   */
+  startWorkflow: boolean;
+}
+
+export interface AdmissionResult {
+  handoffs: Handoff[];
+  /** Why nothing (more) was admitted, for the run's story and the live panel. */
+  status: 'ok' | 'not_running' | 'outside_window' | 'no_seats' | 'no_rate' | 'no_numbers' | 'idle';
+  inFlight: number;
+  concurrency: number;
+}
+
+interface AdmitOptions {
+  campaignId: string;
+  runNo: number;
+  now: Date;
+  /** Admit only this contact (the trigger API's "dial now"). */
+  onlyContactId?: string;
+}
+
+type Tx = Transaction<Database>;
+
+async function lockRunnableCampaign(
+  tx: Tx,
+  campaignId: string,
+  runNo: number,
+): Promise<{ config: CampaignConfig } | null> {
+  const row = await tx
+    .selectFrom('campaigns')
+    .select(['status', 'run_no', 'config'])
+    .where('id', '=', campaignId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!row || row.status !== 'running' || row.run_no !== runNo) return null;
+  return { config: row.config };
+}
+
+async function seatsInUse(tx: Tx, campaignId: string, now: Date): Promise<number> {
+  const row = await tx
+    .selectFrom('attempts')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('campaign_id', '=', campaignId)
+    .where('ended_at', 'is', null)
+    .where('lease_expires_at', '>', now)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * A seat leased but never dialled whose lease ran out (its hand-off was lost or its worker died before the
+ * originate): the attempt never happened, so it is removed and the contact waits for a seat again.
+ */
+async function recoverUnclaimedLeases(tx: Tx, campaignId: string, now: Date): Promise<void> {
+  const stale = await tx
+    .deleteFrom('attempts')
+    .where('campaign_id', '=', campaignId)
+    .where('ended_at', 'is', null)
+    .where('originate_sent_at', 'is', null)
+    .where('lease_expires_at', '<=', now)
+    .returning(['contact_id'])
+    .execute();
+  if (stale.length === 0) return;
+  await tx
+    .updateTable('contacts')
+    .set((eb) => ({
+      attempts: eb('attempts', '-', 1),
+      ready_at: now,
+      state: sql`case when attempts <= 1 then 'pending' else 'retry_scheduled' end`,
+      updated_at: now,
+    }))
+    .where(
+      'id',
+      'in',
+      stale.map((s) => s.contact_id),
+    )
+    .where('final_at', 'is', null)
+    .execute();
+}
+
+/** Leased seats that were handed off long ago but never claimed: hand them off again (idempotent). */
+async function unclaimedHandoffs(tx: Tx, campaignId: string, runNo: number, now: Date): Promise<Handoff[]> {
+  const rows = await tx
+    .selectFrom('attempts')
+    .innerJoin('contacts', 'contacts.id', 'attempts.contact_id')
+    .select([
+      'attempts.attempt_id',
+      'attempts.attempt_no',
+      'attempts.contact_id',
+      'attempts.phone',
+      'attempts.phone_index',
+      'attempts.pass',
+      'attempts.from_number',
+      'attempts.number_id',
+      'attempts.gateway',
+      'attempts.dial_not_before',
+      'attempts.handed_off_at',
+    ])
+    .where('attempts.campaign_id', '=', campaignId)
+    .where('attempts.run_no', '=', runNo)
+    .where('attempts.status', '=', 'leased')
+    .where('attempts.ended_at', 'is', null)
+    .where((eb) =>
+      eb.or([
+        eb('attempts.handed_off_at', 'is', null),
+        eb('attempts.handed_off_at', '<', new Date(now.getTime() - 15_000)),
+      ]),
+    )
+    .execute();
+  if (rows.length === 0) return [];
+  await tx
+    .updateTable('attempts')
+    .set({ handed_off_at: now })
+    .where(
+      'attempt_id',
+      'in',
+      rows.map((r) => r.attempt_id),
+    )
+    .execute();
+  return rows.map((r) => ({
+    attemptId: r.attempt_id,
+    attemptNo: r.attempt_no,
+    contactId: r.contact_id,
+    phone: r.phone,
+    phoneIndex: r.phone_index,
+    pass: r.pass,
+    fromNumber: r.from_number ?? '',
+    numberId: r.number_id ?? '',
+    gateway: r.gateway ?? '',
+    dialNotBefore: (r.dial_not_before ?? now).toISOString(),
+    // A hint only: the parent falls back to the other way (start ↔ wake) when the hint is wrong.
+    startWorkflow: r.attempt_no === 1,
+  }));
+}
+
+async function admitInTransaction(tx: Tx, opts: AdmitOptions): Promise<AdmissionResult> {
+  const { campaignId, runNo, now } = opts;
+  const campaign = await lockRunnableCampaign(tx, campaignId, runNo);
+  if (!campaign) return { handoffs: [], status: 'not_running', inFlight: 0, concurrency: 0 };
+  const { config } = campaign;
+
+  await recoverUnclaimedLeases(tx, campaignId, now);
+  const reHandoffs = opts.onlyContactId ? [] : await unclaimedHandoffs(tx, campaignId, runNo, now);
+
+  const inFlight = await seatsInUse(tx, campaignId, now);
+  const base = { inFlight, concurrency: config.concurrency };
+  if (!isDialAllowed(config.window, config.working_days, now)) {
+    return { handoffs: reHandoffs, status: 'outside_window', ...base };
+  }
+  const free = Math.max(0, config.concurrency - inFlight);
+  if (free === 0) return { handoffs: reHandoffs, status: 'no_seats', ...base };
+
+  let candidatesQuery = tx
+    .selectFrom('contacts')
+    .select(['id', 'phones', 'pass', 'phone_index', 'attempts', 'workflow_started', 'excluded_at'])
+    .where('campaign_id', '=', campaignId)
+    .where('ready_at', 'is not', null)
+    .where('ready_at', '<=', now)
+    .orderBy('priority')
+    .orderBy('pass')
+    .orderBy('ready_at')
+    .orderBy('seq')
+    .limit(free)
+    .forUpdate()
+    .skipLocked();
+  if (opts.onlyContactId) candidatesQuery = candidatesQuery.where('id', '=', opts.onlyContactId);
+  const candidates = await candidatesQuery.execute();
+  if (candidates.length === 0) return { handoffs: reHandoffs, status: 'idle', ...base };
+
+  // Suppression: excluded contacts and opted-out numbers never get a seat.
+  const phonesOf = (c: (typeof candidates)[number]): string => c.phones[c.phone_index] ?? c.phones[0] ?? '';
+  const optedOut = new Set(
+    (
+      await tx
+        .selectFrom('opt_outs')
+        .select('phone')
+        .where(
+          'phone',
+          'in',
+          candidates.map((c) => phonesOf(c)),
+        )
+        .execute()
+    ).map((r) => r.phone),
+  );
+  const suppressed = candidates.filter((c) => c.excluded_at !== null || optedOut.has(phonesOf(c)));
+  if (suppressed.length > 0) {
+    await tx
+      .updateTable('contacts')
+      .set({ state: 'excluded', ready_at: null, final_at: now, updated_at: now })
+      .where(
+        'id',
+        'in',
+        suppressed.map((c) => c.id),
+      )
+      .execute();
+  }
+  const eligible = candidates.filter((c) => !suppressed.includes(c));
+  if (eligible.length === 0) return { handoffs: reHandoffs, status: 'idle', ...base };
+
+  const pool = await tx
+    .selectFrom('campaign_numbers')
+    .innerJoin('numbers', 'numbers.id', 'campaign_numbers.number_id')
+    .innerJoin('carriers', 'carriers.id', 'numbers.carrier_id')
+    .select([
+      'numbers.id as number_id',
+      'numbers.e164',
+      'numbers.last_used_at',
+      'carriers.id as carrier_id',
+      'carriers.gateway',
+    ])
+    .where('campaign_numbers.campaign_id', '=', campaignId)
+    .where('numbers.inbound_only', '=', false)
+    .execute();
+  if (pool.length === 0) return { handoffs: reHandoffs, status: 'no_numbers', ...base };
+
+  // Lock the carriers in a stable order (no deadlock between campaigns) and take rate slots from each.
+  const carrierIds = [...new Set(pool.map((p) => p.carrier_id))].sort();
+  const carriers = await tx
+    .selectFrom('carriers')
+    .select(['id', 'cps_limit', 'next_dial_slot_at'])
+    .where('id', 'in', carrierIds)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+  const slotsByCarrier = new Map<string, { slots: Date[]; nextSlotAt: Date | null; used: number }>();
+  for (const c of carriers) {
+    const { slots, nextSlotAt } = carrierSlots({
+      cpsLimit: c.cps_limit,
+      nextSlotAt: c.next_dial_slot_at,
+      now,
+      want: eligible.length,
+      horizonMs: SLOT_HORIZON_MS,
+    });
+    slotsByCarrier.set(c.id, { slots, nextSlotAt, used: 0 });
+  }
+
+  // Least recently used numbers first, skipping numbers whose carrier has no slot left.
+  const order = pickNumbers(
+    pool.map((p) => ({ id: p.number_id, lastUsedAt: p.last_used_at })),
+    eligible.length * Math.max(1, pool.length),
+  );
+  const byId = new Map(pool.map((p) => [p.number_id, p]));
+  const handoffs: Handoff[] = [];
+  const numberUse = new Map<string, Date>();
+  let cursor = 0;
+  for (const contact of eligible) {
+    let assigned: { number: (typeof pool)[number]; slot: Date } | null = null;
+    for (let tries = 0; tries < pool.length && !assigned; tries++) {
+      const id = order[cursor % order.length];
+      cursor++;
+      const number = id === undefined ? undefined : byId.get(id);
+      if (!number) continue;
+      const budget = slotsByCarrier.get(number.carrier_id);
+      if (!budget || budget.used >= budget.slots.length) continue;
+      const slot = budget.slots[budget.used];
+      if (!slot) continue;
+      budget.used++;
+      assigned = { number, slot };
+    }
+    if (!assigned) break;
+    const attemptNo = contact.attempts + 1;
+    const phone = phonesOf(contact);
+    handoffs.push({
+      attemptId: randomUUID(),
+      attemptNo,
+      contactId: contact.id,
+      phone,
+      phoneIndex: contact.phone_index,
+      pass: contact.pass,
+      fromNumber: assigned.number.e164,
+      numberId: assigned.number.number_id,
+      gateway: assigned.number.gateway,
+      dialNotBefore: assigned.slot.toISOString(),
+      startWorkflow: !contact.workflow_started,
+    });
+    numberUse.set(assigned.number.number_id, assigned.slot);
+  }
+  if (handoffs.length === 0) return { handoffs: reHandoffs, status: 'no_rate', ...base };
+
+  await tx
+    .insertInto('attempts')
+    .values(
+      handoffs.map((h) => ({
+        attempt_id: h.attemptId,
+        campaign_id: campaignId,
+        run_no: runNo,
+        contact_id: h.contactId,
+        attempt_no: h.attemptNo,
+        pass: h.pass,
+        phone: h.phone,
+        phone_index: h.phoneIndex,
+        number_id: h.numberId,
+        from_number: h.fromNumber,
+        carrier_id: byId.get(h.numberId)?.carrier_id ?? null,
+        gateway: h.gateway,
+        status: 'leased' as const,
+        lease_expires_at: new Date(now.getTime() + UNCLAIMED_LEASE_MS),
+        dial_not_before: h.dialNotBefore,
+        handed_off_at: now,
+        created_at: now,
+      })),
+    )
+    .execute();
+  await tx
+    .updateTable('contacts')
+    .set((eb) => ({
+      state: 'dialling',
+      ready_at: null,
+      attempts: eb('attempts', '+', 1),
+      workflow_started: true,
+      last_attempt_at: now,
+      updated_at: now,
+    }))
+    .where(
+      'id',
+      'in',
+      handoffs.map((h) => h.contactId),
+    )
+    .execute();
+  for (const [numberId, usedAt] of numberUse) {
+    await tx.updateTable('numbers').set({ last_used_at: usedAt }).where('id', '=', numberId).execute();
+  }
+  for (const [carrierId, budget] of slotsByCarrier) {
+    if (budget.used === 0) continue;
+    const last = budget.slots[budget.used - 1];
+    const cps = carriers.find((c) => c.id === carrierId)?.cps_limit ?? null;
+    const next = cps && last ? new Date(last.getTime() + 1000 / cps) : null;
+    await tx.updateTable('carriers').set({ next_dial_slot_at: next }).where('id', '=', carrierId).execute();
+  }
+  return {
+    handoffs: [...reHandoffs, ...handoffs],
+    status: handoffs.length < eligible.length ? 'no_rate' : 'ok',
+    inFlight: inFlight + handoffs.length,
+    concurrency: config.concurrency,
+  };
+}
+
+/** One admission round for a campaign run. */
+export async function admit(db: Db, opts: AdmitOptions): Promise<AdmissionResult> {
+  const result = await db.transaction().execute((tx) => admitInTransaction(tx, opts));
+  return result;
+}
+
+/**
+ * The trigger API's "dial now": lease a seat for this one contact if the campaign is running, inside its
+ * window, with a free seat and rate budget. The engine's next round hands the lease to a workflow.
+ */
+export async function admitContactNow(
+  db: Db,
+  opts: { campaignId: string; contactId: string; now: Date },
+): Promise<{ attemptId: string } | null> {
+  const campaign = await db
+    .selectFrom('campaigns')
+    .select(['run_no'])
+    .where('id', '=', opts.campaignId)
+    .executeTakeFirst();
+  if (!campaign) return null;
+  const result = await db.transaction().execute(async (tx) => {
+    const r = await admitInTransaction(tx, {
+      campaignId: opts.campaignId,
+      runNo: campaign.run_no,
+      now: opts.now,
+      onlyContactId: opts.contactId,
+    });
+    // Handed off by the engine's loop, not here: clear the stamp so its next round picks it up at once.
+    const mine = r.handoffs.find((h) => h.contactId === opts.contactId);
+    if (mine) {
+      await tx
+        .updateTable('attempts')
+        .set({ handed_off_at: null })
+        .where('attempt_id', '=', mine.attemptId)
+        .execute();
+    }
+    return mine ?? null;
+  });
+  return result ? { attemptId: result.attemptId } : null;
+}
+
+/** Whether the run still has a contact that is not final (index contacts_open_idx). */
+export async function hasOpenContacts(db: Db, campaignId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('contacts')
+    .select('id')
+    .where('campaign_id', '=', campaignId)
+    .where('final_at', 'is', null)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}

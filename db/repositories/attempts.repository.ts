@@ -1,0 +1,379 @@
+import { sql } from 'kysely';
+import type { Db } from '../connection';
+import type { Attempt, ContactState } from '../schema';
+import type { CampaignConfig } from '../../policy/campaign-config';
+import { isDialAllowed } from '../../policy/calendar';
+
+/**
+ * The engine's side of an attempt's life: claim the leased seat right before the originate (the single
+ * gate where suppression, pause and the calling window are checked again), follow the call, end it.
+ */
+
+/** A dialling seat's lease, renewed by the dial activity's heartbeat. */
+export const DIAL_LEASE_MS = 90_000;
+
+export type ClaimResult =
+  | { kind: 'claimed' }
+  /** The originate was already sent by an earlier try of this activity: reconcile, never re-dial. */
+  | { kind: 'already_sent'; attempt: Attempt }
+  | { kind: 'ended'; attempt: Attempt }
+  /** Not dialled: the seat went back (paused, outside the window, suppressed, stopped, lease lost). */
+  | { kind: 'cancelled'; reason: string };
+
+/**
+ * Claim a leased attempt for dialling. Everything that may forbid a dial is re-checked in the same
+ * transaction that records "originate sent", so a dial happens at most once and only when allowed.
+ */
+export async function claimAttempt(db: Db, attemptId: string, now: Date): Promise<ClaimResult> {
+  return db.transaction().execute(async (tx) => {
+    const attempt = await tx
+      .selectFrom('attempts')
+      .selectAll()
+      .where('attempt_id', '=', attemptId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!attempt) return { kind: 'cancelled', reason: 'lease_lost' };
+    if (attempt.ended_at) return { kind: 'ended', attempt };
+    if (attempt.originate_sent_at) return { kind: 'already_sent', attempt };
+
+    const campaign = await tx
+      .selectFrom('campaigns')
+      .select(['status', 'run_no', 'config'])
+      .where('id', '=', attempt.campaign_id)
+      .executeTakeFirstOrThrow();
+    const contact = await tx
+      .selectFrom('contacts')
+      .select(['excluded_at', 'final_at', 'state'])
+      .where('id', '=', attempt.contact_id)
+      .executeTakeFirstOrThrow();
+    const optedOut = await tx
+      .selectFrom('opt_outs')
+      .select('phone')
+      .where('phone', '=', attempt.phone)
+      .executeTakeFirst();
+
+    let reason: string | null = null;
+    let contactState: ContactState | null = null;
+    if (contact.excluded_at || optedOut) {
+      reason = 'suppressed';
+      contactState = 'excluded';
+    } else if (contact.final_at) {
+      reason = 'contact_final';
+    } else if (campaign.status !== 'running' || campaign.run_no !== attempt.run_no) {
+      reason = `campaign_${campaign.status}`;
+    } else if (!isDialAllowed(campaign.config.window, campaign.config.working_days, now)) {
+      reason = 'outside_window';
+    }
+
+    if (reason !== null) {
+      await tx.deleteFrom('attempts').where('attempt_id', '=', attemptId).execute();
+      if (contactState === 'excluded') {
+        await tx
+          .updateTable('contacts')
+          .set({ state: 'excluded', ready_at: null, final_at: now, updated_at: now })
+          .where('id', '=', attempt.contact_id)
+          .where('final_at', 'is', null)
+          .execute();
+      } else if (!contact.final_at) {
+        // The seat goes back; the contact waits for admission again with its attempt count restored.
+        await tx
+          .updateTable('contacts')
+          .set((eb) => ({
+            attempts: eb('attempts', '-', 1),
+            ready_at: now,
+            state: sql`case when attempts <= 1 then 'pending' else 'retry_scheduled' end`,
+            updated_at: now,
+          }))
+          .where('id', '=', attempt.contact_id)
+          .execute();
+      }
+      return { kind: 'cancelled', reason };
+    }
+
+    await tx
+      .updateTable('attempts')
+      .set({
+        status: 'dialling',
+        originate_sent_at: now,
+        started_at: now,
+        lease_expires_at: new Date(now.getTime() + DIAL_LEASE_MS),
+      })
+      .where('attempt_id', '=', attemptId)
+      .execute();
+    return { kind: 'claimed' };
+  });
+}
+
+/** Keep the seat while the call lives (called from the dial activity's heartbeat). */
+export async function renewLease(db: Db, attemptId: string, now: Date): Promise<void> {
+  await db
+    .updateTable('attempts')
+    .set({ lease_expires_at: new Date(now.getTime() + DIAL_LEASE_MS) })
+    .where('attempt_id', '=', attemptId)
+    .where('ended_at', 'is', null)
+    .execute();
+}
+
+/** The call's progress as the switch reports it: attempt status and the contact's in-flight state. */
+export async function markCallProgress(
+  db: Db,
+  attemptId: string,
+  phase: 'ringing' | 'in_progress',
+  at: Date,
+): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    const updated = await tx
+      .updateTable('attempts')
+      .set(phase === 'in_progress' ? { status: 'in_progress', answered_at: at } : { status: 'ringing' })
+      .where('attempt_id', '=', attemptId)
+      .where('ended_at', 'is', null)
+      .returning('contact_id')
+      .executeTakeFirst();
+    if (!updated) return;
+    await tx
+      .updateTable('contacts')
+      .set({ state: phase, updated_at: at })
+      .where('id', '=', updated.contact_id)
+      .where('final_at', 'is', null)
+      .execute();
+  });
+}
+
+export interface CallEnd {
+  outcome: string;
+  sipCode: number | null;
+  hangupCause: string | null;
+  answeredAt: Date | null;
+  endedAt: Date;
+  ringS: number | null;
+  talkS: number | null;
+  coreUuid: string | null;
+}
+
+/**
+ * Record how the call ended and free its seat. Idempotent: the first recorded end wins, so a retried
+ * activity that re-observes the hangup cannot rewrite it. Notifies the engine that a seat is free.
+ */
+export async function finishAttempt(db: Db, attemptId: string, end: CallEnd): Promise<Attempt> {
+  return db.transaction().execute(async (tx) => {
+    await tx
+      .updateTable('attempts')
+      .set({
+        status: 'ended',
+        outcome: end.outcome,
+        sip_code: end.sipCode,
+        hangup_cause: end.hangupCause,
+        answered_at: end.answeredAt,
+        ended_at: end.endedAt,
+        ring_s: end.ringS,
+        talk_s: end.talkS,
+        core_uuid: end.coreUuid,
+      })
+      .where('attempt_id', '=', attemptId)
+      .where('ended_at', 'is', null)
+      .execute();
+    const attempt = await tx
+      .selectFrom('attempts')
+      .selectAll()
+      .where('attempt_id', '=', attemptId)
+      .executeTakeFirstOrThrow();
+    await sql`select pg_notify('ori_seats', ${attempt.campaign_id})`.execute(tx);
+    return attempt;
+  });
+}
+
+export async function getAttempt(db: Db, attemptId: string): Promise<Attempt | undefined> {
+  return db.selectFrom('attempts').selectAll().where('attempt_id', '=', attemptId).executeTakeFirst();
+}
+
+/** Everything the contact workflow needs to decide what follows an attempt (pure policy input). */
+export interface AttemptFacts {
+  config: CampaignConfig;
+  botCallbackEnabled: boolean;
+  campaignStatus: string;
+  campaignRunNo: number;
+  completionReason: string | null;
+  contact: {
+    phones: string[];
+    attempts: number;
+    pass: number;
+    phoneIndex: number;
+    excluded: boolean;
+    optedOut: boolean;
+    final: boolean;
+  };
+  last: {
+    attemptId: string;
+    outcome: string;
+    talkS: number | null;
+    disposition: string | null;
+    turns: number | null;
+    callbackAt: string | null;
+    endedAt: string;
+    hasResult: boolean;
+  } | null;
+}
+
+export async function loadAttemptFacts(
+  db: Db,
+  contactId: string,
+  attemptId: string | null,
+): Promise<AttemptFacts> {
+  const contact = await db
+    .selectFrom('contacts')
+    .innerJoin('campaigns', 'campaigns.id', 'contacts.campaign_id')
+    .leftJoin('bots', 'bots.id', 'campaigns.bot_id')
+    .select([
+      'contacts.phones',
+      'contacts.attempts',
+      'contacts.pass',
+      'contacts.phone_index',
+      'contacts.excluded_at',
+      'contacts.final_at',
+      'campaigns.config',
+      'campaigns.status',
+      'campaigns.run_no',
+      'campaigns.completion_reason',
+      'bots.callback_enabled',
+    ])
+    .where('contacts.id', '=', contactId)
+    .executeTakeFirstOrThrow();
+  const attempt = attemptId ? await getAttempt(db, attemptId) : undefined;
+  const phone = attempt?.phone ?? contact.phones[contact.phone_index] ?? contact.phones[0] ?? '';
+  const optedOut = await db
+    .selectFrom('opt_outs')
+    .select('phone')
+    .where('phone', '=', phone)
+    .executeTakeFirst();
+  return {
+    config: contact.config,
+    botCallbackEnabled: contact.callback_enabled ?? false,
+    campaignStatus: contact.status,
+    campaignRunNo: contact.run_no,
+    completionReason: contact.completion_reason,
+    contact: {
+      phones: contact.phones,
+      attempts: contact.attempts,
+      pass: contact.pass,
+      phoneIndex: contact.phone_index,
+      excluded: contact.excluded_at !== null,
+      optedOut: optedOut !== undefined,
+      final: contact.final_at !== null,
+    },
+    last:
+      attempt && attempt.ended_at
+        ? {
+            attemptId: attempt.attempt_id,
+            outcome: attempt.outcome ?? 'error',
+            talkS: attempt.talk_s,
+            disposition: attempt.disposition,
+            turns: attempt.turns,
+            callbackAt: attempt.callback_at ? attempt.callback_at.toISOString() : null,
+            endedAt: attempt.ended_at.toISOString(),
+            hasResult: attempt.result_at !== null,
+          }
+        : null,
+  };
+}
+
+/** What the workflow decided after an attempt, written for the call list and admission. */
+export type ContactStep =
+  | {
+      kind: 'final';
+      state: ContactState;
+      outcome: string | null;
+      disposition: string | null;
+      exhaustedRetries: boolean;
+    }
+  | {
+      kind: 'redial';
+      dueAt: string;
+      pass: number;
+      phoneIndex: number;
+      priority: number;
+      isCallback: boolean;
+      outcome: string | null;
+      disposition: string | null;
+    };
+
+export async function recordContactStep(
+  db: Db,
+  contactId: string,
+  step: ContactStep,
+  lastSipCode: number | null,
+  now: Date,
+): Promise<void> {
+  const common = {
+    last_outcome: step.outcome,
+    last_disposition: step.disposition,
+    last_sip_code: lastSipCode,
+    updated_at: now,
+  };
+  if (step.kind === 'final') {
+    await db.transaction().execute(async (tx) => {
+      await tx
+        .updateTable('contacts')
+        .set({
+          ...common,
+          state: step.state,
+          ready_at: null,
+          next_due_at: null,
+          final_at: now,
+          exhausted_retries: step.exhaustedRetries,
+        })
+        .where('id', '=', contactId)
+        .where('final_at', 'is', null)
+        .execute();
+      // A callback that was waiting and the contact ended another way: completed if it was dialled, else
+      // cancelled (single-day window end, stop).
+      await tx
+        .updateTable('contacts')
+        .set({
+          callback_state: sql`case when callback_state = 'pending' and ${step.state} in ('window_closed','manually_stopped','excluded') then 'cancelled' when callback_state = 'pending' then 'completed' else callback_state end`,
+        })
+        .where('id', '=', contactId)
+        .execute();
+    });
+    return;
+  }
+  await db
+    .updateTable('contacts')
+    .set({
+      ...common,
+      state: step.isCallback ? 'callback_scheduled' : 'retry_scheduled',
+      ready_at: null,
+      next_due_at: step.dueAt,
+      pass: step.pass,
+      phone_index: step.phoneIndex,
+      priority: step.priority,
+      ...(step.isCallback ? { callback_at: step.dueAt, callback_state: 'pending' as const } : {}),
+    })
+    .where('id', '=', contactId)
+    .where('final_at', 'is', null)
+    .execute();
+}
+
+/**
+ * The contact's timer fired: it is due and waits for a seat. Returns false when it became final meanwhile
+ * (stopped, excluded, window closed), so the workflow ends instead of waiting for a seat forever.
+ */
+export async function markContactReady(db: Db, contactId: string, now: Date): Promise<boolean> {
+  const row = await db
+    .updateTable('contacts')
+    .set({ ready_at: now, updated_at: now })
+    .where('id', '=', contactId)
+    .where('final_at', 'is', null)
+    .returning('campaign_id')
+    .executeTakeFirst();
+  if (row) await sql`select pg_notify('ori_seats', ${row.campaign_id})`.execute(db);
+  return row !== undefined;
+}
+
+export async function isContactFinal(db: Db, contactId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('contacts')
+    .select('final_at')
+    .where('id', '=', contactId)
+    .executeTakeFirst();
+  return !row || row.final_at !== null;
+}

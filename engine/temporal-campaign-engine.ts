@@ -1,0 +1,74 @@
+import { Client, Connection, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
+import type { CampaignEngine, RunRef } from './campaign-engine';
+import {
+  campaignRunWorkflowId,
+  configChangedUpdate,
+  contactWorkflowId,
+  pauseUpdate,
+  resultSignal,
+  resumeUpdate,
+  stopUpdate,
+  wakeSignal,
+} from '../workflows/messages';
+
+/**
+ * The CampaignEngine over Temporal. A message to a run that is no longer open is not an error for the API:
+ * Postgres already holds the operator's change, and a closed run has nothing left to react.
+ */
+export function temporalCampaignEngine(client: Client, taskQueue: string): CampaignEngine {
+  const run = (r: RunRef) => client.workflow.getHandle(campaignRunWorkflowId(r.campaignId, r.runNo));
+  const ignoreClosed = async (work: () => Promise<unknown>): Promise<void> => {
+    try {
+      await work();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return;
+      if (err instanceof WorkflowUpdateFailedError) return;
+      throw err;
+    }
+  };
+  return {
+    async startRun(r) {
+      try {
+        await client.workflow.start('campaignRun', {
+          taskQueue,
+          workflowId: campaignRunWorkflowId(r.campaignId, r.runNo),
+          args: [{ campaignId: r.campaignId, runNo: r.runNo }],
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        });
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+    },
+    pause: (r, actor) => ignoreClosed(() => run(r).executeUpdate(pauseUpdate, { args: [{ actor }] })),
+    resume: (r, actor) => ignoreClosed(() => run(r).executeUpdate(resumeUpdate, { args: [{ actor }] })),
+    stop: (r, actor) => ignoreClosed(() => run(r).executeUpdate(stopUpdate, { args: [{ actor }] })),
+    configChanged: (r) => ignoreClosed(() => run(r).executeUpdate(configChangedUpdate, { args: [] })),
+    wake: (r) => ignoreClosed(() => run(r).signal(wakeSignal)),
+    deliverResult: (a) =>
+      ignoreClosed(() =>
+        client.workflow
+          .getHandle(contactWorkflowId(a.campaignId, a.runNo, a.contactId))
+          .signal(resultSignal, { attemptId: a.attemptId }),
+      ),
+    async healthy() {
+      try {
+        await client.workflowService.getSystemInfo({});
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+/** Connect to Temporal and build the engine (api/main.ts). */
+export async function createTemporalCampaignEngine(opts: {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+}): Promise<CampaignEngine & { close(): Promise<void> }> {
+  const connection = await Connection.connect({ address: opts.address });
+  const client = new Client({ connection, namespace: opts.namespace });
+  return { ...temporalCampaignEngine(client, opts.taskQueue), close: () => connection.close() };
+}

@@ -1,0 +1,54 @@
+import { NativeConnection } from '@temporalio/worker';
+import { loadSettings } from '../config/settings';
+import { createDb } from '../db/connection';
+import { migrateToLatest } from '../db/migrate';
+import { SeatNotifier } from '../activities/seat-notifier';
+import { createSwitchClient } from '../telephony/switch-client';
+import { createDiallerWorker } from './worker';
+
+/**
+ * The dialler worker: runs the campaign and contact workflows and the activities that dial through
+ * FreeSWITCH (ESL) and write Postgres. Any number of workers may run; each keeps one ESL connection.
+ */
+async function main(): Promise<void> {
+  const settings = loadSettings();
+  if (!settings.databaseUrl) throw new Error('DATABASE_URL is required (npm start provides it).');
+  const temporalAddress = settings.temporalAddress ?? `127.0.0.1:${settings.temporalPort}`;
+
+  const db = createDb(settings.databaseUrl, { max: 20 });
+  await migrateToLatest(db as never);
+  const notifier = new SeatNotifier(settings.databaseUrl);
+  await notifier.start();
+  const switchClient = createSwitchClient({ ...settings.esl });
+  await switchClient.connect();
+  const connection = await NativeConnection.connect({ address: temporalAddress });
+
+  const worker = await createDiallerWorker({
+    connection,
+    namespace: settings.temporalNamespace,
+    taskQueue: settings.taskQueue,
+    deps: {
+      db,
+      switch: switchClient,
+      notifier,
+      timings: { ringTimeoutS: settings.ringTimeoutS, maxCallS: settings.maxCallS, graceS: 30 },
+    },
+  });
+  const shutdown = (): void => worker.shutdown();
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+  console.log(`worker: polling task queue "${settings.taskQueue}" on ${temporalAddress}`);
+  try {
+    await worker.run();
+  } finally {
+    await switchClient.close();
+    await notifier.close();
+    await connection.close();
+    await db.destroy();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error('worker failed:', err);
+  process.exit(1);
+});

@@ -1,0 +1,42 @@
+import {
+  NativeConnection,
+  Worker,
+  bundleWorkflowCode,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
+import path from 'node:path';
+import { createActivities, type ActivityDeps } from '../activities';
+
+// A file path, not a module id: the bundler (webpack + swc) compiles the TypeScript itself.
+export const WORKFLOWS_PATH = path.join(__dirname, '..', 'workflows', 'index.ts');
+
+/** Bundle the workflow code once (webpack); tests and benchmarks reuse one bundle across workers. */
+export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined });
+}
+
+export interface DiallerWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  deps: ActivityDeps;
+  workflowBundle?: WorkflowBundleWithSourceMap;
+  /** Calls in flight: a dial activity mostly waits on events, so many run at once. */
+  maxConcurrentActivities?: number;
+}
+
+export async function createDiallerWorker(opts: DiallerWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createActivities(opts.deps),
+    maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities ?? 2_000,
+    maxConcurrentWorkflowTaskExecutions: 100,
+    // Bounded cache: an unbounded one grows until the heap runs out (sdk-typescript#2227).
+    maxCachedWorkflows: 2_000,
+    // A dial activity interrupted by shutdown is retried by the next worker, which reconciles the call.
+    shutdownGraceTime: '5 seconds',
+  });
+}

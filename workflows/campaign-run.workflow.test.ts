@@ -1,0 +1,284 @@
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Context } from '@temporalio/activity';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { randomUUID } from 'node:crypto';
+import type { Activities } from '../activities';
+import type { Handoff } from '../db/repositories/admission.repository';
+import type { RunView } from '../db/repositories/run-engine.repository';
+import { resolveCampaignConfig, type CampaignConfig } from '../policy/campaign-config';
+import { bundleWorkflows } from '../worker/worker';
+import { createTimeSkippingEnv } from '../test/support/temporal';
+import { campaignRunWorkflowId, contactWorkflowId, pauseUpdate, resumeUpdate } from './messages';
+
+/**
+ * The run's orchestration on the time-skipping server, with its activities replaced by scripted ones that
+ * record what the workflow asked and when (in workflow time: the activity's scheduled timestamp), so an
+ * overnight window pause takes milliseconds. Activities themselves are tested against Postgres and the
+ * simulator elsewhere.
+ */
+
+let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundleWithSourceMap;
+
+// One bundle for the file; a fresh test server per test, so no test's timers move another's clock.
+beforeAll(async () => {
+  bundle = await bundleWorkflows();
+});
+beforeEach(async () => {
+  env = await createTimeSkippingEnv();
+});
+afterEach(async () => {
+  await env?.teardown();
+});
+
+type Partialize<T> = { [K in keyof T]?: T[K] };
+
+function handoff(contactId: string, attemptNo = 1): Handoff {
+  return {
+    attemptId: randomUUID(),
+    attemptNo,
+    contactId,
+    phone: '+919800000001',
+    phoneIndex: 0,
+    pass: 1,
+    fromNumber: '+14155550000',
+    numberId: randomUUID(),
+    gateway: 'carrier1',
+    dialNotBefore: new Date(0).toISOString(),
+    startWorkflow: attemptNo === 1,
+  };
+}
+
+function config(overrides: Parameters<typeof resolveCampaignConfig>[0] = {}): CampaignConfig {
+  const r = resolveCampaignConfig(overrides);
+  expect(r.problems).toEqual([]);
+  return r.config;
+}
+
+async function runWith(
+  activities: Partialize<Activities>,
+  body: (taskQueue: string) => Promise<void>,
+): Promise<void> {
+  const taskQueue = `test-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: bundle,
+    activities,
+  });
+  await worker.runUntil(body(taskQueue));
+}
+
+const scheduledAt = (): number => Context.current().info.scheduledTimestampMs;
+
+describe('campaignRun', () => {
+  it('starts a contact workflow per admitted contact and completes with the reason admission gives', async () => {
+    const campaignId = randomUUID();
+    const contacts = [randomUUID(), randomUUID(), randomUUID()];
+    let rounds = 0;
+    const dialled: string[] = [];
+    const completed: string[] = [];
+    const view: RunView = {
+      status: 'running',
+      runNo: 1,
+      config: config({ window: { start: '00:00', end: '23:59' } }),
+    };
+    await runWith(
+      {
+        loadRun: async () => view,
+        admitRound: async () => {
+          rounds++;
+          if (rounds === 1)
+            return { handoffs: contacts.map((c) => handoff(c)), status: 'ok', completion: null };
+          // The contacts dial (below) while the run keeps polling; then nothing is left.
+          return { handoffs: [], status: 'idle', completion: dialled.length === 3 ? 'all_final' : null };
+        },
+        completeRun: async (_c, _r, reason) => {
+          completed.push(reason);
+          return true;
+        },
+        dial: async (input) => {
+          dialled.push(input.contactId);
+          return { kind: 'ended', outcome: 'completed', answered: false, hasResult: false, sipCode: null };
+        },
+        loadAttemptFacts: async () => ({
+          config: view.config,
+          botCallbackEnabled: false,
+          campaignStatus: 'running',
+          campaignRunNo: 1,
+          completionReason: null,
+          contact: {
+            phones: ['+919800000001'],
+            attempts: 1,
+            pass: 1,
+            phoneIndex: 0,
+            excluded: false,
+            optedOut: false,
+            final: false,
+          },
+          last: {
+            attemptId: 'a',
+            outcome: 'completed',
+            talkS: 40,
+            disposition: 'COMPLETED',
+            turns: 5,
+            callbackAt: null,
+            endedAt: new Date(scheduledAt()).toISOString(),
+            hasResult: true,
+          },
+        }),
+        recordContactStep: async () => undefined,
+        isContactFinal: async () => true,
+      },
+      async (taskQueue) => {
+        const result = await env.client.workflow.execute('campaignRun', {
+          taskQueue,
+          workflowId: campaignRunWorkflowId(campaignId, 1),
+          args: [{ campaignId, runNo: 1 }],
+        });
+        expect(result).toBe('all_final');
+        for (const c of contacts) {
+          const desc = await env.client.workflow.getHandle(contactWorkflowId(campaignId, 1, c)).describe();
+          expect(desc.status.name).toBe('COMPLETED');
+          expect(desc.parentExecution?.workflowId).toBe(campaignRunWorkflowId(campaignId, 1));
+        }
+      },
+    );
+    expect(dialled.sort()).toEqual([...contacts].sort());
+    expect(completed).toEqual(['all_final']);
+  });
+
+  it('admits nothing outside the window and waits, in workflow time, for the next opening', async () => {
+    const campaignId = randomUUID();
+    const admittedAt: number[] = [];
+    // A window that is closed now: it opens in a few hours (UTC) and the run must wait for it.
+    const nowUtc = new Date(await env.currentTimeMs());
+    const openH = (nowUtc.getUTCHours() + 3) % 24;
+    const start = `${String(openH).padStart(2, '0')}:00`;
+    const end = `${String(openH).padStart(2, '0')}:30`;
+    const view: RunView = {
+      status: 'running',
+      runNo: 1,
+      config: config({ mode: 'multi_day', window: { start, end, timezone: 'UTC' } }),
+    };
+    await runWith(
+      {
+        loadRun: async () => view,
+        admitRound: async () => {
+          admittedAt.push(scheduledAt());
+          return { handoffs: [], status: 'idle', completion: 'no_callable' };
+        },
+        completeRun: async () => true,
+      },
+      async (taskQueue) => {
+        const result = await env.client.workflow.execute('campaignRun', {
+          taskQueue,
+          workflowId: campaignRunWorkflowId(campaignId, 1),
+          args: [{ campaignId, runNo: 1 }],
+        });
+        expect(result).toBe('no_callable');
+      },
+    );
+    expect(admittedAt).toHaveLength(1);
+    const at = new Date(admittedAt[0] ?? 0);
+    expect(at.getUTCHours()).toBe(openH);
+    expect(at.getUTCMinutes()).toBeLessThan(30);
+    expect(at.getTime()).toBeGreaterThan(nowUtc.getTime() + 2 * 3600_000);
+  });
+
+  it('ends a single-day run with window_ended when its window closes, and never admits after it', async () => {
+    const campaignId = randomUUID();
+    const nowUtc = new Date(await env.currentTimeMs());
+    // Open since midnight, closing at the next full hour.
+    const h = nowUtc.getUTCHours();
+    const end = h < 23 ? `${String(h + 1).padStart(2, '0')}:00` : '23:59';
+    const closeAt = Date.UTC(
+      nowUtc.getUTCFullYear(),
+      nowUtc.getUTCMonth(),
+      nowUtc.getUTCDate(),
+      h < 23 ? h + 1 : 23,
+      h < 23 ? 0 : 59,
+    );
+    const view: RunView = {
+      status: 'running',
+      runNo: 1,
+      config: config({ mode: 'single_day', window: { start: '00:00', end, timezone: 'UTC' } }),
+    };
+    const admittedAt: number[] = [];
+    const closed: number[] = [];
+    await runWith(
+      {
+        loadRun: async () => view,
+        admitRound: async () => {
+          admittedAt.push(scheduledAt());
+          return { handoffs: [], status: 'idle', completion: null };
+        },
+        closeWindow: async () => {
+          closed.push(scheduledAt());
+          return true;
+        },
+      },
+      async (taskQueue) => {
+        const handle = await env.client.workflow.start('campaignRun', {
+          taskQueue,
+          workflowId: campaignRunWorkflowId(campaignId, 1),
+          args: [{ campaignId, runNo: 1 }],
+        });
+        // Let the run reach its first rounds, then skip to past the window's end.
+        await env.sleep('2 hours');
+        expect(await handle.result()).toBe('window_ended');
+      },
+    );
+    expect(closed).toHaveLength(1);
+    for (const t of admittedAt) expect(t).toBeLessThan(closeAt);
+    expect(closed[0]).toBeGreaterThanOrEqual(closeAt);
+  });
+
+  it('pauses on the pause update (no admission while paused) and admits again on resume', async () => {
+    const campaignId = randomUUID();
+    let rounds = 0;
+    let paused = false;
+    let roundsWhilePaused = 0;
+    const view: RunView = {
+      status: 'running',
+      runNo: 1,
+      config: config({ window: { start: '00:00', end: '23:59' } }),
+    };
+    await runWith(
+      {
+        loadRun: async () => view,
+        admitRound: async () => {
+          rounds++;
+          if (paused) roundsWhilePaused++;
+          await new Promise((r) => setTimeout(r, 20));
+          return { handoffs: [], status: 'idle', completion: rounds >= 6 ? 'all_final' : null };
+        },
+        completeRun: async () => true,
+      },
+      async (taskQueue) => {
+        const handle = await env.client.workflow.start('campaignRun', {
+          taskQueue,
+          workflowId: campaignRunWorkflowId(campaignId, 1),
+          args: [{ campaignId, runNo: 1 }],
+        });
+        while (rounds < 2) await new Promise((r) => setTimeout(r, 10));
+        expect(await handle.executeUpdate(pauseUpdate, { args: [{ actor: 'test' }] })).toEqual({
+          state: 'paused',
+        });
+        // A round already in flight may finish; none may start after the pause took effect.
+        await new Promise((r) => setTimeout(r, 100));
+        paused = true;
+        const before = rounds;
+        await new Promise((r) => setTimeout(r, 300));
+        expect(rounds).toBe(before);
+        paused = false;
+        expect(await handle.executeUpdate(resumeUpdate, { args: [{ actor: 'test' }] })).toEqual({
+          state: 'running',
+        });
+        expect(await handle.result()).toBe('all_final');
+      },
+    );
+    expect(roundsWhilePaused).toBe(0);
+  });
+});

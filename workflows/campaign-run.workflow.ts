@@ -1,0 +1,203 @@
+import {
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  startChild,
+  workflowInfo,
+  WorkflowIdReusePolicy,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { Activities } from '../activities';
+import type { Handoff } from '../db/repositories/admission.repository';
+import type { RunView } from '../db/repositories/run-engine.repository';
+import { isDialAllowed, nextOpening, windowCloseAt } from '../policy/calendar';
+import { contact } from './contact.workflow';
+import {
+  admitSignal,
+  configChangedUpdate,
+  contactWorkflowId,
+  pauseUpdate,
+  resumeUpdate,
+  stopUpdate,
+  wakeSignal,
+  type CampaignRunInput,
+} from './messages';
+
+/**
+ * One run of a campaign: its lifecycle (running, paused, stopping), admission (who dials now) and its
+ * completion. Contacts live in Postgres, never in this history: each round one activity leases seats to
+ * the top ready contacts and this workflow starts or wakes exactly those contacts' workflows. The round
+ * is a long poll that returns as soon as a seat frees and a contact is ready, so the history grows with
+ * admission batches, not with dials, and the run continues-as-new long before any limit.
+ */
+
+const acts = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+const admission = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '15 seconds',
+  retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
+});
+
+/** The longest one admission round waits for a seat or a ready contact before the loop looks around. */
+const MAX_ROUND_MS = 20_000;
+/** After a round that found nothing ready. */
+const IDLE_PAUSE_MS = 1_000;
+/** Continue-as-new well below Temporal's limits: history events and pending (abandoned) children. */
+const MAX_HISTORY_EVENTS = 8_000;
+const MAX_CHILDREN_PER_RUN = 1_000;
+
+export async function campaignRun(input: CampaignRunInput): Promise<string> {
+  const { campaignId, runNo } = input;
+  let paused = false;
+  let stopping = false;
+  let reload = true;
+  let woken = false;
+  let windowSeen = input.carried?.windowSeen ?? false;
+  let childrenStarted = 0;
+  let view: RunView | null = null;
+
+  const notStopping = (_args: { actor: string }): void => {
+    if (stopping) throw new Error('the run is stopping');
+  };
+  setHandler(
+    pauseUpdate,
+    (_args) => {
+      paused = true;
+      woken = true;
+      return { state: 'paused' as const };
+    },
+    { validator: notStopping },
+  );
+  setHandler(
+    resumeUpdate,
+    (_args) => {
+      paused = false;
+      woken = true;
+      return { state: 'running' as const };
+    },
+    { validator: notStopping },
+  );
+  setHandler(stopUpdate, (_args) => {
+    stopping = true;
+    woken = true;
+    return { state: 'stopping' as const };
+  });
+  setHandler(configChangedUpdate, () => {
+    reload = true;
+    woken = true;
+    return { state: paused ? ('paused' as const) : ('running' as const) };
+  });
+  setHandler(wakeSignal, () => {
+    woken = true;
+  });
+
+  const handOff = async (handoffs: Handoff[]): Promise<void> => {
+    await Promise.all(
+      handoffs.map(async (h) => {
+        const workflowId = contactWorkflowId(campaignId, runNo, h.contactId);
+        const start = async (): Promise<boolean> => {
+          try {
+            await startChild(contact, {
+              workflowId,
+              args: [{ campaignId, runNo, contactId: h.contactId, handoff: h }],
+              // A contact outlives this run's continue-as-new: it must not be cancelled with it.
+              parentClosePolicy: ParentClosePolicy.ABANDON,
+              workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+            });
+            childrenStarted++;
+            return true;
+          } catch (err) {
+            if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
+            throw err;
+          }
+        };
+        const wake = async (): Promise<boolean> => {
+          try {
+            await getExternalWorkflowHandle(workflowId).signal(admitSignal, h);
+            return true;
+          } catch {
+            return false;
+          }
+        };
+        // The hint says which is likely; the other is the fallback (a re-added contact, a re-hand-off).
+        if (h.startWorkflow) {
+          if (!(await start())) await wake();
+        } else if (!(await wake())) {
+          await start();
+        }
+      }),
+    );
+  };
+
+  for (;;) {
+    if (reload || !view) {
+      view = await acts.loadRun(campaignId);
+      reload = false;
+      if (!view || view.runNo !== runNo || !['running', 'paused'].includes(view.status)) return 'ended';
+      paused = view.status === 'paused';
+    }
+    if (stopping) return 'manually_stopped';
+
+    const now = new Date();
+    const { config } = view;
+    if (!isDialAllowed(config.window, config.working_days, now)) {
+      // A single-day campaign ends when its window ends and does not resume.
+      if (config.mode === 'single_day' && windowSeen) {
+        await acts.closeWindow(campaignId, runNo);
+        return 'window_ended';
+      }
+      const opening = nextOpening(config.window, config.working_days, now);
+      woken = false;
+      await condition(() => woken || stopping, Math.max(1, opening.getTime() - now.getTime()));
+      continue;
+    }
+    windowSeen = true;
+
+    if (paused) {
+      // Re-read Postgres now and then: it is the record, the Update only makes the change immediate.
+      if (!(await condition(() => !paused || stopping || reload, '1 minute'))) reload = true;
+      continue;
+    }
+
+    const closeAt = windowCloseAt(config.window, config.working_days, now);
+    const untilClose = closeAt ? closeAt.getTime() - now.getTime() : MAX_ROUND_MS;
+    const round = await admission.admitRound({
+      campaignId,
+      runNo,
+      waitMs: Math.max(0, Math.min(MAX_ROUND_MS, untilClose)),
+    });
+    await handOff(round.handoffs);
+    if (round.status === 'not_running') reload = true;
+    if (round.completion) {
+      await acts.completeRun(campaignId, runNo, round.completion);
+      return round.completion;
+    }
+
+    if (round.handoffs.length === 0 && round.status === 'idle') {
+      // Nothing was ready for a whole round: breathe on a timer (a wake or control cuts it short), so an
+      // idle run costs a few events a minute and its clock can skip in tests.
+      woken = false;
+      await condition(() => woken || stopping || reload || paused, IDLE_PAUSE_MS);
+    }
+
+    const info = workflowInfo();
+    if (
+      info.continueAsNewSuggested ||
+      info.historyLength > MAX_HISTORY_EVENTS ||
+      childrenStarted >= MAX_CHILDREN_PER_RUN
+    ) {
+      // Every startChild above was awaited, so no child is lost across the new run.
+      await continueAsNew<typeof campaignRun>({
+        campaignId,
+        runNo,
+        carried: { windowSeen, childrenStarted: 0 },
+      });
+    }
+  }
+}

@@ -1,0 +1,105 @@
+import { condition, proxyActivities, setHandler, sleep, log, ActivityFailure } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { Handoff } from '../db/repositories/admission.repository';
+import { admitSignal, resultSignal, type ContactInput } from './messages';
+import { planAfterAttempt } from '../policy/after-attempt';
+
+/**
+ * One contact in one run. Its history is the story of that contact — each attempt, the post-call result,
+ * the decision and the durable timer to the next attempt — which is what an engineer opens on escalation.
+ *
+ * Loop: dial the attempt it was handed → wait for the post-call result (answered calls) → decide with the
+ * pure policy → record → sleep until due (retry delay, callback, next window opening) → mark itself ready →
+ * wait to be admitted again.
+ */
+
+const control = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+/**
+ * The dial follows a whole call. Its own watchdog closes a stale call (ring timeout + longest call +
+ * grace); the heartbeat timeout catches a dead worker, and the retried activity reconciles with the switch
+ * instead of dialling again.
+ */
+const dialling = proxyActivities<Activities>({
+  startToCloseTimeout: '3 hours',
+  heartbeatTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds' },
+});
+
+/** How long an answered call's post-call result may take after hangup before the contact moves on. */
+const RESULT_WAIT = '2 minutes';
+/** A contact waiting for a seat re-checks this often whether it became final (stopped, closed, excluded). */
+const ADMISSION_RECHECK = '10 minutes';
+
+export async function contact(input: ContactInput): Promise<string> {
+  const seen = new Set<string>([input.handoff.attemptId]);
+  const queued: Handoff[] = [];
+  const results = new Set<string>();
+
+  // Admission may hand the same lease twice (a re-hand-off after a lost one): act on each attempt once.
+  setHandler(admitSignal, (h) => {
+    if (seen.has(h.attemptId)) return;
+    seen.add(h.attemptId);
+    queued.push(h);
+  });
+  setHandler(resultSignal, ({ attemptId }) => {
+    results.add(attemptId);
+  });
+
+  let handoff: Handoff | undefined = input.handoff;
+  for (;;) {
+    if (handoff) {
+      const dialled = await dialOnce(input, handoff);
+      if (dialled.kind === 'ended') {
+        if (dialled.answered && !dialled.hasResult) {
+          const id = handoff.attemptId;
+          await condition(() => results.has(id), RESULT_WAIT);
+        }
+        const facts = await control.loadAttemptFacts(input.contactId, handoff.attemptId);
+        const plan = planAfterAttempt(facts, new Date());
+        await control.recordContactStep(input.contactId, plan.step, dialled.sipCode ?? null);
+        if (plan.optOut && facts.last) await control.recordOptOut(handoff.attemptId);
+        if (plan.step.kind === 'final') return plan.step.state;
+        log.info('next attempt scheduled', { dueAt: plan.step.dueAt, reason: plan.reason });
+        const waitMs = Date.parse(plan.step.dueAt) - Date.now();
+        if (waitMs > 0) await sleep(waitMs);
+        if (!(await control.markContactReady(input.contactId))) return 'final';
+      } else if (dialled.contactFinal) {
+        return dialled.reason;
+      }
+      // Not dialled (paused, outside the window, lease lost): admission hands it a new seat later.
+    }
+    handoff = undefined;
+    while (!handoff) {
+      if (await condition(() => queued.length > 0, ADMISSION_RECHECK)) {
+        handoff = queued.shift();
+      } else if (await control.isContactFinal(input.contactId)) {
+        return 'final';
+      }
+    }
+  }
+}
+
+async function dialOnce(
+  input: ContactInput,
+  handoff: Handoff,
+): Promise<Awaited<ReturnType<Activities['dial']>>> {
+  try {
+    return await dialling.dial({
+      campaignId: input.campaignId,
+      runNo: input.runNo,
+      contactId: input.contactId,
+      handoff,
+    });
+  } catch (err) {
+    // The dial activity gave up (its 3-hour limit): stale-state recovery closes the attempt as `timeout`
+    // so the seat is freed and nothing stays in flight forever.
+    if (err instanceof ActivityFailure) {
+      return await control.closeStaleAttempt(handoff.attemptId);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,3 @@
+// The workflow bundle's entry: every workflow type the dialler runs.
+export { campaignRun } from './campaign-run.workflow';
+export { contact } from './contact.workflow';

@@ -1,0 +1,47 @@
+import { defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Handoff } from '../db/repositories/admission.repository';
+
+/**
+ * Every message the workflows accept, in one module the API's engine client imports too.
+ * Workflow ids are derived here so an engineer can find any run or contact from the ids in Postgres.
+ */
+
+export const campaignRunWorkflowId = (campaignId: string, runNo: number): string =>
+  `campaign-${campaignId}-run-${runNo}`;
+export const contactWorkflowId = (campaignId: string, runNo: number, contactId: string): string =>
+  `contact-${campaignId}-run-${runNo}-${contactId}`;
+
+export interface ControlArgs {
+  actor: string;
+}
+export interface ControlResult {
+  state: 'running' | 'paused' | 'stopping';
+}
+
+/** Controls arrive as Updates so the API can answer the operator with the run's own answer. */
+export const pauseUpdate = defineUpdate<ControlResult, [ControlArgs]>('pause');
+export const resumeUpdate = defineUpdate<ControlResult, [ControlArgs]>('resume');
+export const stopUpdate = defineUpdate<ControlResult, [ControlArgs]>('stop');
+export const configChangedUpdate = defineUpdate<ControlResult, []>('configChanged');
+
+/** Coalesced "look again": contacts added, excluded or re-added. Never per dial. */
+export const wakeSignal = defineSignal<[]>('wake');
+
+/** Parent → contact: a seat was leased for this contact's next attempt. */
+export const admitSignal = defineSignal<[Handoff]>('admit');
+/** API → contact: the bot platform's post-call result for one of its attempts was stored. */
+export const resultSignal = defineSignal<[{ attemptId: string }]>('result');
+
+export interface CampaignRunInput {
+  campaignId: string;
+  runNo: number;
+  /** Carried over continue-as-new. */
+  carried?: { windowSeen: boolean; childrenStarted: number };
+}
+
+export interface ContactInput {
+  campaignId: string;
+  runNo: number;
+  contactId: string;
+  handoff: Handoff;
+}
