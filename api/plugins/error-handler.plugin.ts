@@ -1,0 +1,115 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Settings as TypeBoxSettings } from 'typebox/system';
+import { ApiError, type ErrorDetail } from '../errors';
+import { validationDetails } from './validation-details';
+
+/**
+ * The one place errors become HTTP answers, all in API.md's shape
+ * `{"error": {"code", "message", "details"}}`: domain errors keep their status, schema failures are 422
+ * with one detail per field, unknown routes 404, anything unexpected 500 (logged, never leaked).
+ */
+
+// TypeBox stops collecting errors at 8 by default; a body can have more bad fields than that and the
+// contract wants one detail for each.
+TypeBoxSettings.Set({ maxErrors: 100 });
+
+export interface ErrorBody {
+  error: { code: string; message: string; details: ErrorDetail[] };
+}
+
+export const errorBody = (code: string, message: string, details: ErrorDetail[] = []): ErrorBody => ({
+  error: { code, message, details },
+});
+
+const CODES_BY_STATUS: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  406: 'not_acceptable',
+  408: 'request_timeout',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  422: 'validation_failed',
+  429: 'rate_limited',
+  503: 'service_unavailable',
+};
+
+function megabytes(bytes: number | undefined): string {
+  return bytes ? `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB` : 'the limit';
+}
+
+export function toErrorResponse(
+  error: FastifyError,
+  request: FastifyRequest,
+): { status: number; body: ErrorBody } {
+  if (error instanceof ApiError) {
+    return { status: error.statusCode, body: errorBody(error.code, error.message, error.details) };
+  }
+  if (error.validation) {
+    // A malformed `:id` cannot name anything that exists: answer like an unknown id.
+    if (error.validationContext === 'params') {
+      const params = JSON.stringify(request.params ?? {});
+      return { status: 404, body: errorBody('not_found', `Nothing exists at ${params}: not a valid id`) };
+    }
+    const details = validationDetails(error.validation, error.validationContext ?? 'body');
+    return { status: 422, body: errorBody('validation_failed', 'The request failed validation', details) };
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return {
+        status: 422,
+        body: errorBody('validation_failed', 'The request body is not valid JSON', [
+          { field: 'body', message: 'is not valid JSON' },
+        ]),
+      };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return {
+        status: 413,
+        body: errorBody(
+          'payload_too_large',
+          `The request body is larger than ${megabytes(request.routeOptions.bodyLimit)}`,
+        ),
+      };
+    default:
+      break;
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    return { status, body: errorBody(CODES_BY_STATUS[status] ?? 'bad_request', error.message) };
+  }
+  return {
+    status: 500,
+    body: errorBody('internal_error', 'Something went wrong on our side. The error has been logged.'),
+  };
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  // Clients often send `Content-Type: application/json` with no body on action routes (POST /start):
+  // that is "no body", not a 400. A body that is present must still be valid JSON (prototype-safe parser).
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    // Fastify's own parser is synchronous (it calls `done`); its declared type also allows a promise.
+    void parseJson(request, text, done);
+  });
+
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const { status, body } = toErrorResponse(error, request);
+    if (status >= 500)
+      request.log.error({ err: error, url: request.url, method: request.method }, 'request failed');
+    return reply.status(status).send(body);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? request.url;
+    return reply.status(404).send(errorBody('not_found', `Route ${request.method} ${path} does not exist`));
+  });
+}
