@@ -1,0 +1,78 @@
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { AppDeps } from './deps';
+import { ensureApiKey } from '../db/repositories/api-keys.repository';
+import { installErrorHandling } from './plugins/error-handler.plugin';
+import { API_PREFIX, installAuth } from './plugins/auth.plugin';
+import { FailedAuthLimiter, type FailedAuthLimit } from './plugins/failed-auth-limiter';
+import { registerOpenApi } from './plugins/openapi.plugin';
+import { healthRoutes } from './routes/health.routes';
+import { setupRoutes } from './routes/setup.routes';
+import { campaignsRoutes } from './routes/campaigns.routes';
+import { contactsRoutes } from './routes/contacts.routes';
+import { integrationRoutes } from './routes/integration.routes';
+import { reportsRoutes } from './routes/reports.routes';
+import { webPlugin } from '../web/web.plugin';
+
+/**
+ * The HTTP application as a plugin tree built from injected dependencies (DESIGN.md house style 4):
+ * error handling, OpenAPI and authentication first, then the routes, so every route — ours and the
+ * colleagues' — gets the same error shape, appears in /docs and sits behind the same key check.
+ */
+
+/** JSON bodies are small; only the contacts upload needs more (API.md: CSVs up to 100 MB). */
+export const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
+export const CSV_UPLOAD_LIMIT_BYTES = 100 * 1024 * 1024;
+const CONTACTS_UPLOAD_ROUTE = `${API_PREFIX}/campaigns/:id/contacts`;
+
+export interface BuildOptions {
+  /** Fastify's logger option; tests pass `false`. */
+  logger?: FastifyServerOptions['logger'];
+  /** ORI_INTERNAL_API_KEY: the key the switch simulator posts call results with (read by main.ts). */
+  internalApiKey?: string;
+  /** Failed authentications allowed per client address before 429 (default 20 a minute). */
+  failedAuthLimit?: FailedAuthLimit;
+}
+
+export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const now = deps.now ?? (() => new Date());
+  const app = Fastify({
+    logger: options.logger ?? { level: 'info' },
+    // Per-request logs would dominate the log under CRM trigger load; errors are logged where they happen.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: JSON_BODY_LIMIT_BYTES,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+
+  installErrorHandling(app);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (route.url === CONTACTS_UPLOAD_ROUTE && methods.includes('POST')) {
+      route.bodyLimit ??= CSV_UPLOAD_LIMIT_BYTES;
+    }
+  });
+  await registerOpenApi(app);
+  installAuth(app, {
+    db: deps.db,
+    now,
+    limiter: new FailedAuthLimiter(options.failedAuthLimit),
+  });
+
+  // Keys the environment promises exist from start-up (API.md "Running it").
+  if (deps.settings.bootstrapApiKey) await ensureApiKey(deps.db, 'bootstrap', deps.settings.bootstrapApiKey);
+  if (options.internalApiKey) await ensureApiKey(deps.db, 'internal', options.internalApiKey);
+
+  await app.register(healthRoutes, { deps });
+  await app.register(
+    async (api) => {
+      await api.register(setupRoutes, { deps });
+      await api.register(campaignsRoutes, { deps });
+      await api.register(contactsRoutes, { deps });
+      await api.register(integrationRoutes, { deps });
+      await api.register(reportsRoutes, { deps });
+    },
+    { prefix: API_PREFIX },
+  );
+  await app.register(webPlugin);
+  return app;
+}
