@@ -114,7 +114,7 @@ export function parseToken(text: string): Token {
   if (typeof text !== 'string' || text.trim() === '')
     throw new ScenarioError('a token must be a non-empty string');
   const parts = text.trim().split(':');
-  const kind = parts[0];
+  const kind = parts[0] ?? '';
   switch (kind) {
     case 'answer': {
       expectArity(parts, 4, text, 'answer[:talk_s[:disposition[:callback_in_min]]]');

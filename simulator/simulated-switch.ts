@@ -105,8 +105,9 @@ export class SimulatedSwitch {
   }
 
   /**
-   * Replaces the scenario (throws ScenarioError when invalid). Per-number sequences start over and the
-   * random source is re-seeded, so a run after `PUT /scenario` repeats like a fresh start.
+   * Replaces the scenario (throws ScenarioError when invalid). Per-number sequences start over, the random
+   * source is re-seeded and the cps window is emptied, so a run after `PUT /scenario` repeats like a fresh
+   * start. Calls in flight keep the plan (and time_scale) they were dialled with.
    */
   setScenario(input: ScenarioInput | unknown): Scenario {
     const { scenario, compiled } = compileScenario(input);
@@ -114,6 +115,7 @@ export class SimulatedSwitch {
     this.compiled = compiled;
     this.counters = new Map();
     this.random = createSeededRandom(this.seed);
+    this.recentDials = [];
     return scenario;
   }
 
@@ -379,7 +381,7 @@ export class SimulatedSwitch {
   }
 
   private globalVariable(name: string | undefined): string {
-    switch (name?.trim()) {
+    switch ((name ?? '').trim()) {
       case 'core_uuid':
         return this.identity.coreUuid;
       case 'hostname':
