@@ -67,38 +67,13 @@ function requireFormatter(timezone: string): Intl.DateTimeFormat {
 
 /** The local wall clock of instant `ms`, expressed as if it were a UTC timestamp (ms precision kept). */
 function wallAsUtc(f: Intl.DateTimeFormat, ms: number): number {
-  let year = 0;
-  let month = 1;
-  let day = 1;
-  let hour = 0;
-  let minute = 0;
-  let second = 0;
-  for (const part of f.formatToParts(ms)) {
-    switch (part.type) {
-      case 'year':
-        year = Number(part.value);
-        break;
-      case 'month':
-        month = Number(part.value);
-        break;
-      case 'day':
-        day = Number(part.value);
-        break;
-      case 'hour':
-        hour = Number(part.value) % 24; // some engines print midnight as 24
-        break;
-      case 'minute':
-        minute = Number(part.value);
-        break;
-      case 'second':
-        second = Number(part.value);
-        break;
-      default:
-        break;
-    }
-  }
+  const v: Partial<Record<Intl.DateTimeFormatPartTypes, number>> = {};
+  for (const part of f.formatToParts(ms)) v[part.type] = Number(part.value);
+  const hour = (v.hour ?? 0) % 24; // some engines print midnight as 24
   const millis = ((ms % 1000) + 1000) % 1000;
-  return Date.UTC(year, month - 1, day, hour, minute, second) + millis;
+  return (
+    Date.UTC(v.year ?? 1970, (v.month ?? 1) - 1, v.day ?? 1, hour, v.minute ?? 0, v.second ?? 0) + millis
+  );
 }
 
 function offsetAt(f: Intl.DateTimeFormat, ms: number): number {
