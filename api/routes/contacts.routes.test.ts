@@ -1,0 +1,534 @@
+import { describe, expect, it } from 'vitest';
+import { loadSettings } from '../../config/settings';
+import { useApiHarness } from '../testing/harness';
+import { RecordingEngine } from '../testing/recording-engine';
+import { contactsRoutes, TEMPLATE_CSV } from './contacts.routes';
+import {
+  addAttempt,
+  API,
+  bareApp,
+  contactCount,
+  contactsOf,
+  createCampaign,
+  multipartBody,
+  setStatus,
+  startCampaign,
+  uploadCsv,
+} from './contacts.testkit';
+
+const h = useApiHarness();
+
+const errorShape = (code: string) => ({
+  error: { code, message: expect.any(String), details: expect.any(Array) },
+});
+
+describe('POST /campaigns/:id/contacts (CSV upload)', () => {
+  it('accepts a BOM, CRLF, quoted fields, empty lines and stores variables under their original headers', async () => {
+    const c = await createCampaign(h);
+    const csv =
+      '\uFEFFphone_number,name,email,case number,amount\r\n' +
+      '+91 98765 43210,"Rao, Asha",asha@example.com,CASE-1,"5,000"\r\n' +
+      '\r\n' +
+      '09876543211,"Lee ""Sam""",,CASE-2,\r\n' +
+      '"+14155550101","Multi\r\nLine",x@y.z,"CASE-3",12\r\n';
+    const res = await uploadCsv(h, c.id, csv);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      added: 3,
+      skipped: 0,
+      errors: [],
+      columns: ['phone_number', 'name', 'email', 'case number', 'amount'],
+      variables: ['case number', 'amount'],
+    });
+    const rows = await contactsOf(h.db, c.id);
+    expect(rows.map((r) => [r.phone, r.phones, r.name, r.email, r.metadata, r.state, r.source])).toEqual([
+      [
+        '+919876543210',
+        ['+919876543210'],
+        'Rao, Asha',
+        'asha@example.com',
+        { 'case number': 'CASE-1', amount: '5,000' },
+        'pending',
+        'csv',
+      ],
+      ['+919876543211', ['+919876543211'], 'Lee "Sam"', null, { 'case number': 'CASE-2' }, 'pending', 'csv'],
+      [
+        '+14155550101',
+        ['+14155550101'],
+        'Multi\r\nLine',
+        'x@y.z',
+        { 'case number': 'CASE-3', amount: '12' },
+        'pending',
+        'csv',
+      ],
+    ]);
+    // A draft's contacts wait for Start to make them ready.
+    expect(rows.every((r) => r.ready_at === null && r.run_no === 1 && r.added_in_run === 1)).toBe(true);
+  });
+
+  it('takes phone1 … phone10 as several numbers of one person, in dialling order', async () => {
+    const c = await createCampaign(h);
+    const csv =
+      'name,phone2,phone1,phone10,city\nAsha,+14155550102,+14155550101,9876500010,Pune\nBo,,,9876500011,Goa\n';
+    const res = await uploadCsv(h, c.id, csv);
+    expect(res.body).toMatchObject({ added: 2, skipped: 0, errors: [] });
+    const rows = await contactsOf(h.db, c.id);
+    expect(rows.map((r) => [r.phone, r.phones, r.metadata])).toEqual([
+      ['+14155550101', ['+14155550101', '+14155550102', '+919876500010'], { city: 'Pune' }],
+      ['+919876500011', ['+919876500011'], { city: 'Goa' }],
+    ]);
+  });
+
+  it('skips rows without a valid number and duplicates, reporting spreadsheet row numbers (header = row 1)', async () => {
+    const c = await createCampaign(h);
+    const csv = [
+      'phone_number,name', // row 1
+      '9876543210,A', // row 2
+      'not-a-number,B', // row 3
+      '', // row 4: an empty line is a blank spreadsheet row
+      '+91 98765 43210,C', // row 5: duplicate of row 2
+      ',D', // row 6: no number at all
+      '9876543212,E', // row 7
+    ].join('\n');
+    const res = await uploadCsv(h, c.id, csv);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      added: 2,
+      skipped: 3,
+      errors: [
+        { row: 3, reason: 'invalid phone number "not-a-number"' },
+        { row: 5, reason: 'duplicate of row 2 (+919876543210)' },
+        { row: 6, reason: 'missing phone number' },
+      ],
+      columns: ['phone_number', 'name'],
+      variables: [],
+    });
+    expect(await contactCount(h.db, c.id)).toBe(2);
+  });
+
+  it('reports at most 100 errors but counts every skipped row', async () => {
+    const c = await createCampaign(h);
+    const lines = ['phone_number', ...Array.from({ length: 150 }, (_, i) => `bad${i}`), '9876543210'];
+    const res = await uploadCsv(h, c.id, lines.join('\n'));
+    expect(res.body.added).toBe(1);
+    expect(res.body.skipped).toBe(150);
+    expect(res.body.errors).toHaveLength(100);
+    expect(res.body.errors[0]).toEqual({ row: 2, reason: 'invalid phone number "bad0"' });
+  });
+
+  it('answers 422 with a detail when no phone column exists, importing nothing', async () => {
+    const c = await createCampaign(h);
+    await uploadCsv(h, c.id, 'phone_number\n9876543210\n');
+    const res = await uploadCsv(h, c.id, 'mobile,name\n9876543211,A\n');
+    expect(res.status).toBe(422);
+    expect(res.body).toEqual(errorShape('validation_failed'));
+    expect(res.body.error.details).toEqual([
+      {
+        field: 'phone_number',
+        message: 'the CSV needs a phone_number column (or phone1 … phone10); columns found: "mobile", "name"',
+      },
+    ]);
+    // The earlier list is untouched: the failed replace rolled back.
+    expect((await contactsOf(h.db, c.id)).map((r) => r.phone)).toEqual(['+919876543210']);
+  });
+
+  it('answers 422 for an empty upload and for malformed CSV (unbalanced quote), importing nothing', async () => {
+    const c = await createCampaign(h);
+    expect((await uploadCsv(h, c.id, '')).status).toBe(422);
+    const res = await uploadCsv(h, c.id, 'phone_number,name\n9876543210,"Asha\n9876543211,Bo\n');
+    expect(res.status).toBe(422);
+    expect(res.body.error.details[0].field).toBe('file');
+    expect(await contactCount(h.db, c.id)).toBe(0);
+  });
+
+  it('accepts a multipart upload in the field "file"', async () => {
+    const c = await createCampaign(h);
+    const { body, contentType } = multipartBody('phone_number,plan\n9876543210,gold\n');
+    const res = await uploadCsv(h, c.id, body, contentType);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ added: 1, columns: ['phone_number', 'plan'] });
+    const multipartWithoutFile = await h.request('POST', `${API}/campaigns/${c.id}/contacts`, '--x--\r\n', {
+      headers: { 'content-type': 'multipart/form-data; boundary=x' },
+    });
+    expect(multipartWithoutFile.status).toBe(422);
+  });
+
+  it('replaces the list of a draft that never ran', async () => {
+    const c = await createCampaign(h);
+    await uploadCsv(h, c.id, 'phone_number,a\n9876543210,1\n9876543211,1\n');
+    const res = await uploadCsv(h, c.id, 'phone_number,b\n9876543211,2\n9876543212,2\n');
+    expect(res.body).toMatchObject({ added: 2, skipped: 0 });
+    expect((await contactsOf(h.db, c.id)).map((r) => [r.phone, r.metadata])).toEqual([
+      ['+919876543211', { b: '2' }],
+      ['+919876543212', { b: '2' }],
+    ]);
+  });
+
+  it('appends to a running campaign: new contacts are ready, duplicates skipped, the engine woken', async () => {
+    const c = await createCampaign(h);
+    await uploadCsv(h, c.id, 'phone_number\n9876543210\n');
+    await startCampaign(h, c.id);
+    const before = h.engine.callsFor(c.id, 'wake').length;
+    const res = await uploadCsv(h, c.id, 'phone_number,tier\n9876543210,x\n9876543219,gold\n\n9876543218,\n');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      added: 2,
+      skipped: 1,
+      errors: [{ row: 2, reason: 'already in the campaign (+919876543210)' }],
+      columns: ['phone_number', 'tier'],
+      variables: ['tier'],
+    });
+    const rows = await contactsOf(h.db, c.id);
+    expect(rows.map((r) => r.phone)).toEqual(['+919876543210', '+919876543219', '+919876543218']);
+    const appended = rows.slice(1);
+    expect(appended.every((r) => r.ready_at !== null && r.state === 'pending' && r.run_no === 1)).toBe(true);
+    expect(h.engine.callsFor(c.id, 'wake').length).toBe(before + 1);
+  });
+
+  it('appends to a paused campaign too', async () => {
+    const c = await createCampaign(h);
+    await uploadCsv(h, c.id, 'phone_number\n9876543210\n');
+    await startCampaign(h, c.id);
+    expect((await h.post(`${API}/campaigns/${c.id}/pause`)).status).toBe(200);
+    const res = await uploadCsv(h, c.id, 'phone_number\n9876543211\n');
+    expect(res.body).toMatchObject({ added: 1 });
+    expect(await contactCount(h.db, c.id)).toBe(2);
+  });
+
+  it('is locked (409) on a draft that already ran and on completed or failed campaigns', async () => {
+    const c = await createCampaign(h);
+    await uploadCsv(h, c.id, 'phone_number\n9876543210\n');
+    await startCampaign(h, c.id);
+    await setStatus(h.db, c.id, 'completed');
+    const completed = await uploadCsv(h, c.id, 'phone_number\n9876543211\n');
+    expect(completed.status).toBe(409);
+    expect(completed.body).toEqual(errorShape('invalid_state'));
+    await setStatus(h.db, c.id, 'failed');
+    expect((await uploadCsv(h, c.id, 'phone_number\n9876543211\n')).status).toBe(409);
+    await setStatus(h.db, c.id, 'draft', true);
+    const ran = await uploadCsv(h, c.id, 'phone_number\n9876543211\n');
+    expect(ran.status).toBe(409);
+    expect(ran.body).toEqual(errorShape('contacts_locked'));
+    expect(await contactCount(h.db, c.id)).toBe(1);
+  });
+
+  it('answers 404 for an unknown or malformed campaign id', async () => {
+    expect((await uploadCsv(h, '00000000-0000-4000-8000-000000000000', 'phone_number\n1\n')).status).toBe(
+      404,
+    );
+    expect((await uploadCsv(h, 'nope', 'phone_number\n1\n')).status).toBe(404);
+  });
+
+  it('skips opted-out numbers', async () => {
+    const c = await createCampaign(h);
+    await h.db
+      .insertInto('opt_outs')
+      .values({ phone: '+919876500001', reason: 'test' })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    const res = await uploadCsv(h, c.id, 'phone_number\n9876500001\n9876500002\n');
+    expect(res.body).toMatchObject({
+      added: 1,
+      skipped: 1,
+      errors: [{ row: 2, reason: 'opted out (+919876500001)' }],
+    });
+    expect((await contactsOf(h.db, c.id)).map((r) => r.phone)).toEqual(['+919876500002']);
+  });
+
+  it('keeps an excluded number excluded with sticky exclusion (skipped, said so)', async () => {
+    const c = await createCampaign(h, { sticky_exclusion: true });
+    await uploadCsv(h, c.id, 'phone_number\n9876543210\n9876543211\n');
+    await startCampaign(h, c.id);
+    expect(
+      (await h.post(`${API}/contacts/exclude`, { campaign_id: c.id, mobile: '9876543210' })).body,
+    ).toEqual({ matched: 1 });
+    const res = await uploadCsv(h, c.id, 'phone_number\n9876543210\n');
+    expect(res.body).toMatchObject({
+      added: 0,
+      skipped: 1,
+      errors: [{ row: 2, reason: 'excluded (sticky exclusion) (+919876543210)' }],
+    });
+    const [first] = await contactsOf(h.db, c.id);
+    expect(first?.state).toBe('excluded');
+  });
+
+  it('re-activates an excluded contact re-added without sticky exclusion (counted as added)', async () => {
+    const c = await createCampaign(h);
+    await uploadCsv(h, c.id, 'phone_number,v\n9876543210,1\n9876543211,1\n');
+    await startCampaign(h, c.id);
+    await h.post(`${API}/contacts/exclude`, { campaign_id: c.id, mobile: '9876543210' });
+    const res = await uploadCsv(h, c.id, 'phone_number,v\n9876543210,2\n');
+    expect(res.body).toMatchObject({ added: 1, skipped: 0, errors: [] });
+    const [first] = await contactsOf(h.db, c.id);
+    expect(first).toMatchObject({
+      state: 'pending',
+      excluded_at: null,
+      final_at: null,
+      metadata: { v: '2' },
+    });
+    expect(first?.ready_at).not.toBeNull();
+  });
+
+  it('keeps a sticky exclusion across a replace of a never-run draft (the exclusion outlives the row)', async () => {
+    const c = await createCampaign(h, { sticky_exclusion: true });
+    await uploadCsv(h, c.id, 'phone_number\n9876543210\n');
+    expect(
+      (await h.post(`${API}/contacts/exclude`, { campaign_id: c.id, mobile: '+919876543210' })).body,
+    ).toEqual({ matched: 1 });
+    const res = await uploadCsv(h, c.id, 'phone_number\n9876543210\n9876543211\n');
+    expect(res.body).toMatchObject({
+      added: 1,
+      skipped: 1,
+      errors: [{ row: 2, reason: 'excluded (sticky exclusion) (+919876543210)' }],
+    });
+  });
+});
+
+describe('upload limits: 413 with nothing imported', () => {
+  const settings = loadSettings({});
+
+  it('refuses more rows than the limit, keeping the previous list', async () => {
+    const c = await createCampaign(h);
+    await uploadCsv(h, c.id, 'phone_number\n9876543210\n');
+    const app = await bareApp({ db: h.db, engine: new RecordingEngine(), settings }, [
+      { plugin: contactsRoutes, options: { importLimits: { maxRows: 5 } } },
+    ]);
+    try {
+      const ok = await app.inject({
+        method: 'POST',
+        url: `${API}/campaigns/${c.id}/contacts`,
+        headers: { 'content-type': 'text/csv' },
+        payload:
+          'phone_number\n' + Array.from({ length: 5 }, (_, i) => `98765000${10 + i}`).join('\n') + '\n\n\n',
+      });
+      expect(ok.statusCode).toBe(200);
+      expect(ok.json()).toMatchObject({ added: 5 });
+      const over = await app.inject({
+        method: 'POST',
+        url: `${API}/campaigns/${c.id}/contacts`,
+        headers: { 'content-type': 'text/csv' },
+        payload: 'phone_number\n' + Array.from({ length: 6 }, (_, i) => `98765001${10 + i}`).join('\n'),
+      });
+      expect(over.statusCode).toBe(413);
+      expect(over.json()).toEqual(errorShape('payload_too_large'));
+      expect((await contactsOf(h.db, c.id)).map((r) => r.phone)).toHaveLength(5);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('refuses more bytes than the limit, declared or streamed, raw or multipart', async () => {
+    const c = await createCampaign(h);
+    await uploadCsv(h, c.id, 'phone_number\n9876543210\n');
+    const app = await bareApp({ db: h.db, engine: new RecordingEngine(), settings }, [
+      { plugin: contactsRoutes, options: { importLimits: { maxBytes: 2000 } } },
+    ]);
+    const big =
+      'phone_number,pad\n' +
+      Array.from({ length: 200 }, (_, i) => `98765${String(i).padStart(5, '0')},xxxxxxxxxx`).join('\n');
+    try {
+      const declared = await app.inject({
+        method: 'POST',
+        url: `${API}/campaigns/${c.id}/contacts`,
+        headers: { 'content-type': 'text/csv' },
+        payload: big,
+      });
+      expect(declared.statusCode).toBe(413);
+      // Chunked (no content-length): the streamed byte count decides.
+      const { Readable } = await import('node:stream');
+      const streamed = await app.inject({
+        method: 'POST',
+        url: `${API}/campaigns/${c.id}/contacts`,
+        headers: { 'content-type': 'text/csv', 'transfer-encoding': 'chunked' },
+        payload: Readable.from([Buffer.from(big.slice(0, 1000)), Buffer.from(big.slice(1000))]),
+      });
+      expect(streamed.statusCode).toBe(413);
+      const mp = multipartBody(big);
+      const multipart = await app.inject({
+        method: 'POST',
+        url: `${API}/campaigns/${c.id}/contacts`,
+        headers: { 'content-type': mp.contentType, 'transfer-encoding': 'chunked' },
+        payload: Readable.from([mp.body]),
+      });
+      expect(multipart.statusCode).toBe(413);
+      expect((await contactsOf(h.db, c.id)).map((r) => r.phone)).toEqual(['+919876543210']);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('GET /campaigns/template.csv', () => {
+  it('is a starter CSV that uploads cleanly', async () => {
+    const res = await h.get(`${API}/campaigns/template.csv`);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(res.headers['content-disposition']).toContain('contacts-template.csv');
+    expect(res.text).toBe(TEMPLATE_CSV);
+    expect(res.text.split('\r\n')[0]).toBe('phone_number,name,email,case_number,amount,due_date');
+    const c = await createCampaign(h);
+    expect((await uploadCsv(h, c.id, res.text)).body).toMatchObject({ added: 2, skipped: 0 });
+  });
+});
+
+describe('GET /campaigns/:id/contacts (call list)', () => {
+  it('pages the list in upload order with every field, and the attempt trail of the current run', async () => {
+    const c = await createCampaign(h, { max_attempts: 4 });
+    await uploadCsv(
+      h,
+      c.id,
+      'phone_number,name,email,acct\n9876543210,A,a@x.io,1\n9876543211,B,,2\n9876543212,C,,3\n',
+    );
+    await startCampaign(h, c.id);
+    const [first] = await contactsOf(h.db, c.id);
+    const t0 = new Date('2026-11-20T10:00:00.000Z');
+    const a1 = await addAttempt(h.db, {
+      campaignId: c.id,
+      contactId: first!.id,
+      attemptNo: 1,
+      phone: first!.phone,
+      createdAt: t0,
+      sipCode: 480,
+    });
+    const a2 = await addAttempt(h.db, {
+      campaignId: c.id,
+      contactId: first!.id,
+      attemptNo: 2,
+      pass: 2,
+      phone: first!.phone,
+      createdAt: new Date(t0.getTime() + 60_000),
+      status: 'ringing',
+    });
+    await h.db
+      .updateTable('contacts')
+      .set({ state: 'ringing', attempts: 2, last_outcome: 'no_answer', last_sip_code: 480 })
+      .where('id', '=', first!.id)
+      .execute();
+
+    const page1 = await h.get(`${API}/campaigns/${c.id}/contacts?per_page=2`);
+    expect(page1.status).toBe(200);
+    expect(page1.body).toMatchObject({ page: 1, per_page: 2, total: 3 });
+    expect(page1.body.items).toHaveLength(2);
+    expect(page1.body.items[0]).toEqual({
+      id: first!.id,
+      phone: '+919876543210',
+      phones: ['+919876543210'],
+      name: 'A',
+      email: 'a@x.io',
+      state: 'ringing',
+      attempts: 2,
+      max_attempts: 4,
+      last_result: 'no_answer',
+      last_disposition: null,
+      callback_at: null,
+      callback_state: null,
+      next_due_at: null,
+      metadata: { acct: '1' },
+      attempt_trail: [
+        {
+          attempt_no: 1,
+          attempt_id: a1,
+          outcome: 'no_answer',
+          sip_code: 480,
+          at: t0.toISOString(),
+          status: 'ended',
+          disposition: null,
+        },
+        {
+          attempt_no: 2,
+          attempt_id: a2,
+          outcome: null,
+          sip_code: null,
+          at: new Date(t0.getTime() + 60_000).toISOString(),
+          status: 'ringing',
+          disposition: null,
+        },
+      ],
+    });
+    const page2 = await h.get(`${API}/campaigns/${c.id}/contacts?page=2&per_page=2`);
+    expect(page2.body.items.map((i: { phone: string }) => i.phone)).toEqual(['+919876543212']);
+    const defaults = await h.get(`${API}/campaigns/${c.id}/contacts?page=1&per_page=50&state=&callback=`);
+    expect(defaults.body).toMatchObject({ page: 1, per_page: 50, total: 3 });
+  });
+
+  it('filters by state (one or several) and by callback state', async () => {
+    const c = await createCampaign(h, { callback_detection: true });
+    await uploadCsv(h, c.id, 'phone_number\n9876543210\n9876543211\n9876543212\n9876543213\n');
+    await startCampaign(h, c.id);
+    const rows = await contactsOf(h.db, c.id);
+    const set = (i: number, v: Record<string, unknown>) =>
+      h.db.updateTable('contacts').set(v).where('id', '=', rows[i]!.id).execute();
+    await set(0, {
+      state: 'callback_scheduled',
+      callback_state: 'pending',
+      callback_at: new Date('2026-12-01T10:00:00Z'),
+    });
+    await set(1, { state: 'completed', callback_state: 'completed' });
+    await set(2, { state: 'window_closed', callback_state: 'cancelled' });
+    const phones = async (q: string) =>
+      ((await h.get(`${API}/campaigns/${c.id}/contacts?${q}`)).body.items as { phone: string }[]).map((i) =>
+        i.phone.slice(-1),
+      );
+    expect(await phones('state=pending')).toEqual(['3']);
+    expect(await phones('state=completed,window_closed')).toEqual(['1', '2']);
+    expect(await phones('callback=requested')).toEqual(['0', '1', '2']);
+    expect(await phones('callback=pending')).toEqual(['0']);
+    expect(await phones('callback=completed')).toEqual(['1']);
+    expect(await phones('callback=cancelled')).toEqual(['2']);
+    const cb = (await h.get(`${API}/campaigns/${c.id}/contacts?callback=pending`)).body.items[0];
+    expect(cb).toMatchObject({
+      callback_at: '2026-12-01T10:00:00.000Z',
+      callback_state: 'pending',
+      state: 'callback_scheduled',
+    });
+    expect((await h.get(`${API}/campaigns/${c.id}/contacts?callback=pending`)).body.total).toBe(1);
+  });
+
+  it('shows the contacts of a prepared (restarted, not started) run as pending with no attempts', async () => {
+    const c = await createCampaign(h);
+    await uploadCsv(h, c.id, 'phone_number\n9876543210\n');
+    await startCampaign(h, c.id);
+    const [first] = await contactsOf(h.db, c.id);
+    await addAttempt(h.db, {
+      campaignId: c.id,
+      contactId: first!.id,
+      attemptNo: 1,
+      phone: first!.phone,
+      createdAt: new Date(),
+    });
+    await h.db
+      .updateTable('contacts')
+      .set({ state: 'failed', attempts: 1, last_outcome: 'no_answer' })
+      .execute();
+    await h.db.updateTable('campaigns').set({ status: 'draft', run_no: 2 }).where('id', '=', c.id).execute();
+    const res = await h.get(`${API}/campaigns/${c.id}/contacts`);
+    expect(res.body.items[0]).toMatchObject({
+      state: 'pending',
+      attempts: 0,
+      last_result: null,
+      attempt_trail: [],
+    });
+    expect((await h.get(`${API}/campaigns/${c.id}/contacts?state=pending`)).body.total).toBe(1);
+    expect((await h.get(`${API}/campaigns/${c.id}/contacts?state=failed`)).body.total).toBe(0);
+  });
+
+  it('answers 422 for bad parameters and 404 for an unknown campaign', async () => {
+    const c = await createCampaign(h);
+    for (const q of [
+      'per_page=501',
+      'per_page=0',
+      'page=0',
+      'page=abc',
+      'state=nope',
+      'callback=maybe',
+      'state=pending,nope',
+    ]) {
+      const res = await h.get(`${API}/campaigns/${c.id}/contacts?${q}`);
+      expect(res.status, q).toBe(422);
+      expect(res.body).toEqual(errorShape('validation_failed'));
+      expect(res.body.error.details.length, q).toBeGreaterThan(0);
+    }
+    expect((await h.get(`${API}/campaigns/${c.id}/contacts?per_page=500`)).status).toBe(200);
+    expect((await h.get(`${API}/campaigns/00000000-0000-4000-8000-000000000000/contacts`)).status).toBe(404);
+  });
+});

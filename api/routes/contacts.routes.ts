@@ -1,0 +1,255 @@
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import multipart from '@fastify/multipart';
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { AppDeps } from '../deps';
+import { invalid, tooLarge } from '../errors';
+import { errorResponses, IdParamsSchema, Nullable, Timestamp, Uuid } from '../schemas/common.schema';
+import {
+  assertContactsWritable,
+  DEFAULT_IMPORT_LIMITS,
+  importContacts,
+  type ImportLimits,
+} from '../../db/repositories/contact-import.repository';
+import {
+  CALLBACK_FILTERS,
+  CONTACT_STATES,
+  findCampaignBasics,
+  listContacts,
+  type CallbackFilter,
+} from '../../db/repositories/contacts.repository';
+import type { ContactState } from '../../db/schema';
+
+/**
+ * Contacts of a campaign (API.md "Contacts"): CSV upload, the starter template, the call list.
+ * The upload body is never buffered: a `text/csv` body reaches the handler as the request stream (the
+ * content-type parser below), a multipart upload as the `file` part's stream; both go straight into the
+ * streaming import (db/repositories/contact-import.repository.ts).
+ */
+
+export interface ContactsRoutesOptions {
+  deps: AppDeps;
+  /** Lower limits for tests (API.md: 100 MB, 500,000 rows). */
+  importLimits?: Partial<ImportLimits>;
+}
+
+/** Content types read as a raw CSV body; browsers send .csv files as several of these. */
+const CSV_CONTENT_TYPES = [
+  'text/csv',
+  'application/csv',
+  'text/plain',
+  'text/x-csv',
+  'application/vnd.ms-excel',
+  'application/octet-stream',
+];
+
+/** Multipart framing around the file: the boundary lines and part headers. */
+const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
+
+const RowErrorSchema = Type.Object({ row: Type.Integer(), reason: Type.String() });
+const ImportAnswerSchema = Type.Object({
+  added: Type.Integer(),
+  skipped: Type.Integer(),
+  errors: Type.Array(RowErrorSchema),
+  columns: Type.Array(Type.String()),
+  variables: Type.Array(Type.String()),
+});
+
+const TrailEntrySchema = Type.Object({
+  attempt_no: Type.Integer(),
+  attempt_id: Uuid,
+  outcome: Nullable(Type.String()),
+  sip_code: Nullable(Type.Integer()),
+  at: Timestamp,
+  status: Type.String(),
+  disposition: Nullable(Type.String()),
+});
+
+const CallListItemSchema = Type.Object({
+  id: Uuid,
+  phone: Type.String(),
+  phones: Type.Array(Type.String()),
+  name: Nullable(Type.String()),
+  email: Nullable(Type.String()),
+  state: Type.String(),
+  attempts: Type.Integer(),
+  max_attempts: Type.Integer(),
+  last_result: Nullable(Type.String()),
+  last_disposition: Nullable(Type.String()),
+  callback_at: Nullable(Timestamp),
+  callback_state: Nullable(Type.String()),
+  next_due_at: Nullable(Timestamp),
+  metadata: Type.Record(Type.String(), Type.String()),
+  attempt_trail: Type.Array(TrailEntrySchema),
+});
+
+const CallListSchema = Type.Object({
+  items: Type.Array(CallListItemSchema),
+  page: Type.Integer(),
+  per_page: Type.Integer(),
+  total: Type.Integer(),
+});
+
+const CallListQuerySchema = Type.Object({
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+  per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+  // Validated in the handler: `state=` and `callback=` (empty) mean "no filter", and `state` may list
+  // several states separated by commas.
+  state: Type.Optional(Type.String({ maxLength: 500 })),
+  callback: Type.Optional(Type.String({ maxLength: 50 })),
+});
+
+export const TEMPLATE_CSV =
+  'phone_number,name,email,case_number,amount,due_date\r\n' +
+  '+919876543210,Asha Rao,asha.rao@example.com,CASE-1001,5000,2026-12-15\r\n' +
+  '+14155550123,Sam Lee,sam.lee@example.com,CASE-1002,1200,2026-12-20\r\n';
+
+function parseStates(raw: string | undefined): ContactState[] | undefined {
+  const list = (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (list.length === 0) return undefined;
+  const bad = list.filter((s) => !(CONTACT_STATES as readonly string[]).includes(s));
+  if (bad.length > 0) {
+    throw invalid([
+      { field: 'state', message: `must be one of: ${CONTACT_STATES.join(', ')} (got ${bad.join(', ')})` },
+    ]);
+  }
+  return list as ContactState[];
+}
+
+function parseCallback(raw: string | undefined): CallbackFilter | undefined {
+  const v = (raw ?? '').trim();
+  if (v === '') return undefined;
+  if (!(CALLBACK_FILTERS as readonly string[]).includes(v)) {
+    throw invalid([{ field: 'callback', message: `must be one of: ${CALLBACK_FILTERS.join(', ')}` }]);
+  }
+  return v as CallbackFilter;
+}
+
+/** The CSV bytes of an upload: the multipart `file` part, or the raw body stream. */
+async function uploadSource(request: FastifyRequest, maxBytes: number): Promise<Readable> {
+  const declared = Number(request.headers['content-length']);
+  if (request.isMultipart()) {
+    if (Number.isFinite(declared) && declared > maxBytes + MULTIPART_OVERHEAD_BYTES) {
+      throw tooLarge(
+        `The upload is larger than ${Math.round(maxBytes / 1024 / 1024)} MB; nothing was imported`,
+      );
+    }
+    // One byte over the limit reaches the import's own byte count, which answers 413 and rolls back; busboy
+    // would otherwise cut the file at the limit silently (its 'limit' event is the backstop).
+    const part = await request.file({
+      limits: { fileSize: maxBytes + 1, files: 1, fields: 20, fieldSize: 64 * 1024 },
+    });
+    if (!part) throw invalid([{ field: 'file', message: 'the multipart upload has no file part' }]);
+    const file = part.file;
+    file.on('limit', () =>
+      file.destroy(Object.assign(new Error('request file too large'), { code: 'FST_REQ_FILE_TOO_LARGE' })),
+    );
+    return file;
+  }
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    throw tooLarge(`The CSV is larger than ${Math.round(maxBytes / 1024 / 1024)} MB; nothing was imported`);
+  }
+  const body: unknown = request.body;
+  if (body instanceof Readable) return body;
+  if (body === undefined || body === null) return Readable.from([]);
+  throw invalid([
+    {
+      field: 'file',
+      message: 'send the CSV as the request body (Content-Type: text/csv) or as a multipart field "file"',
+    },
+  ]);
+}
+
+export async function contactsRoutes(app: FastifyInstance, opts: ContactsRoutesOptions): Promise<void> {
+  const { deps } = opts;
+  const limits: ImportLimits = { ...DEFAULT_IMPORT_LIMITS, ...opts.importLimits };
+  const now = deps.now ?? (() => new Date());
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  // Encapsulated in this plugin: other routes keep Fastify's own parsers.
+  if (!app.hasContentTypeParser('multipart/form-data')) {
+    await app.register(multipart, { limits: { fileSize: limits.maxBytes + 1, files: 1 } });
+  }
+  for (const type of CSV_CONTENT_TYPES) {
+    if (app.hasContentTypeParser(type)) app.removeContentTypeParser(type);
+  }
+  // The stream itself is the body: nothing is read until the import pulls it.
+  app.addContentTypeParser(CSV_CONTENT_TYPES, (_request, payload, done) => done(null, payload));
+
+  r.post(
+    '/campaigns/:id/contacts',
+    {
+      bodyLimit: limits.maxBytes + MULTIPART_OVERHEAD_BYTES,
+      schema: {
+        summary:
+          'Upload contacts (CSV): replaces on a draft that never ran, appends on a running or paused campaign',
+        params: IdParamsSchema,
+        response: { 200: ImportAnswerSchema, ...errorResponses(401, 404, 409, 413, 422) },
+      },
+    },
+    async (request) => {
+      const campaignId = request.params.id;
+      // 404 / 409 before a byte of the file is read.
+      await assertContactsWritable(deps.db, campaignId);
+      const source = await uploadSource(request, limits.maxBytes);
+      const result = await importContacts(deps.db, {
+        campaignId,
+        source,
+        defaultRegion: deps.settings.defaultPhoneRegion,
+        now: now(),
+        limits,
+      });
+      if (result.mode === 'append' && result.added > 0) {
+        // Appended contacts are ready now: admission should look again instead of waiting for its tick.
+        deps.engine.wake({ campaignId, runNo: result.runNo }).catch((err: unknown) => {
+          request.log.warn({ err, campaignId }, 'engine wake after CSV append failed');
+        });
+      }
+      return {
+        added: result.added,
+        skipped: result.skipped,
+        errors: result.errors,
+        columns: result.columns,
+        variables: result.variables,
+      };
+    },
+  );
+
+  r.get(
+    '/campaigns/template.csv',
+    { schema: { summary: 'A starter contact CSV: phone_number, name, email and sample variable columns' } },
+    async (_request, reply) => {
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', 'attachment; filename="contacts-template.csv"')
+        .send(TEMPLATE_CSV);
+    },
+  );
+
+  r.get(
+    '/campaigns/:id/contacts',
+    {
+      schema: {
+        summary: 'The call list: contacts with state, attempts and the attempt trail of the current run',
+        params: IdParamsSchema,
+        querystring: CallListQuerySchema,
+        response: { 200: CallListSchema, ...errorResponses(401, 404, 422) },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const states = parseStates(q.state);
+      const callback = parseCallback(q.callback);
+      const campaign = await findCampaignBasics(deps.db, request.params.id);
+      return listContacts(deps.db, campaign, {
+        page: q.page ?? 1,
+        perPage: q.per_page ?? 50,
+        ...(states ? { states } : {}),
+        ...(callback ? { callback } : {}),
+      });
+    },
+  );
+}

@@ -1,0 +1,577 @@
+import type { Readable, Writable } from 'node:stream';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
+import { parse } from 'csv-parse';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { Db } from '../connection';
+import type { CampaignStatus, Database } from '../schema';
+import { analyseHeader, isBlankRecord, normaliseRow, type CsvLayout } from '../../policy/csv-normalise';
+import { ApiError, conflict, invalid, notFound, tooLarge } from '../../api/errors';
+import { registerVariables } from './contacts.repository';
+
+/**
+ * CSV contact upload (API.md "Contacts"): one streamed pass over the file, one transaction, all or nothing.
+ *
+ *   request bytes ─► byte limit ─► csv-parse ─► header/row policy ─► COPY … FROM STDIN ─► finalise ─► commit
+ *
+ * The file is never held in memory: each parsed row is normalised (E.164, variables) and written to a
+ * Postgres COPY at once, with backpressure from the database socket back to the request socket. What a
+ * row can be skipped for that the file alone decides (no valid number, a duplicate earlier in the file)
+ * is decided here; what needs the database (already in the campaign, opted out, sticky-excluded) is
+ * decided by set-based SQL after the COPY. Any failure, a limit included, rolls the whole upload back.
+ *
+ * Two targets, chosen by the campaign's state:
+ * - replace (a draft that never ran): the campaign's contacts are deleted and rows are COPYed straight
+ *   into `contacts`. That is the big first upload, and COPY into the table costs the same as the `\copy`
+ *   an engineer would run by hand: index maintenance dominates and our parsing overlaps with it. The
+ *   trigger API would otherwise race a COPY on the (campaign, phone) unique index, so for the duration the
+ *   import holds the campaign's insert fence exclusively (triggers take it shared, for microseconds).
+ * - append (running or paused): rows go to a temporary table and are merged with INSERT … SELECT … ON
+ *   CONFLICT DO NOTHING, so the dialler and the trigger API keep working on the live campaign meanwhile.
+ *
+ * Row numbers in `errors` are spreadsheet rows: the header is row 1, the first data row is row 2, and an
+ * empty line still takes a row number (a spreadsheet shows it as a blank row); a quoted cell spanning
+ * several lines is one row. That is the number an operator finds when opening the file.
+ */
+
+export interface ImportLimits {
+  /** Bytes of CSV (API.md: 100 MB, read as MiB). */
+  maxBytes: number;
+  /** Data rows, empty lines not counted (API.md: 500,000). */
+  maxRows: number;
+  /** Longest single record: an unbalanced quote must not make one "row" swallow the whole upload. */
+  maxRecordBytes: number;
+}
+
+export const DEFAULT_IMPORT_LIMITS: ImportLimits = {
+  maxBytes: 100 * 1024 * 1024,
+  maxRows: 500_000,
+  maxRecordBytes: 1024 * 1024,
+};
+
+/** At most this many `errors` entries are returned; `skipped` still counts every skipped row. */
+export const MAX_REPORTED_ERRORS = 100;
+
+export interface RowError {
+  row: number;
+  reason: string;
+}
+
+export interface ImportResult {
+  added: number;
+  skipped: number;
+  errors: RowError[];
+  /** The header as uploaded (BOM and surrounding spaces removed). */
+  columns: string[];
+  /** The columns stored as per-contact variables. */
+  variables: string[];
+  mode: 'replace' | 'append';
+  status: CampaignStatus;
+  runNo: number;
+}
+
+export interface ImportOptions {
+  campaignId: string;
+  source: Readable;
+  defaultRegion: string;
+  now: Date;
+  limits?: Partial<ImportLimits>;
+}
+
+type AnyDb = Kysely<Database>;
+
+/** pg's "submittable" protocol (what pg-copy-streams' streams implement). */
+interface Submittable {
+  submit(connection: unknown): void;
+}
+
+/**
+ * Hand a pg "submittable" (a COPY stream) to the connection this Kysely instance is pinned to (a
+ * transaction or `db.connection()`). Kysely does not expose the pg client; its Postgres driver passes the
+ * compiled query's `sql` to `client.query()`, and pg runs any object with `submit()` as the query itself.
+ * The caller must keep the connection pinned until the stream finishes, and must not use it meanwhile.
+ */
+export async function submitRaw<T extends Submittable>(pinned: AnyDb, query: T): Promise<T> {
+  const compiled = CompiledQuery.raw('-- submittable');
+  await pinned.executeQuery({ ...compiled, sql: query as unknown as string });
+  return query;
+}
+
+/** The advisory-lock keys of one campaign's imports (serialises uploads) and of its insert fence. */
+export const importLockSql = (campaignId: string) => sql`hashtextextended(${'ori:import:' + campaignId}, 0)`;
+export const insertFenceSql = (campaignId: string) =>
+  sql`hashtextextended(${'ori:contacts:' + campaignId}, 0)`;
+
+class ImportLimitError extends Error {}
+
+function modeFor(status: CampaignStatus, everStarted: boolean): 'replace' | 'append' | null {
+  if (status === 'draft') return everStarted ? null : 'replace';
+  if (status === 'running' || status === 'paused') return 'append';
+  return null;
+}
+
+function lockedError(status: CampaignStatus): ApiError {
+  return status === 'draft'
+    ? conflict(
+        'contacts_locked',
+        'CSV contacts are locked for this campaign: it has already run. Use Clone if you need a different contact set.',
+      )
+    : conflict('invalid_state', `Contacts cannot be added to a ${status} campaign.`);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// COPY text format
+
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+const NEEDS_ESCAPE = /[\\\n\r\t]/;
+
+function copyText(value: string | null): string {
+  if (value === null) return '\\N';
+  return NEEDS_ESCAPE.test(value) ? value.replace(/[\\\n\r\t]/g, (c) => COPY_ESCAPES[c] ?? c) : value;
+}
+
+/** `{"key": "value", …}` for the non-empty variables, built without an intermediate object. */
+function metadataJson(keyPrefixes: readonly string[], values: readonly string[]): string {
+  let out = '';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!v) continue;
+    out += (out === '' ? '{' : ',') + keyPrefixes[i] + JSON.stringify(v);
+  }
+  return out === '' ? '{}' : `${out}}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Streaming: bytes → records, with limits and backpressure
+
+/** Write `chunk`, waiting for 'drain' when the COPY socket is full; reject if the COPY fails meanwhile. */
+function writeWithBackpressure(target: Writable, chunk: string): Promise<void> | null {
+  if (target.write(chunk)) return null;
+  return new Promise((resolve, reject) => {
+    const done = (err?: Error): void => {
+      target.off('drain', onDrain);
+      target.off('error', done);
+      target.off('close', onClose);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onDrain = (): void => done();
+    const onClose = (): void => done(new Error('the COPY stream closed while writing'));
+    target.on('drain', onDrain);
+    target.on('error', done);
+    target.on('close', onClose);
+  });
+}
+
+/**
+ * Feed `source` through the byte limit into csv-parse and call `onRecord` for each record, awaiting the
+ * promise it may return (COPY backpressure) with the parser paused. On any failure the source is
+ * detached and drained, not destroyed, so the client still reads our 413/422 answer.
+ */
+async function forEachRecord(
+  source: Readable,
+  limits: ImportLimits,
+  onRecord: (cells: string[]) => Promise<void> | null,
+): Promise<void> {
+  const parser = parse({
+    bom: true,
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_empty_lines: false,
+    max_record_size: limits.maxRecordBytes,
+  });
+  let bytes = 0;
+  let failed: Error | null = null;
+  const fail = (err: Error): void => {
+    if (!failed) failed = err;
+    parser.destroy(err);
+  };
+  const onData = (chunk: Buffer | string): void => {
+    bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    if (bytes > limits.maxBytes) {
+      fail(new ImportLimitError(`The CSV is larger than ${Math.round(limits.maxBytes / 1024 / 1024)} MB`));
+      return;
+    }
+    if (!parser.write(chunk)) source.pause();
+  };
+  const onEnd = (): void => {
+    parser.end();
+  };
+  const onSourceError = (err: Error): void => fail(err);
+  parser.on('drain', () => {
+    if (!failed) source.resume();
+  });
+  source.on('data', onData);
+  source.on('end', onEnd);
+  source.on('error', onSourceError);
+  // Multipart file streams report their own size limit as an error: that is a 413 too.
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let pending: Promise<void> | null = null;
+      parser.on('readable', function pump() {
+        if (pending) return;
+        let cells: string[] | null;
+        while ((cells = parser.read() as string[] | null) !== null) {
+          let wait: Promise<void> | null;
+          try {
+            wait = onRecord(cells);
+          } catch (err) {
+            fail(err as Error);
+            return;
+          }
+          if (wait) {
+            pending = wait;
+            wait.then(
+              () => {
+                pending = null;
+                pump();
+              },
+              (err: unknown) => fail(err as Error),
+            );
+            return;
+          }
+        }
+      });
+      parser.on('end', () => (failed ? reject(failed) : resolve()));
+      parser.on('error', (err) => reject(failed ?? err));
+      parser.on('close', () => {
+        if (failed) reject(failed);
+      });
+    });
+  } finally {
+    source.off('data', onData);
+    source.off('end', onEnd);
+    source.off('error', onSourceError);
+    if (failed && !source.destroyed && !source.readableEnded) {
+      // Let the rest of the request body flow away so the answer can be written on a healthy socket.
+      source.on('error', () => undefined);
+      source.resume();
+    }
+  }
+}
+
+function isTooLarge(err: unknown): boolean {
+  if (err instanceof ImportLimitError) return true;
+  const code = (err as { code?: string } | null)?.code;
+  return code === 'FST_REQ_FILE_TOO_LARGE';
+}
+
+function csvError(err: unknown): ApiError | null {
+  const e = err as { code?: string; message?: string; lines?: number } | null;
+  if (!e?.code || !e.code.startsWith('CSV_')) return null;
+  const message =
+    e.code === 'CSV_MAX_RECORD_SIZE'
+      ? `a row is longer than the 1 MB limit (often an unbalanced quote) near line ${e.lines ?? '?'}`
+      : (e.message ?? 'the CSV could not be parsed');
+  return invalid([{ field: 'file', message }], 'The CSV could not be read; nothing was imported');
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The import
+
+interface Campaign {
+  status: CampaignStatus;
+  ever_started: boolean;
+  run_no: number;
+  sticky: boolean;
+}
+
+async function readCampaign(db: AnyDb, campaignId: string, lock: boolean): Promise<Campaign> {
+  let q = db
+    .selectFrom('campaigns')
+    .select([
+      'status',
+      'ever_started',
+      'run_no',
+      sql<boolean>`coalesce((config->>'sticky_exclusion')::boolean, false)`.as('sticky'),
+    ])
+    .where('id', '=', campaignId);
+  if (lock) q = q.forNoKeyUpdate();
+  const row = await q.executeTakeFirst();
+  if (!row) throw notFound('campaign', campaignId);
+  return row;
+}
+
+/** Check before reading any byte: an upload that will be refused is refused at once. */
+export async function assertContactsWritable(db: Db, campaignId: string): Promise<'replace' | 'append'> {
+  const c = await readCampaign(db, campaignId, false);
+  const mode = modeFor(c.status, c.ever_started);
+  if (!mode) throw lockedError(c.status);
+  return mode;
+}
+
+class RowCollector {
+  added = 0;
+  skipped = 0;
+  readonly errors: RowError[] = [];
+  /** Every phone kept so far → its row: in-file duplicates, and rows for skips the database decides. */
+  readonly rowOfPhone = new Map<string, number>();
+
+  skip(row: number, reason: string): void {
+    this.skipped++;
+    if (this.errors.length < MAX_REPORTED_ERRORS) this.errors.push({ row, reason });
+  }
+
+  /** Merge skips decided later (already sorted by row) into the first MAX_REPORTED_ERRORS by row. */
+  addLater(more: RowError[], count: number): void {
+    this.skipped += count;
+    const merged = [...this.errors, ...more].sort((a, b) => a.row - b.row).slice(0, MAX_REPORTED_ERRORS);
+    this.errors.splice(0, this.errors.length, ...merged);
+  }
+}
+
+const FLUSH_CHARS = 256 * 1024;
+
+export async function importContacts(db: Db, opts: ImportOptions): Promise<ImportResult> {
+  const limits: ImportLimits = { ...DEFAULT_IMPORT_LIMITS, ...opts.limits };
+  const { campaignId, now } = opts;
+  const first = await readCampaign(db, campaignId, false);
+  const mode = modeFor(first.status, first.ever_started);
+  if (!mode) throw lockedError(first.status);
+  const runNo = first.run_no;
+
+  try {
+    return await db.transaction().execute(async (tx) => {
+      await sql`select pg_advisory_xact_lock(${importLockSql(campaignId)})`.execute(tx);
+      if (mode === 'replace') {
+        await sql`select pg_advisory_xact_lock(${insertFenceSql(campaignId)})`.execute(tx);
+        await tx.deleteFrom('contacts').where('campaign_id', '=', campaignId).execute();
+        await sql`delete from campaign_variables where campaign_id = ${campaignId}`.execute(tx);
+      } else {
+        await sql`
+          create temp table import_rows (
+            row_no integer not null, phone text not null, phones text[] not null,
+            name text, email text, metadata jsonb not null, verdict text
+          ) on commit drop`.execute(tx);
+      }
+
+      const copySql =
+        mode === 'replace'
+          ? 'copy contacts (campaign_id, phone, phones, name, email, metadata, source, added_in_run, run_no) from stdin'
+          : 'copy import_rows (row_no, phone, phones, name, email, metadata) from stdin';
+      const copy = await submitRaw(tx, copyFrom(copySql));
+      const copyDone = new Promise<void>((resolve, reject) => {
+        copy.on('finish', resolve);
+        copy.on('error', reject);
+      });
+      // An early COPY failure must not become an unhandled rejection while rows are still being read.
+      copyDone.catch(() => undefined);
+
+      const rows = new RowCollector();
+      let layout: CsvLayout | null = null;
+      let keyPrefixes: string[] = [];
+      let recordNo = 0;
+      let dataRows = 0;
+      let buffer = '';
+      const suffix = mode === 'replace' ? `\tcsv\t${runNo}\t${runNo}\n` : '\n';
+
+      const onRecord = (cells: string[]): Promise<void> | null => {
+        recordNo++;
+        if (isBlankRecord(cells)) return null;
+        if (!layout) {
+          const header = analyseHeader(cells);
+          if (!header.ok)
+            throw invalid(header.problems, 'The CSV header is not usable; nothing was imported');
+          layout = header.layout;
+          keyPrefixes = layout.variables.map((v) => `${JSON.stringify(v.key)}:`);
+          return null;
+        }
+        if (++dataRows > limits.maxRows) {
+          throw new ImportLimitError(`The CSV has more than ${limits.maxRows.toLocaleString('en-US')} rows`);
+        }
+        const r = normaliseRow(cells, layout, opts.defaultRegion);
+        if (!r.ok) {
+          rows.skip(recordNo, r.reason);
+          return null;
+        }
+        const c = r.contact;
+        const phone = c.phones[0] as string;
+        const earlier = rows.rowOfPhone.get(phone);
+        if (earlier !== undefined) {
+          rows.skip(recordNo, `duplicate of row ${earlier} (${phone})`);
+          return null;
+        }
+        rows.rowOfPhone.set(phone, recordNo);
+        const head = mode === 'replace' ? campaignId : String(recordNo);
+        buffer +=
+          `${head}\t${phone}\t{${c.phones.join(',')}}\t${copyText(c.name)}\t${copyText(c.email)}\t` +
+          `${copyText(metadataJson(keyPrefixes, c.values))}${suffix}`;
+        if (buffer.length < FLUSH_CHARS) return null;
+        const chunk = buffer;
+        buffer = '';
+        return writeWithBackpressure(copy, chunk);
+      };
+
+      try {
+        await forEachRecord(opts.source, limits, onRecord);
+        if (buffer) await (writeWithBackpressure(copy, buffer) ?? Promise.resolve());
+        copy.end();
+        await copyDone;
+      } catch (err) {
+        // CopyFail: the server aborts the COPY and the transaction rolls back below.
+        if (!copy.destroyed) copy.destroy(err instanceof Error ? err : new Error(String(err)));
+        await copyDone.catch(() => undefined);
+        throw err;
+      }
+      if (!layout) {
+        throw invalid([
+          { field: 'file', message: 'the CSV is empty: it needs a header row with a phone_number column' },
+        ]);
+      }
+      const finalLayout: CsvLayout = layout;
+
+      const stored = copy.rowCount;
+      if (mode === 'replace') {
+        await finaliseReplace(tx, campaignId, first.sticky, stored, rows);
+      } else {
+        await finaliseAppend(tx, campaignId, runNo, first.sticky, now, rows);
+      }
+      if (rows.added > 0) {
+        await registerVariables(
+          tx,
+          campaignId,
+          finalLayout.variables.map((v) => v.key),
+        );
+      }
+
+      // The state may have moved while the file streamed (a start, a stop): re-check under the row lock,
+      // which also holds any status change back until this commit.
+      const last = await readCampaign(tx, campaignId, true);
+      if (modeFor(last.status, last.ever_started) !== mode || last.run_no !== runNo)
+        throw lockedError(last.status);
+
+      return {
+        added: rows.added,
+        skipped: rows.skipped,
+        errors: rows.errors,
+        columns: finalLayout.columns,
+        variables: finalLayout.variables.map((v) => v.key),
+        mode,
+        status: last.status,
+        runNo,
+      };
+    });
+  } catch (err) {
+    if (isTooLarge(err)) throw tooLarge(`${(err as Error).message}; nothing was imported`);
+    throw csvError(err) ?? err;
+  }
+}
+
+/**
+ * Replace: every row is already in `contacts`. Remove the ones the campaign may not hold: opted-out
+ * numbers, and with sticky exclusion numbers excluded earlier (the exclusion outlives the deleted row).
+ */
+async function finaliseReplace(
+  tx: AnyDb,
+  campaignId: string,
+  sticky: boolean,
+  stored: number,
+  rows: RowCollector,
+): Promise<void> {
+  const { rows: checks } = await sql<{ opt_outs: boolean; exclusions: boolean }>`
+    select exists (select 1 from opt_outs) as opt_outs,
+           ${sticky} and exists (select 1 from exclusions where campaign_id = ${campaignId} and mobile is not null)
+             as exclusions`.execute(tx);
+  const check = checks[0];
+  let removed: { phone: string; reason: string }[] = [];
+  if (check?.opt_outs || check?.exclusions) {
+    ({ rows: removed } = await sql<{ phone: string; reason: string }>`
+      delete from contacts c
+      where c.campaign_id = ${campaignId}
+        and (exists (select 1 from opt_outs o where o.phone = c.phone)
+             or (${sticky} and exists (select 1 from exclusions e
+                                       where e.campaign_id = ${campaignId} and e.mobile = c.phone)))
+      returning c.phone,
+        case when exists (select 1 from opt_outs o where o.phone = c.phone) then 'opted out'
+             else 'excluded (sticky exclusion)' end as reason`.execute(tx));
+  }
+  const later = removed
+    .map((r) => ({ row: rows.rowOfPhone.get(r.phone) ?? 0, reason: `${r.reason} (${r.phone})` }))
+    .sort((a, b) => a.row - b.row);
+  rows.added = stored - removed.length;
+  rows.addLater(later.slice(0, MAX_REPORTED_ERRORS), removed.length);
+}
+
+/**
+ * Append: merge `import_rows` into the running campaign. A number already in the campaign is skipped,
+ * except an excluded one: with sticky exclusion it stays excluded (skipped, said so), without it the
+ * deliberate re-add re-activates the contact (counted as added). New contacts are ready at once.
+ */
+async function finaliseAppend(
+  tx: AnyDb,
+  campaignId: string,
+  runNo: number,
+  sticky: boolean,
+  now: Date,
+  rows: RowCollector,
+): Promise<void> {
+  await sql`analyze import_rows`.execute(tx);
+  await sql`
+    update import_rows i set verdict = v.verdict
+    from (
+      select i2.row_no,
+        case
+          when o.phone is not null then 'opted_out'
+          when c.id is not null and (c.state = 'excluded' or c.excluded_at is not null)
+            then case when ${sticky} then 'sticky' else 'reactivate' end
+          when c.id is not null then 'duplicate'
+          when ${sticky} and exists (select 1 from exclusions e where e.campaign_id = ${campaignId} and e.mobile = i2.phone)
+            then 'sticky'
+        end as verdict
+      from import_rows i2
+      left join contacts c on c.campaign_id = ${campaignId} and c.phone = i2.phone
+      left join opt_outs o on o.phone = i2.phone
+      where o.phone is not null or c.id is not null
+         or (${sticky} and exists (select 1 from exclusions e where e.campaign_id = ${campaignId} and e.mobile = i2.phone))
+    ) v
+    where i.row_no = v.row_no`.execute(tx);
+
+  const reactivated = await sql`
+    update contacts c set
+      state = case when c.state = 'excluded' then 'pending' else c.state end,
+      ready_at = case when c.state = 'excluded' then ${now}::timestamptz else c.ready_at end,
+      final_at = case when c.state = 'excluded' then null else c.final_at end,
+      workflow_started = case when c.state = 'excluded' then false else c.workflow_started end,
+      next_due_at = case when c.state = 'excluded' then null else c.next_due_at end,
+      excluded_at = null, exclusion_reason = null,
+      phones = i.phones, name = coalesce(i.name, c.name), email = coalesce(i.email, c.email),
+      metadata = c.metadata || i.metadata, updated_at = ${now}
+    from import_rows i
+    where i.verdict = 'reactivate' and c.campaign_id = ${campaignId} and c.phone = i.phone`.execute(tx);
+
+  const inserted = await sql`
+    insert into contacts (campaign_id, phone, phones, name, email, metadata, source, added_in_run, run_no, ready_at)
+    select ${campaignId}::uuid, phone, phones, name, email, metadata, 'csv', ${runNo}::int, ${runNo}::int,
+           ${now}::timestamptz
+    from import_rows where verdict is null
+    order by row_no
+    on conflict (campaign_id, phone) do nothing`.execute(tx);
+
+  const { rows: skipped } = await sql<{
+    verdict: string;
+    n: number;
+    firsts: { row: number; phone: string }[];
+  }>`
+    select verdict, count(*)::int as n,
+      (array_agg(json_build_object('row', row_no, 'phone', phone) order by row_no))[1:${MAX_REPORTED_ERRORS}] as firsts
+    from import_rows where verdict in ('opted_out', 'sticky', 'duplicate')
+    group by verdict`.execute(tx);
+  const reasons: Record<string, string> = {
+    opted_out: 'opted out',
+    sticky: 'excluded (sticky exclusion)',
+    duplicate: 'already in the campaign',
+  };
+  const later: RowError[] = skipped
+    .flatMap((s) =>
+      s.firsts.map((f) => ({ row: f.row, reason: `${reasons[s.verdict] ?? s.verdict} (${f.phone})` })),
+    )
+    .sort((a, b) => a.row - b.row);
+  const { rows: counts } = await sql<{
+    n: number;
+  }>`select count(*)::int as n from import_rows where verdict is null`.execute(tx);
+  const fresh = counts[0]?.n ?? 0;
+  const insertedCount = Number(inserted.numAffectedRows ?? 0);
+  // Rows that lost a race with a concurrent trigger of the same number are duplicates too.
+  const raced = fresh - insertedCount;
+  rows.added = insertedCount + Number(reactivated.numAffectedRows ?? 0);
+  rows.addLater(later.slice(0, MAX_REPORTED_ERRORS), skipped.reduce((n, s) => n + s.n, 0) + raced);
+}

@@ -1,0 +1,404 @@
+import { sql, type Kysely } from 'kysely';
+import {
+  FINAL_STATES,
+  IN_FLIGHT_STATES,
+  WAITING_STATES,
+  type CallbackState,
+  type CampaignStatus,
+  type ContactState,
+  type Database,
+} from '../schema';
+import type { CampaignConfig } from '../../policy/campaign-config';
+import { notFound } from '../../api/errors';
+
+/**
+ * Contacts as the API reads and writes them one at a time: the call list, the trigger API's upsert, the
+ * variable registry. Bulk upload is contact-import.repository.ts.
+ *
+ * A restarted campaign keeps the previous run's state columns on its contacts until the new run starts
+ * (runs.repository.ts resets them then). Everything here reads a contact whose `run_no` is below the
+ * campaign's as what the start will make of it: pending with no attempts (excluded when sticky).
+ */
+
+type AnyDb = Kysely<Database>;
+
+export interface CampaignBasics {
+  id: string;
+  status: CampaignStatus;
+  run_no: number;
+  ever_started: boolean;
+  config: CampaignConfig;
+}
+
+export async function findCampaignBasics(db: AnyDb, campaignId: string): Promise<CampaignBasics> {
+  const row = await db
+    .selectFrom('campaigns')
+    .select(['id', 'status', 'run_no', 'ever_started', 'config'])
+    .where('id', '=', campaignId)
+    .executeTakeFirst();
+  if (!row) throw notFound('campaign', campaignId);
+  return row;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Variable registry (migration 2026-11-23T0200): metadata keys in order of first appearance.
+
+/** Register metadata keys in the given order; keys already known keep their earlier position. */
+export async function registerVariables(
+  db: AnyDb,
+  campaignId: string,
+  keys: readonly string[],
+): Promise<void> {
+  if (keys.length === 0) return;
+  await sql`
+    insert into campaign_variables (campaign_id, key)
+    select ${campaignId}::uuid, k from unnest(${[...keys]}::text[]) with ordinality as t(k, o)
+    order by o
+    on conflict do nothing`.execute(db);
+}
+
+/**
+ * The campaign's variable columns in first-appearance order. Contacts written without the registry
+ * (a clone copies contacts, not the registry) are found by a scan, ordered by the first contact using them.
+ */
+export async function variableKeys(db: AnyDb, campaignId: string): Promise<string[]> {
+  const { rows } = await sql<{ key: string }>`
+    select key from campaign_variables where campaign_id = ${campaignId} order by position`.execute(db);
+  if (rows.length > 0) return rows.map((r) => r.key);
+  const { rows: scanned } = await sql<{ key: string }>`
+    select k.key from contacts c cross join lateral jsonb_object_keys(c.metadata) as k(key)
+    where c.campaign_id = ${campaignId}
+    group by k.key order by min(c.seq), k.key`.execute(db);
+  return scanned.map((r) => r.key);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Call list
+
+export const CONTACT_STATES: readonly ContactState[] = [
+  ...WAITING_STATES,
+  ...IN_FLIGHT_STATES,
+  ...FINAL_STATES,
+];
+export const CALLBACK_FILTERS = ['requested', 'pending', 'completed', 'cancelled'] as const;
+export type CallbackFilter = (typeof CALLBACK_FILTERS)[number];
+
+export interface CallListQuery {
+  page: number;
+  perPage: number;
+  states?: ContactState[];
+  callback?: CallbackFilter;
+}
+
+export interface TrailEntry {
+  attempt_no: number;
+  attempt_id: string;
+  outcome: string | null;
+  sip_code: number | null;
+  at: string;
+  status: string;
+  disposition: string | null;
+}
+
+export interface CallListItem {
+  id: string;
+  phone: string;
+  phones: string[];
+  name: string | null;
+  email: string | null;
+  state: ContactState;
+  attempts: number;
+  max_attempts: number;
+  last_result: string | null;
+  last_disposition: string | null;
+  callback_at: string | null;
+  callback_state: CallbackState | null;
+  next_due_at: string | null;
+  metadata: Record<string, string>;
+  attempt_trail: TrailEntry[];
+}
+
+export interface CallList {
+  items: CallListItem[];
+  page: number;
+  per_page: number;
+  total: number;
+}
+
+/**
+ * Filters over the *effective* state (see the module comment): contacts of the current run by their
+ * columns (index contacts_campaign_state_seq_idx, contacts_callback_idx), contacts of an earlier run as
+ * the coming start will set them.
+ */
+function callListFilter(campaignId: string, runNo: number, sticky: boolean, q: CallListQuery) {
+  const keepExcluded = sticky ? sql`(c.state = 'excluded' or c.excluded_at is not null)` : sql`false`;
+  const parts = [sql`c.campaign_id = ${campaignId}`];
+  if (q.states && q.states.length > 0) {
+    const old: string[] = [];
+    if (q.states.includes('pending')) old.push('pending');
+    if (q.states.includes('excluded')) old.push('excluded');
+    const oldMatch =
+      old.length === 0
+        ? sql`false`
+        : sql`(case when ${keepExcluded} then 'excluded' else 'pending' end) = any(${old}::text[])`;
+    parts.push(
+      sql`((c.run_no >= ${runNo} and c.state = any(${q.states}::text[])) or (c.run_no < ${runNo} and ${oldMatch}))`,
+    );
+  }
+  if (q.callback) {
+    parts.push(
+      q.callback === 'requested'
+        ? sql`(c.run_no >= ${runNo} and c.callback_state is not null)`
+        : sql`(c.run_no >= ${runNo} and c.callback_state = ${q.callback})`,
+    );
+  }
+  return sql.join(parts, sql` and `);
+}
+
+export async function listContacts(db: AnyDb, campaign: CampaignBasics, q: CallListQuery): Promise<CallList> {
+  const runNo = campaign.run_no;
+  const sticky = Boolean(campaign.config.sticky_exclusion);
+  const where = callListFilter(campaign.id, runNo, sticky, q);
+  const keepExcluded = sticky ? sql`(c.state = 'excluded' or c.excluded_at is not null)` : sql`false`;
+  const offset = (q.page - 1) * q.perPage;
+
+  const [{ rows }, { rows: totals }] = await Promise.all([
+    sql<{
+      id: string;
+      phone: string;
+      phones: string[];
+      name: string | null;
+      email: string | null;
+      metadata: Record<string, string>;
+      state: ContactState;
+      attempts: number;
+      last_outcome: string | null;
+      last_disposition: string | null;
+      callback_at: Date | null;
+      callback_state: CallbackState | null;
+      next_due_at: Date | null;
+      current: boolean;
+    }>`
+      select c.id, c.phone, c.phones, c.name, c.email, c.metadata,
+        c.run_no >= ${runNo} as current,
+        case when c.run_no >= ${runNo} then c.state
+             when ${keepExcluded} then 'excluded' else 'pending' end as state,
+        case when c.run_no >= ${runNo} then c.attempts else 0 end as attempts,
+        case when c.run_no >= ${runNo} then c.last_outcome end as last_outcome,
+        case when c.run_no >= ${runNo} then c.last_disposition end as last_disposition,
+        case when c.run_no >= ${runNo} then c.callback_at end as callback_at,
+        case when c.run_no >= ${runNo} then c.callback_state end as callback_state,
+        case when c.run_no >= ${runNo} then c.next_due_at end as next_due_at
+      from contacts c
+      where ${where}
+      order by c.seq
+      limit ${q.perPage} offset ${offset}`.execute(db),
+    sql<{ n: number }>`select count(*)::int as n from contacts c where ${where}`.execute(db),
+  ]);
+
+  const currentIds = rows.filter((r) => r.current).map((r) => r.id);
+  const trails = new Map<string, TrailEntry[]>();
+  if (currentIds.length > 0) {
+    // attempts_contact_run_no_uq (contact_id, run_no, attempt_no): one index range per contact.
+    const attempts = await db
+      .selectFrom('attempts')
+      .select([
+        'contact_id',
+        'attempt_no',
+        'attempt_id',
+        'outcome',
+        'sip_code',
+        'status',
+        'disposition',
+        sql<Date>`coalesce(started_at, originate_sent_at, created_at)`.as('at'),
+      ])
+      .where('contact_id', 'in', currentIds)
+      .where('run_no', '=', runNo)
+      .orderBy('contact_id')
+      .orderBy('attempt_no')
+      .execute();
+    for (const a of attempts) {
+      const list = trails.get(a.contact_id) ?? [];
+      list.push({
+        attempt_no: a.attempt_no,
+        attempt_id: a.attempt_id,
+        outcome: a.outcome,
+        sip_code: a.sip_code,
+        at: a.at.toISOString(),
+        status: a.status,
+        disposition: a.disposition,
+      });
+      trails.set(a.contact_id, list);
+    }
+  }
+
+  const maxAttempts = campaign.config.max_attempts;
+  return {
+    items: rows.map((r) => {
+      const trail = trails.get(r.id) ?? [];
+      const lastFinished = [...trail].reverse().find((t) => t.outcome !== null);
+      return {
+        id: r.id,
+        phone: r.phone,
+        phones: r.phones,
+        name: r.name,
+        email: r.email,
+        state: r.state,
+        attempts: r.attempts,
+        max_attempts: maxAttempts,
+        // The system outcome of the latest finished attempt (the disposition is its own field).
+        last_result: r.last_outcome ?? lastFinished?.outcome ?? null,
+        last_disposition: r.last_disposition ?? lastFinished?.disposition ?? null,
+        callback_at: r.callback_at ? r.callback_at.toISOString() : null,
+        callback_state: r.callback_state,
+        next_due_at: r.next_due_at ? r.next_due_at.toISOString() : null,
+        metadata: r.metadata,
+        attempt_trail: trail,
+      };
+    }),
+    page: q.page,
+    per_page: q.perPage,
+    total: totals[0]?.n ?? 0,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Trigger API: one contact, added or re-used, in one statement
+
+export interface TriggerCampaign {
+  status: CampaignStatus;
+  run_no: number;
+  config: CampaignConfig;
+  /** Seats in use (open, unexpired attempts): lets the trigger skip the admission lock when full. */
+  seats_in_use: number;
+  /** The stored answer for this idempotency key, if one was stored. */
+  stored_response: Record<string, unknown> | null;
+  /** True when the key row exists (its answer may still be in the making). */
+  key_exists: boolean;
+  key_created_at: Date | null;
+}
+
+/** Campaign, its seat usage and the idempotency key's stored answer: one round trip. */
+export async function loadTriggerCampaign(
+  db: AnyDb,
+  campaignId: string,
+  key: string | null,
+  now: Date,
+): Promise<TriggerCampaign | null> {
+  const { rows } = await sql<TriggerCampaign>`
+    select c.status, c.run_no, c.config,
+      (select count(*)::int from attempts a
+        where a.campaign_id = c.id and a.ended_at is null and a.lease_expires_at > ${now}) as seats_in_use,
+      k.response as stored_response, k.key is not null as key_exists, k.created_at as key_created_at
+    from campaigns c
+    left join idempotency_keys k on k.campaign_id = c.id and k.key = ${key}
+    where c.id = ${campaignId}`.execute(db);
+  return rows[0] ?? null;
+}
+
+export interface TriggerUpsert {
+  campaignId: string;
+  phone: string;
+  metadata: Record<string, string>;
+  runNo: number;
+  sticky: boolean;
+  /** Set on new and re-activated contacts when the run is live (running/paused); null for a draft. */
+  readyAt: Date | null;
+  now: Date;
+  idempotencyKey: string | null;
+  /** Claim the idempotency key in the same statement; nothing is written when someone else holds it. */
+  claimKey: boolean;
+}
+
+export interface TriggeredContact {
+  id: string;
+  state: ContactState;
+  run_no: number;
+  excluded_at: Date | null;
+  inserted: boolean;
+  opted_out: boolean;
+  ready: boolean;
+}
+
+const FINAL = sql.join(FINAL_STATES.map((s) => sql.lit(s)));
+const WAITING = sql.join(WAITING_STATES.map((s) => sql.lit(s)));
+
+/**
+ * Add the contact, or re-use the campaign's contact with that number (never a duplicate: the unique
+ * (campaign_id, phone) index decides races). An existing contact is updated as a deliberate re-add:
+ * - suppressed (opted out, or excluded with sticky exclusion): left as it is; an opted-out contact that
+ *   was still waiting is excluded now instead of at its next admission;
+ * - in a final state of the current run (excluded without sticky, or finished): re-activated as pending;
+ * - waiting or in flight: its exclusion mark (if any, non-sticky) is cleared; its schedule is kept;
+ * - metadata is merged (the trigger's values win).
+ * The statement takes the campaign's insert fence shared (see contact-import.repository.ts).
+ * Returns null when `claimKey` lost the key to a concurrent request.
+ */
+export async function upsertTriggeredContact(db: AnyDb, u: TriggerUpsert): Promise<TriggeredContact | null> {
+  const meta = JSON.stringify(u.metadata);
+  const keys = Object.keys(u.metadata);
+  const claim = u.claimKey
+    ? sql`claim as (insert into idempotency_keys (campaign_id, key, created_at)
+                    values (${u.campaignId}::uuid, ${u.idempotencyKey}::text, ${u.now}::timestamptz) on conflict do nothing returning 1),`
+    : sql`claim as (select 1),`;
+  const vars =
+    keys.length > 0
+      ? sql`vars as (insert into campaign_variables (campaign_id, key)
+                     select ${u.campaignId}::uuid, k from unnest(${keys}::text[]) with ordinality as t(k, o), claim
+                     order by o on conflict do nothing),`
+      : sql``;
+  const reactivate = sql`(c.run_no >= ${u.runNo} and c.state in (${FINAL})
+                          and not (excluded.state = 'excluded' or (${u.sticky} and (c.state = 'excluded' or c.excluded_at is not null))))`;
+  const optOutNow = sql`(excluded.exclusion_reason = 'opted out' and c.run_no >= ${u.runNo} and c.state in (${WAITING}))`;
+  const suppressedExisting = sql`(excluded.state = 'excluded' or (${u.sticky} and (c.state = 'excluded' or c.excluded_at is not null)))`;
+
+  const { rows } = await sql<TriggeredContact & { claimed: boolean }>`
+    with ${claim}
+    fence as (select pg_advisory_xact_lock_shared(hashtextextended(${'ori:contacts:' + u.campaignId}, 0)) as ok),
+    flags as (
+      select exists (select 1 from opt_outs where phone = ${u.phone}) as opted,
+             ${u.sticky} and exists (select 1 from exclusions where campaign_id = ${u.campaignId} and mobile = ${u.phone})
+               as sticky_excluded
+    ),
+    ${vars}
+    up as (
+      insert into contacts as c (campaign_id, phone, phones, metadata, source, added_in_run, run_no, state,
+                                 ready_at, final_at, excluded_at, exclusion_reason, idempotency_key)
+      select ${u.campaignId}::uuid, ${u.phone}::text, array[${u.phone}::text], ${meta}::jsonb, 'api',
+             ${u.runNo}::int, ${u.runNo}::int,
+             case when f.opted or f.sticky_excluded then 'excluded' else 'pending' end,
+             case when f.opted or f.sticky_excluded then null else ${u.readyAt}::timestamptz end,
+             case when f.opted or f.sticky_excluded then ${u.now}::timestamptz end,
+             case when f.opted or f.sticky_excluded then ${u.now}::timestamptz end,
+             case when f.opted then 'opted out' when f.sticky_excluded then 'excluded (sticky exclusion)' end,
+             ${u.idempotencyKey}::text
+      from flags f, fence, claim
+      on conflict (campaign_id, phone) do update set
+        metadata = c.metadata || excluded.metadata,
+        idempotency_key = coalesce(c.idempotency_key, excluded.idempotency_key),
+        state = case when ${optOutNow} then 'excluded' when ${reactivate} then 'pending' else c.state end,
+        ready_at = case when ${optOutNow} then null when ${reactivate} then ${u.readyAt}::timestamptz else c.ready_at end,
+        final_at = case when ${optOutNow} then ${u.now}::timestamptz when ${reactivate} then null else c.final_at end,
+        next_due_at = case when ${optOutNow} or ${reactivate} then null else c.next_due_at end,
+        workflow_started = case when ${reactivate} then false else c.workflow_started end,
+        excluded_at = case when ${optOutNow} then ${u.now}::timestamptz
+                           when ${suppressedExisting} then c.excluded_at else null end,
+        exclusion_reason = case when ${optOutNow} then 'opted out'
+                                when ${suppressedExisting} then c.exclusion_reason else null end,
+        updated_at = ${u.now}
+      returning c.id, c.state, c.run_no, c.excluded_at, c.ready_at is not null as ready, (xmax = 0) as inserted
+    )
+    select exists (select 1 from claim) as claimed, up.*, (select opted from flags) as opted_out
+    from (select 1) one left join up on true`.execute(db);
+  const row = rows[0];
+  if (!row || !row.claimed || !row.id) return null;
+  return {
+    id: row.id,
+    state: row.state,
+    run_no: row.run_no,
+    excluded_at: row.excluded_at,
+    inserted: row.inserted,
+    opted_out: row.opted_out,
+    ready: row.ready,
+  };
+}

@@ -1,0 +1,125 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema';
+import { conflict, notFound } from '../../api/errors';
+
+/**
+ * The bot platform's post-call analysis (API.md "Attempts and outcomes"):
+ * `POST /attempts/:attempt_id/result` stores it on the attempt, once. Storing is one conditional UPDATE
+ * (`result_at is null`), so of two concurrent different results exactly one wins and the other gets 409;
+ * the same result again is an idempotent 200. What happens next (retry, callback, final state) is the
+ * contact workflow's decision; the caller tells the engine.
+ */
+
+type AnyDb = Kysely<Database>;
+
+export interface ResultInput {
+  disposition: string;
+  callbackAt: Date | null;
+  turns: number | null;
+  summary: string | null;
+  /** The whole body as received (extra fields included), kept for audits. */
+  raw: Record<string, unknown>;
+}
+
+export interface StoredResult {
+  attempt_id: string;
+  campaign_id: string;
+  run_no: number;
+  contact_id: string;
+  phone: string;
+  disposition: string;
+  callback_at: Date | null;
+  turns: number | null;
+  summary: string | null;
+  result_at: Date;
+}
+
+/** Dispositions that mean "never call this number again", compared case-insensitively. */
+export const OPT_OUT_DISPOSITIONS = ['OPT_OUT'];
+
+export const isOptOut = (disposition: string): boolean =>
+  OPT_OUT_DISPOSITIONS.includes(disposition.trim().toUpperCase());
+
+function sameResult(stored: StoredResult, input: ResultInput): boolean {
+  return (
+    stored.disposition === input.disposition &&
+    (stored.callback_at?.getTime() ?? null) === (input.callbackAt?.getTime() ?? null) &&
+    stored.turns === input.turns &&
+    stored.summary === input.summary
+  );
+}
+
+const RETURNED = [
+  'attempt_id',
+  'campaign_id',
+  'run_no',
+  'contact_id',
+  'phone',
+  'disposition',
+  'callback_at',
+  'turns',
+  'summary',
+  'result_at',
+] as const;
+
+/**
+ * Store the result; `created` is false for an identical repeat. An opt-out disposition puts the attempt's
+ * number on the organisation-wide opt-out list in the same transaction (voice-agent-campaigns.txt:
+ * "Opted-out numbers are stored per-org and won't be dialled by future campaigns").
+ */
+export async function recordAttemptResult(
+  db: AnyDb,
+  attemptId: string,
+  input: ResultInput,
+  now: Date,
+): Promise<{ result: StoredResult; created: boolean }> {
+  return db.transaction().execute(async (tx) => {
+    const updated = await tx
+      .updateTable('attempts')
+      .set({
+        disposition: input.disposition,
+        callback_at: input.callbackAt,
+        turns: input.turns,
+        summary: input.summary,
+        result: JSON.stringify(input.raw),
+        result_at: now,
+      })
+      .where('attempt_id', '=', attemptId)
+      .where('result_at', 'is', null)
+      .returning(RETURNED)
+      .executeTakeFirst();
+    if (updated && updated.disposition !== null && updated.result_at !== null) {
+      const result = { ...updated, disposition: updated.disposition, result_at: updated.result_at };
+      if (isOptOut(input.disposition)) {
+        await tx
+          .insertInto('opt_outs')
+          .values({
+            phone: updated.phone,
+            reason: `disposition ${input.disposition}`,
+            source_attempt_id: attemptId,
+          })
+          .onConflict((oc) => oc.column('phone').doNothing())
+          .execute();
+      }
+      return { result, created: true };
+    }
+    const existing = await tx
+      .selectFrom('attempts')
+      .select(RETURNED)
+      .where('attempt_id', '=', attemptId)
+      .executeTakeFirst();
+    if (!existing) throw notFound('attempt', attemptId);
+    if (existing.disposition === null || existing.result_at === null) {
+      // Unreachable: the row exists and the conditional update did not match, so a result is stored.
+      throw conflict('result_conflict', `Attempt ${attemptId} is being updated concurrently; retry`);
+    }
+    const stored = { ...existing, disposition: existing.disposition, result_at: existing.result_at };
+    if (!sameResult(stored, input)) {
+      throw conflict(
+        'result_conflict',
+        `Attempt ${attemptId} already has a different result (disposition ${existing.disposition})`,
+      );
+    }
+    return { result: stored, created: false };
+  });
+}
