@@ -144,6 +144,8 @@ export interface ContactsTable {
   exclusion_reason: string | null;
   final_at: Timestamp | null;
   exhausted_retries: Generated<boolean>;
+  reached_phone_index: number | null;
+  redials_stopped: Generated<boolean>;
   idempotency_key: string | null;
   created_at: GeneratedTimestamp;
   updated_at: GeneratedTimestamp;

@@ -43,6 +43,9 @@ export function planAfterAttempt(facts: AttemptFacts, now: Date): AfterAttemptPl
       phoneIndex: facts.contact.phoneIndex,
       optedOut: facts.contact.optedOut,
       excluded: facts.contact.excluded,
+      reachedPhoneIndex: facts.contact.reachedPhoneIndex,
+      redialsStopped: facts.contact.redialsStopped,
+      passHistory: facts.contact.passHistory.map((a) => ({ ...a, outcome: a.outcome as Outcome })),
     },
     last: {
       outcome: last.outcome as Outcome,
@@ -75,6 +78,8 @@ export function planAfterAttempt(facts: AttemptFacts, now: Date): AfterAttemptPl
       phoneIndex: next.phoneIndex,
       priority: next.priority,
       isCallback: next.isCallback,
+      reachedPhoneIndex: next.reachedPhoneIndex ?? facts.contact.reachedPhoneIndex,
+      redialsStopped: next.redialsStopped ?? facts.contact.redialsStopped,
       outcome,
       disposition,
     },

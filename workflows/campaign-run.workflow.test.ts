@@ -116,6 +116,9 @@ describe('campaignRun', () => {
             excluded: false,
             optedOut: false,
             final: false,
+            reachedPhoneIndex: null,
+            redialsStopped: false,
+            passHistory: [],
           },
           last: {
             attemptId: 'a',

@@ -74,6 +74,9 @@ function facts(
       excluded: false,
       optedOut: false,
       final: false,
+      reachedPhoneIndex: null,
+      redialsStopped: false,
+      passHistory: [],
     },
     last: {
       attemptId: 'x',

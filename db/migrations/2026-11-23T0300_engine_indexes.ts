@@ -1,13 +1,16 @@
 import { Kysely, sql } from 'kysely';
 
 /**
- * What the engine's hot paths need: "is anything left to do?", stale-lease recovery, and whether a contact
+ * What the engine needs beyond the initial model. Its hot paths: "is anything left to do?", stale-lease recovery, and whether a contact
  * ended because its retries ran out (the `max_retries` completion reason).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .alterTable('contacts')
     .addColumn('exhausted_retries', 'boolean', (c) => c.notNull().defaultTo(false))
+    // Breadth-first phones and the stop rule carry over between attempts of a run (policy/next-step).
+    .addColumn('reached_phone_index', 'integer')
+    .addColumn('redials_stopped', 'boolean', (c) => c.notNull().defaultTo(false))
     .execute();
   // Completion check: does this campaign still have a contact that is not final?
   await db.schema
@@ -28,5 +31,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropIndex('attempts_open_lease_idx').ifExists().execute();
   await db.schema.dropIndex('contacts_open_idx').ifExists().execute();
-  await db.schema.alterTable('contacts').dropColumn('exhausted_retries').execute();
+  await db.schema
+    .alterTable('contacts')
+    .dropColumn('exhausted_retries')
+    .dropColumn('reached_phone_index')
+    .dropColumn('redials_stopped')
+    .execute();
 }

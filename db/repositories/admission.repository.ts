@@ -4,7 +4,7 @@ import type { Db } from '../connection';
 import type { Database } from '../schema';
 import type { CampaignConfig } from '../../policy/campaign-config';
 import { isDialAllowed } from '../../policy/calendar';
-import { carrierSlots, pickNumbers } from '../../policy/admission';
+import { carrierSlots, nextSlotAfter, pickNumbers } from '../../policy/admission';
 
 /**
  * Admission: who dials now. One transaction per call asks Postgres for the top ready contacts up to the
@@ -358,7 +358,7 @@ async function admitInTransaction(tx: Tx, opts: AdmitOptions): Promise<Admission
     if (budget.used === 0) continue;
     const last = budget.slots[budget.used - 1];
     const cps = carriers.find((c) => c.id === carrierId)?.cps_limit ?? null;
-    const next = cps && last ? new Date(last.getTime() + 1000 / cps) : null;
+    const next = last ? nextSlotAfter(last, cps) : null;
     await tx.updateTable('carriers').set({ next_dial_slot_at: next }).where('id', '=', carrierId).execute();
   }
   return {

@@ -201,6 +201,15 @@ export interface AttemptFacts {
     excluded: boolean;
     optedOut: boolean;
     final: boolean;
+    reachedPhoneIndex: number | null;
+    redialsStopped: boolean;
+    /** The earlier attempts of the current pass (the contact's other phones), oldest first. */
+    passHistory: {
+      outcome: string;
+      talkS: number | null;
+      disposition: string | null;
+      turns: number | null;
+    }[];
   };
   last: {
     attemptId: string;
@@ -230,6 +239,8 @@ export async function loadAttemptFacts(
       'contacts.phone_index',
       'contacts.excluded_at',
       'contacts.final_at',
+      'contacts.reached_phone_index',
+      'contacts.redials_stopped',
       'campaigns.config',
       'campaigns.status',
       'campaigns.run_no',
@@ -245,6 +256,18 @@ export async function loadAttemptFacts(
     .select('phone')
     .where('phone', '=', phone)
     .executeTakeFirst();
+  const passHistory = attempt
+    ? await db
+        .selectFrom('attempts')
+        .select(['outcome', 'talk_s', 'disposition', 'turns'])
+        .where('contact_id', '=', contactId)
+        .where('run_no', '=', attempt.run_no)
+        .where('pass', '=', attempt.pass)
+        .where('attempt_no', '<', attempt.attempt_no)
+        .where('ended_at', 'is not', null)
+        .orderBy('attempt_no')
+        .execute()
+    : [];
   return {
     config: contact.config,
     botCallbackEnabled: contact.callback_enabled ?? false,
@@ -259,6 +282,14 @@ export async function loadAttemptFacts(
       excluded: contact.excluded_at !== null,
       optedOut: optedOut !== undefined,
       final: contact.final_at !== null,
+      reachedPhoneIndex: contact.reached_phone_index,
+      redialsStopped: contact.redials_stopped,
+      passHistory: passHistory.map((a) => ({
+        outcome: a.outcome ?? 'error',
+        talkS: a.talk_s,
+        disposition: a.disposition,
+        turns: a.turns,
+      })),
     },
     last:
       attempt && attempt.ended_at
@@ -292,6 +323,8 @@ export type ContactStep =
       phoneIndex: number;
       priority: number;
       isCallback: boolean;
+      reachedPhoneIndex: number | null;
+      redialsStopped: boolean;
       outcome: string | null;
       disposition: string | null;
     };
@@ -346,6 +379,8 @@ export async function recordContactStep(
       pass: step.pass,
       phone_index: step.phoneIndex,
       priority: step.priority,
+      reached_phone_index: step.reachedPhoneIndex,
+      redials_stopped: step.redialsStopped,
       ...(step.isCallback ? { callback_at: step.dueAt, callback_state: 'pending' as const } : {}),
     })
     .where('id', '=', contactId)
