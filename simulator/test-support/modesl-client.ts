@@ -43,8 +43,8 @@ export class EventLog {
   private waiters: Array<() => void> = [];
 
   constructor(connection: Connection) {
-    connection.on('esl::event::**', (event: Event, headers: Record<string, string>) => {
-      const contentType = String(headers['Content-Type'] ?? '');
+    connection.on('esl::event::**', (event: Event, headers?: Record<string, string>) => {
+      const contentType = String(headers?.['Content-Type'] ?? '');
       if (!contentType.startsWith('text/event-')) return;
       const record: Record<string, string> = {};
       for (const { name, value } of event.headers) record[name] = String(value);
