@@ -248,7 +248,6 @@ export function createDialActivities(deps: {
                 callerIdNumber: handoff.fromNumber.replace(/^\+/, ''),
                 timeoutS: timings.ringTimeoutS,
                 variables: {
-                  ignore_early_media: 'true',
                   ori_attempt_id: attemptId,
                   ori_campaign_id: input.campaignId,
                   ori_contact_id: input.contactId,
