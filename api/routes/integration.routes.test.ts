@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { useApiHarness } from '../testing/harness';
 import { parseIsoDateTime } from './integration.routes';
@@ -20,19 +20,16 @@ const errorShape = (code: string) => ({
 });
 const trigger = (body: unknown) => h.post(`${API}/campaigns/trigger`, body);
 
-/** A window that is open (or closed) right now in UTC, every day. */
-function windowAround(open: boolean) {
-  const now = new Date();
-  const hh = now.getUTCHours();
-  if (open) return { start: '00:00', end: '23:59', timezone: 'UTC' };
-  // Two hours that do not contain now.
-  const s = (hh + 2) % 22;
-  return {
-    start: `${String(s).padStart(2, '0')}:00`,
-    end: `${String(s + 1).padStart(2, '0')}:00`,
-    timezone: 'UTC',
-  };
-}
+/** The app's clock is fixed at noon UTC (beforeAll): a window is open or closed whatever the real time. */
+const NOON = new Date('2026-11-23T12:00:00.000Z');
+const windowAround = (open: boolean) =>
+  open
+    ? { start: '09:00', end: '18:00', timezone: 'UTC' }
+    : { start: '02:00', end: '03:00', timezone: 'UTC' };
+
+beforeAll(() => {
+  h.clock.now = NOON;
+});
 
 async function runningCampaign(config: Record<string, unknown> = {}) {
   const c = await createCampaign(h, { window: windowAround(true), ...config });

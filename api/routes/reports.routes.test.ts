@@ -1,0 +1,408 @@
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'csv-parse/sync';
+import { sql } from 'kysely';
+import { useApiHarness } from '../testing/harness';
+import { ATTEMPT_REPORT_COLUMNS } from '../../db/repositories/reports.repository';
+import { addAttempt, API, contactsOf, createCampaign, startCampaign, uploadCsv } from './contacts.testkit';
+
+const h = useApiHarness();
+
+const HEADER =
+  'campaign_id,run_no,contact_id,attempt_id,attempt_no,pass,phone,from_number,started_at,answered_at,ended_at,ring_s,talk_s,outcome,sip_code,hangup_cause,disposition,callback_at';
+
+describe('GET /campaigns/:id/attempts.csv', () => {
+  it('has the exact header, one column per variable in upload order, one row per finished attempt of every run', async () => {
+    const c = await createCampaign(h);
+    await uploadCsv(
+      h,
+      c.id,
+      'phone_number,zeta,alpha\n+14155550300,"=cmd|\' /C calc\'!A0",a1\n+14155550301,z2,\n',
+    );
+    await h.post(`${API}/campaigns/trigger`, {
+      campaign_id: c.id,
+      mobile: '+14155550302',
+      metadata: { mid: '@SUM(A1)' },
+    });
+    await startCampaign(h, c.id);
+    const [a, b] = await contactsOf(h.db, c.id);
+    const t0 = new Date('2026-11-20T10:00:00.000Z');
+    const first = await addAttempt(h.db, {
+      campaignId: c.id,
+      contactId: a!.id,
+      attemptNo: 1,
+      phone: a!.phone,
+      createdAt: t0,
+      answered: true,
+      ringS: 4.25,
+      talkS: 61.5,
+      disposition: '-INTERESTED',
+      callbackAt: new Date('2026-11-21T09:00:00Z'),
+    });
+    await addAttempt(h.db, {
+      campaignId: c.id,
+      contactId: b!.id,
+      attemptNo: 1,
+      phone: b!.phone,
+      createdAt: new Date(t0.getTime() + 1000),
+      sipCode: 486,
+      outcome: 'rejected',
+    });
+    // In flight: not in the report.
+    await addAttempt(h.db, {
+      campaignId: c.id,
+      contactId: b!.id,
+      attemptNo: 2,
+      phone: b!.phone,
+      createdAt: new Date(t0.getTime() + 2000),
+      status: 'ringing',
+    });
+    // An earlier run's attempt is reported too.
+    await addAttempt(h.db, {
+      campaignId: c.id,
+      contactId: b!.id,
+      runNo: 0,
+      attemptNo: 1,
+      phone: b!.phone,
+      createdAt: new Date(t0.getTime() - 86_400_000),
+    });
+
+    const res = await h.get(`${API}/campaigns/${c.id}/attempts.csv`);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(res.headers['content-disposition']).toBe(
+      `attachment; filename="campaign-${c.id.slice(0, 8)}-attempts.csv"`,
+    );
+    const lines = res.text.split('\n');
+    expect(lines[0]).toBe(`${HEADER},zeta,alpha,mid`);
+    expect(ATTEMPT_REPORT_COLUMNS.join(',')).toBe(HEADER);
+    const rows = parse(res.text, { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(3);
+    // Per run, by end time: b's unanswered attempt ended before a's call did.
+    expect(rows.map((r) => [r.run_no, r.contact_id])).toEqual([
+      ['0', b!.id],
+      ['1', b!.id],
+      ['1', a!.id],
+    ]);
+    expect(rows[2]).toEqual({
+      campaign_id: c.id,
+      run_no: '1',
+      contact_id: a!.id,
+      attempt_id: first,
+      attempt_no: '1',
+      pass: '1',
+      // Every cell a spreadsheet would evaluate is prefixed, E.164 numbers included.
+      phone: "'+14155550300",
+      from_number: "'+14155550199",
+      started_at: '2026-11-20T10:00:00.000Z',
+      answered_at: '2026-11-20T10:00:04.250Z',
+      ended_at: '2026-11-20T10:01:05.750Z',
+      ring_s: '4.250',
+      talk_s: '61.500',
+      outcome: 'completed',
+      sip_code: '',
+      hangup_cause: 'NORMAL_CLEARING',
+      disposition: "'-INTERESTED",
+      callback_at: '2026-11-21T09:00:00.000Z',
+      zeta: "'=cmd|' /C calc'!A0",
+      alpha: 'a1',
+      mid: '',
+    });
+    expect(rows[1]).toMatchObject({
+      phone: "'+14155550301",
+      outcome: 'rejected',
+      sip_code: '486',
+      zeta: 'z2',
+      alpha: '',
+    });
+  });
+
+  it('neutralises formula-like variable names in the header too, and answers a header alone when nothing ended', async () => {
+    const c = await createCampaign(h);
+    await uploadCsv(h, c.id, 'phone_number,=1+1\n+14155550310,x\n');
+    const res = await h.get(`${API}/campaigns/${c.id}/attempts.csv`);
+    expect(res.text).toBe(`${HEADER},'=1+1\n`);
+  });
+
+  it('answers 404 for an unknown campaign', async () => {
+    expect((await h.get(`${API}/campaigns/00000000-0000-4000-8000-000000000000/attempts.csv`)).status).toBe(
+      404,
+    );
+  });
+
+  it('streams many rows over a real socket, and survives a client that hangs up mid-download', async () => {
+    const c = await createCampaign(h);
+    await uploadCsv(h, c.id, 'phone_number,v\n+14155550320,x\n');
+    const [contact] = await contactsOf(h.db, c.id);
+    const n = 60_000;
+    await sql`
+      insert into attempts (attempt_id, campaign_id, run_no, contact_id, attempt_no, pass, phone, status,
+                            lease_expires_at, created_at, started_at, ended_at, outcome, ring_s)
+      select gen_random_uuid(), ${c.id}, 1, ${contact!.id}, g, 1, '+14155550320', 'ended',
+             now(), now(), now() - make_interval(secs => ${n} - g), now() - make_interval(secs => ${n} - g), 'no_answer', 3
+      from generate_series(1, ${n}) g`.execute(h.db);
+    await h.app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const { port } = h.app.server.address() as AddressInfo;
+      const url = `http://127.0.0.1:${port}${API}/campaigns/${c.id}/attempts.csv`;
+      const headers = { authorization: `Bearer ${h.key}` };
+      const started = Date.now();
+      const full = await fetch(url, { headers });
+      const text = await full.text();
+      const ms = Date.now() - started;
+      expect(text.split('\n').filter((l) => l !== '')).toHaveLength(n + 1);
+      // Far above the 100,000 rows/s target in CI terms; a loose bound so slow machines pass.
+      expect(n / (ms / 1000)).toBeGreaterThan(20_000);
+
+      // Hang up after the first chunk: the COPY is cancelled and the pool stays healthy.
+      const abort = new AbortController();
+      const partial = await fetch(url, { headers, signal: abort.signal });
+      const reader = partial.body!.getReader();
+      await reader.read();
+      abort.abort();
+      await reader.cancel().catch(() => undefined);
+      for (let i = 0; i < 3; i++) {
+        const again = await fetch(url, { headers });
+        expect((await again.text()).length).toBe(text.length);
+      }
+      const { rows } = await sql<{ n: number }>`
+        select count(*)::int as n from pg_stat_activity where query ilike 'copy (select%' and state = 'active'`.execute(
+        h.db,
+      );
+      expect(rows[0]?.n).toBe(0);
+    } finally {
+      await new Promise<void>((resolve) => h.app.server.close(() => resolve()));
+    }
+  });
+});
+
+describe('GET /campaigns/:id/activity and /config', () => {
+  it('lists the activity log newest first with actor and run', async () => {
+    const c = await createCampaign(h);
+    await uploadCsv(h, c.id, 'phone_number\n+14155550330\n');
+    await startCampaign(h, c.id);
+    await h.post(`${API}/campaigns/${c.id}/pause`);
+    const res = await h.get(`${API}/campaigns/${c.id}/activity`);
+    expect(res.status).toBe(200);
+    expect(res.body.map((a: { action: string }) => a.action).slice(0, 2)).toEqual(['pause', 'start']);
+    expect(res.body[0]).toEqual({
+      action: 'pause',
+      actor: 'ops',
+      at: expect.any(String),
+      run_no: 1,
+      details: null,
+    });
+    expect((await h.get(`${API}/campaigns/00000000-0000-4000-8000-000000000000/activity`)).status).toBe(404);
+  });
+
+  it('answers the current config and a setup built from the bot and pool for a never-started draft', async () => {
+    const c = await createCampaign(h, { concurrency: 7 });
+    const draft = await h.get(`${API}/campaigns/${c.id}/config`);
+    expect(draft.status).toBe(200);
+    expect(draft.body).toMatchObject({
+      run_no: 1,
+      status: 'draft',
+      config: { concurrency: 7, max_attempts: 3 },
+      setup: { run_no: 1, started_at: null, bot: { id: c.botId }, config: { concurrency: 7 } },
+    });
+    expect(draft.body.setup.number_pool.map((n: { id: string }) => n.id)).toEqual(c.numberIds);
+  });
+
+  it("answers the started run's own snapshot once it runs", async () => {
+    const c = await createCampaign(h, { concurrency: 9 });
+    await uploadCsv(h, c.id, 'phone_number\n+14155550331\n');
+    await startCampaign(h, c.id);
+    const res = await h.get(`${API}/campaigns/${c.id}/config`);
+    expect(res.body).toMatchObject({
+      run_no: 1,
+      status: 'running',
+      config: { concurrency: 9 },
+      setup: { run_no: 1, created_by: 'ops' },
+    });
+    expect(res.body.setup.started_at).toEqual(expect.any(String));
+    expect((await h.get(`${API}/campaigns/00000000-0000-4000-8000-000000000000/config`)).status).toBe(404);
+  });
+});
+
+describe('GET /campaigns/:id/live', () => {
+  it('computes every field from Postgres on seeded data', async () => {
+    const c = await createCampaign(h, {
+      window: { start: '00:00', end: '23:59', timezone: 'UTC' },
+      max_attempts: 3,
+    });
+    const phones = Array.from({ length: 8 }, (_, i) => `+1415555034${i}`);
+    await uploadCsv(h, c.id, `phone_number\n${phones.join('\n')}\n`);
+    await startCampaign(h, c.id);
+    const rows = await contactsOf(h.db, c.id);
+    const now = new Date('2026-11-23T12:00:00.000Z');
+    h.clock.now = now;
+    const ago = (s: number) => new Date(now.getTime() - s * 1000);
+    const set = (i: number, v: Record<string, unknown>) =>
+      h.db.updateTable('contacts').set(v).where('id', '=', rows[i]!.id).execute();
+    // Pass 1: contacts 0-5 attempted (0, 1 answered: one completed, one abandoned), 6-7 still pending.
+    await addAttempt(h.db, {
+      campaignId: c.id,
+      contactId: rows[0]!.id,
+      attemptNo: 1,
+      phone: phones[0]!,
+      createdAt: ago(600),
+      answered: true,
+      ringS: 4,
+      talkS: 100,
+    });
+    await addAttempt(h.db, {
+      campaignId: c.id,
+      contactId: rows[1]!.id,
+      attemptNo: 1,
+      phone: phones[1]!,
+      createdAt: ago(120),
+      answered: true,
+      ringS: 6,
+      talkS: 2,
+      outcome: 'abandoned',
+    });
+    await addAttempt(h.db, {
+      campaignId: c.id,
+      contactId: rows[2]!.id,
+      attemptNo: 1,
+      phone: phones[2]!,
+      createdAt: ago(100),
+      ringS: 20,
+      sipCode: 480,
+    });
+    await addAttempt(h.db, {
+      campaignId: c.id,
+      contactId: rows[3]!.id,
+      attemptNo: 1,
+      phone: phones[3]!,
+      createdAt: ago(90),
+      ringS: 10,
+      sipCode: 486,
+      outcome: 'rejected',
+    });
+    await addAttempt(h.db, {
+      campaignId: c.id,
+      contactId: rows[4]!.id,
+      attemptNo: 1,
+      phone: phones[4]!,
+      createdAt: ago(5),
+      status: 'ringing',
+    });
+    await addAttempt(h.db, {
+      campaignId: c.id,
+      contactId: rows[5]!.id,
+      attemptNo: 1,
+      phone: phones[5]!,
+      createdAt: ago(3),
+      status: 'in_progress',
+      answered: true,
+    });
+    // Pass 2 for contact 2 (retry after no answer) ended with a callback request; contact 3 waits for pass 2.
+    await addAttempt(h.db, {
+      campaignId: c.id,
+      contactId: rows[2]!.id,
+      attemptNo: 2,
+      pass: 2,
+      phone: phones[2]!,
+      createdAt: ago(40),
+      answered: true,
+      ringS: 2,
+      talkS: 10,
+      callbackAt: ago(-3600),
+    });
+    await addAttempt(h.db, {
+      campaignId: c.id,
+      contactId: rows[2]!.id,
+      attemptNo: 3,
+      pass: 2,
+      phone: phones[2]!,
+      createdAt: ago(8),
+      ringS: 3,
+      sipCode: 480,
+    });
+    await set(0, { state: 'completed', final_at: ago(500), ready_at: null });
+    await set(1, { state: 'abandoned', final_at: ago(100), ready_at: null });
+    await set(2, {
+      state: 'callback_scheduled',
+      pass: 2,
+      callback_state: 'pending',
+      callback_at: ago(-3600),
+      ready_at: null,
+    });
+    await set(3, { state: 'retry_scheduled', pass: 2, ready_at: null });
+    await set(4, { state: 'ringing', ready_at: null });
+    await set(5, { state: 'in_progress', ready_at: null });
+
+    const res = await h.get(`${API}/campaigns/${c.id}/live`);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      status: 'running',
+      activity: 'live',
+      run_no: 1,
+      ringing: 1,
+      in_progress: 1,
+      dials_per_sec: 0.3, // three dials in the last 10 s
+      connected_per_hr: 36, // three answers in the last 5 minutes × 12
+      avg_ring_s: 7.5, // (4+6+20+10+2+3)/6
+      last_dial_at: ago(3).toISOString(),
+      pending: 4, // 2 and 3 (waiting for pass 2) + 6 and 7
+      retries_left: 1,
+      passes: [
+        {
+          pass: 1,
+          attempted: 6,
+          eligible: 8,
+          connected_pct: 50, // 2 answered of 4 finished
+          started_at: ago(600).toISOString(),
+          ended_at: expect.any(String), // pass 2 began
+        },
+        {
+          pass: 2,
+          attempted: 1,
+          eligible: 2,
+          connected_pct: 50,
+          started_at: ago(40).toISOString(),
+          ended_at: null,
+        },
+      ],
+      progress: { processed: 2, total: 8 },
+      eta_s: expect.any(Number),
+      metrics: {
+        answer_rate: 50, // 3 answered of 6 finished
+        completion_rate: 66.7, // 2 completed of 3 answered
+        abandon_rate: 33.3,
+        aht_s: 55, // (100 + 10) / 2
+      },
+      callbacks: { requested: 1, pending: 1, completed: 0, cancelled: 0, avg_delay_s: 20 },
+    });
+    expect(res.body.eta_s).toBeGreaterThan(0);
+    h.clock.now = null;
+  });
+
+  it('is stopped for a draft and outside_window outside the calling window, and 404 for an unknown campaign', async () => {
+    const c = await createCampaign(h, {
+      mode: 'multi_day',
+      window: { start: '09:00', end: '10:00', timezone: 'UTC' },
+    });
+    h.clock.now = new Date('2026-11-23T03:00:00Z');
+    const draft = await h.get(`${API}/campaigns/${c.id}/live`);
+    expect(draft.body).toMatchObject({
+      status: 'draft',
+      activity: 'stopped',
+      pending: 0,
+      passes: [],
+      eta_s: null,
+    });
+    await uploadCsv(h, c.id, 'phone_number\n+14155550350\n');
+    await startCampaign(h, c.id);
+    const live = await h.get(`${API}/campaigns/${c.id}/live`);
+    expect(live.body).toMatchObject({
+      activity: 'outside_window',
+      pending: 1,
+      passes: [{ pass: 1, attempted: 0, eligible: 1, connected_pct: null, started_at: null, ended_at: null }],
+      metrics: { answer_rate: null, completion_rate: null, abandon_rate: null, aht_s: null },
+    });
+    h.clock.now = null;
+    expect((await h.get(`${API}/campaigns/00000000-0000-4000-8000-000000000000/live`)).status).toBe(404);
+  });
+});

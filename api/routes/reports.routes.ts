@@ -1,0 +1,157 @@
+import { PassThrough } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { AppDeps } from '../deps';
+import { errorResponses, IdParamsSchema, Nullable, Timestamp } from '../schemas/common.schema';
+import { findCampaignBasics } from '../../db/repositories/contacts.repository';
+import { listActivity } from '../../db/repositories/activity-log.repository';
+import { runConfig, streamAttemptReport } from '../../db/repositories/reports.repository';
+import { liveView } from '../../db/repositories/live.repository';
+
+/**
+ * Monitoring and reports (API.md "Monitoring and reports"): the live panel, the attempt report (streamed
+ * CSV), the activity log and the run's config snapshot. All read from Postgres.
+ */
+
+const ActivityEntrySchema = Type.Object({
+  action: Type.String(),
+  actor: Type.String(),
+  at: Timestamp,
+  run_no: Type.Integer(),
+  details: Nullable(Type.Record(Type.String(), Type.Unknown())),
+});
+
+const ConfigAnswerSchema = Type.Object({
+  run_no: Type.Integer(),
+  status: Type.String(),
+  config: Type.Record(Type.String(), Type.Unknown()),
+  setup: Type.Record(Type.String(), Type.Unknown()),
+});
+
+const PassSchema = Type.Object({
+  pass: Type.Integer(),
+  attempted: Type.Integer(),
+  eligible: Type.Integer(),
+  connected_pct: Nullable(Type.Number()),
+  started_at: Nullable(Timestamp),
+  ended_at: Nullable(Timestamp),
+});
+
+const LiveSchema = Type.Object({
+  status: Type.String(),
+  activity: Type.String(),
+  run_no: Type.Integer(),
+  ringing: Type.Integer(),
+  in_progress: Type.Integer(),
+  dials_per_sec: Type.Number(),
+  connected_per_hr: Type.Number(),
+  avg_ring_s: Nullable(Type.Number()),
+  last_dial_at: Nullable(Timestamp),
+  pending: Type.Integer(),
+  retries_left: Type.Integer(),
+  passes: Type.Array(PassSchema),
+  progress: Type.Object({ processed: Type.Integer(), total: Type.Integer() }),
+  eta_s: Nullable(Type.Number()),
+  metrics: Type.Object({
+    answer_rate: Nullable(Type.Number()),
+    completion_rate: Nullable(Type.Number()),
+    abandon_rate: Nullable(Type.Number()),
+    aht_s: Nullable(Type.Number()),
+  }),
+  callbacks: Type.Object({
+    requested: Type.Integer(),
+    pending: Type.Integer(),
+    completed: Type.Integer(),
+    cancelled: Type.Integer(),
+    avg_delay_s: Nullable(Type.Number()),
+  }),
+});
+
+export async function reportsRoutes(app: FastifyInstance, opts: { deps: AppDeps }): Promise<void> {
+  const { deps } = opts;
+  const now = deps.now ?? (() => new Date());
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  r.get(
+    '/campaigns/:id/attempts.csv',
+    {
+      schema: {
+        summary: 'Attempt report: one CSV row per finished attempt of every run, streamed',
+        params: IdParamsSchema,
+        // A stream: Fastify pipes it as is (no serialiser runs).
+        response: { 200: Type.Unknown({ description: 'text/csv' }), ...errorResponses(401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const campaignId = request.params.id;
+      await findCampaignBasics(deps.db, campaignId);
+      const out = new PassThrough();
+      streamAttemptReport(deps.db, campaignId, out).catch((err: unknown) => {
+        request.log.error({ err, campaignId }, 'attempt report failed mid-stream');
+        out.destroy(err instanceof Error ? err : new Error(String(err)));
+      });
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header(
+          'content-disposition',
+          `attachment; filename="campaign-${campaignId.slice(0, 8)}-attempts.csv"`,
+        )
+        .header('cache-control', 'no-store')
+        .send(out);
+    },
+  );
+
+  r.get(
+    '/campaigns/:id/activity',
+    {
+      schema: {
+        summary: 'The activity log, newest first',
+        params: IdParamsSchema,
+        response: { 200: Type.Array(ActivityEntrySchema), ...errorResponses(401, 404) },
+      },
+    },
+    async (request) => {
+      await findCampaignBasics(deps.db, request.params.id);
+      const rows = await listActivity(deps.db, request.params.id);
+      return rows.map((a) => ({
+        action: a.action,
+        actor: a.actor,
+        at: a.at.toISOString(),
+        run_no: a.run_no,
+        details: a.details,
+      }));
+    },
+  );
+
+  r.get(
+    '/campaigns/:id/config',
+    {
+      schema: {
+        summary: "The current run's settings and raw setup snapshot",
+        params: IdParamsSchema,
+        response: { 200: ConfigAnswerSchema, ...errorResponses(401, 404) },
+      },
+    },
+    async (request) => {
+      const view = await runConfig(deps.db, request.params.id);
+      return {
+        run_no: view.run_no,
+        status: view.status,
+        config: view.config as unknown as Record<string, unknown>,
+        setup: view.setup as unknown as Record<string, unknown>,
+      };
+    },
+  );
+
+  r.get(
+    '/campaigns/:id/live',
+    {
+      schema: {
+        summary: 'Live activity, counters, passes, progress, metrics and callbacks',
+        params: IdParamsSchema,
+        response: { 200: LiveSchema, ...errorResponses(401, 404) },
+      },
+    },
+    async (request) => liveView(deps.db, request.params.id, now()),
+  );
+}
