@@ -192,6 +192,8 @@ export class EslConnection {
     if (this.closed) return;
     const closed = new Promise<void>((resolve) => this.socket.once('close', () => resolve()));
     this.closeError = new SwitchDisconnectedError('ESL connection closed by the client');
+    // Settled first: modesl would hand the `+OK bye` of `exit` to the oldest waiting callback.
+    this.rejectPending(this.closeError);
     try {
       this.connection.disconnect();
     } catch {
@@ -253,12 +255,16 @@ export class EslConnection {
   private handleClose(error: Error): void {
     if (this.closed) return;
     this.closed = true;
+    this.rejectPending(error);
+    if (this.established) this.options.onClose(error);
+  }
+
+  private rejectPending(error: Error): void {
     const pending = [...this.pending];
     this.pending.clear();
     for (const entry of pending) {
       clearTimeout(entry.timer);
       entry.reject(new SwitchDisconnectedError(`ESL connection lost before the reply (${error.message})`));
     }
-    if (this.established) this.options.onClose(error);
   }
 }

@@ -122,7 +122,7 @@ class EslSwitchClient implements SwitchClient {
   private currentCoreUuid: string | undefined;
   private readonly watchers = new Map<string, Set<(event: ChannelEvent) => void>>();
   /** Job-UUID → channel uuid, so each watcher gets the BACKGROUND_JOB of its own originate. */
-  private readonly jobs = new Map<string, string>();
+  private readonly jobs = new Map<string, { uuid: string; at: number }>();
   private readonly listeners: { [E in SwitchClientEventName]: Set<(info: ClientEvents[E]) => void> } = {
     reconnected: new Set(),
     disconnected: new Set(),
@@ -167,7 +167,8 @@ class EslSwitchClient implements SwitchClient {
     // Mapped before sending: the job's result may come back before the reply is even read. On a lost
     // connection the job may still have started and its BACKGROUND_JOB (broadcast) can arrive after the
     // reconnect, so the mapping then stays until the uuid is unwatched.
-    this.jobs.set(jobUuid, request.uuid);
+    this.forgetStaleJobs();
+    this.jobs.set(jobUuid, { uuid: request.uuid, at: Date.now() });
     const reply = await connection.sendRecv(`bgapi originate ${argument}`, { 'Job-UUID': jobUuid });
     const text = reply.getHeader('Reply-Text') ?? '';
     if (!text.startsWith('+OK')) {
@@ -208,7 +209,7 @@ class EslSwitchClient implements SwitchClient {
       current.delete(listener);
       if (current.size > 0) return;
       this.watchers.delete(uuid);
-      for (const [jobUuid, channel] of this.jobs) if (channel === uuid) this.jobs.delete(jobUuid);
+      for (const [jobUuid, job] of this.jobs) if (job.uuid === uuid) this.jobs.delete(jobUuid);
     };
   }
 
@@ -231,6 +232,18 @@ class EslSwitchClient implements SwitchClient {
     const connection = this.connection;
     this.connection = null;
     await connection?.close();
+  }
+
+  /**
+   * A job whose BACKGROUND_JOB was lost in a connection gap, for a uuid nobody watches, would stay mapped
+   * forever; an originate cannot outlive a day.
+   */
+  private forgetStaleJobs(): void {
+    const cutoff = Date.now() - 24 * 3600 * 1000;
+    for (const [jobUuid, job] of this.jobs) {
+      if (job.at >= cutoff) break;
+      this.jobs.delete(jobUuid);
+    }
   }
 
   private live(): EslConnection {
@@ -345,7 +358,7 @@ class EslSwitchClient implements SwitchClient {
     let uuid: string | undefined;
     if (event.name === 'BACKGROUND_JOB') {
       const jobUuid = event.headers['Job-UUID'];
-      uuid = jobUuid ? this.jobs.get(jobUuid) : undefined;
+      uuid = jobUuid ? this.jobs.get(jobUuid)?.uuid : undefined;
       if (jobUuid && uuid) this.jobs.delete(jobUuid);
     } else if (event.name.startsWith('CHANNEL_')) {
       uuid = event.headers['Unique-ID'];
