@@ -1,4 +1,4 @@
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { loadSettings } from '../config/settings';
 import { createDb } from '../db/connection';
 import { migrateToLatest } from '../db/migrate';
@@ -11,6 +11,8 @@ import { createDiallerWorker } from './worker';
  * FreeSWITCH (ESL) and write Postgres. Any number of workers may run; each keeps one ESL connection.
  */
 async function main(): Promise<void> {
+  // The SDK logs every state change and webpack's module list at INFO; operators want warnings.
+  Runtime.install({ logger: new DefaultLogger((process.env.ORI_LOG_LEVEL ?? 'WARN') as LogLevel) });
   const settings = loadSettings();
   if (!settings.databaseUrl) throw new Error('DATABASE_URL is required (npm start provides it).');
   const temporalAddress = settings.temporalAddress ?? `127.0.0.1:${settings.temporalPort}`;
