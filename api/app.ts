@@ -32,6 +32,8 @@ export interface BuildOptions {
   internalApiKey?: string;
   /** Failed authentications allowed per client address before 429 (default 20 a minute). */
   failedAuthLimit?: FailedAuthLimit;
+  /** How long pause/resume/stop wait for the engine's acknowledgement (default 5 s). */
+  engineControlTimeoutMs?: number;
 }
 
 export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promise<FastifyInstance> {
@@ -66,7 +68,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   await app.register(
     async (api) => {
       await api.register(setupRoutes, { deps });
-      await api.register(campaignsRoutes, { deps });
+      await api.register(campaignsRoutes, { deps, engineControlTimeoutMs: options.engineControlTimeoutMs });
       await api.register(contactsRoutes, { deps });
       await api.register(integrationRoutes, { deps });
       await api.register(reportsRoutes, { deps });

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { createApiKey } from '../../db/repositories/api-keys.repository';
 import { addContacts, seedSetup, useApiHarness, type Harness } from '../testing/harness';
 
-const h = useApiHarness();
+const h = useApiHarness({ engineControlTimeoutMs: 300 });
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const MISSING = '00000000-0000-4000-8000-000000000000';
 
@@ -766,6 +766,21 @@ describe('the lifecycle', () => {
     }
     expect((await action('not-a-uuid', 'pause')).status).toBe(404);
     expect((await action(c.id, 'pause', 'wrong-key')).status).toBe(401);
+  });
+
+  it('answers within the control timeout when the engine does not acknowledge (no worker)', async () => {
+    const c = await newCampaign(h, {}, 1);
+    await action(c.id, 'start');
+    h.engine.hanging.add('stop');
+    try {
+      const started = Date.now();
+      const res = await action(c.id, 'stop');
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ status: 'completed', completion_reason: 'manually_stopped' });
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      h.engine.hanging.delete('stop');
+    }
   });
 
   it('keeps the operator action when the engine cannot be told (the run re-reads Postgres)', async () => {

@@ -76,24 +76,56 @@ function pickConfig(body: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(CONFIG_FIELDS.filter((k) => k in body).map((k) => [k, body[k]]));
 }
 
+/** How long an operator waits for the engine to acknowledge a control before the answer goes out anyway. */
+export const ENGINE_CONTROL_TIMEOUT_MS = 5_000;
+
 /**
  * Pause, resume, stop and config changes are recorded in Postgres before the engine hears of them, and
- * the run re-reads its status there on every tick: an engine that cannot be reached right now delays
- * the effect by one tick, it does not lose it. So the operator's action stands and the failure is logged.
+ * the run re-reads its status there on every tick: an engine that cannot be reached, or a run whose worker
+ * is down (a Temporal Update then waits for one), delays the effect by a tick; it does not lose it. So the
+ * operator's action stands, the wait is bounded, and a failure is logged.
  */
-async function tellEngine(log: FastifyBaseLogger, what: string, call: () => Promise<void>): Promise<void> {
-  try {
-    await call();
-  } catch (err) {
-    log.warn({ err }, `engine ${what} failed; the run picks the change up from Postgres on its next tick`);
+async function tellEngine(
+  log: FastifyBaseLogger,
+  what: string,
+  call: () => Promise<void>,
+  timeoutMs: number,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const attempt = call().then(
+    () => 'done' as const,
+    (err: unknown) => {
+      log.warn({ err }, `engine ${what} failed; the run picks the change up from Postgres on its next tick`);
+      return 'failed' as const;
+    },
+  );
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  const outcome = await Promise.race([attempt, timedOut]);
+  clearTimeout(timer);
+  if (outcome === 'timeout') {
+    log.warn(
+      `engine ${what} not acknowledged within ${timeoutMs} ms; the run picks the change up from Postgres`,
+    );
   }
 }
 
 const CampaignAnswer = { 200: CampaignSchema, ...errorResponses(401, 404, 409) };
 const tags = ['campaigns'];
 
-export const campaignsRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
+export interface CampaignsRoutesOptions {
+  deps: AppDeps;
+  /** Default ENGINE_CONTROL_TIMEOUT_MS; tests shorten it. */
+  engineControlTimeoutMs?: number;
+}
+
+export const campaignsRoutes: FastifyPluginAsyncTypebox<CampaignsRoutesOptions> = async (app, options) => {
+  const { deps } = options;
   const { db, engine } = deps;
+  const controlTimeoutMs = options.engineControlTimeoutMs ?? ENGINE_CONTROL_TIMEOUT_MS;
+  const tell = (log: FastifyBaseLogger, what: string, call: () => Promise<void>) =>
+    tellEngine(log, what, call, controlTimeoutMs);
   const now = deps.now ?? (() => new Date());
   const answer = async (id: string) => presentCampaign(await loadCampaignView(db, id));
 
@@ -170,7 +202,7 @@ export const campaignsRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = asy
         now(),
       );
       if (result.status === 'paused' && result.changed.length > 0) {
-        await tellEngine(request.log, 'configChanged', () =>
+        await tell(request.log, 'configChanged', () =>
           engine.configChanged({ campaignId: id, runNo: result.runNo }),
         );
       }
@@ -255,7 +287,7 @@ export const campaignsRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = asy
     async (request) => {
       const { id } = request.params;
       const runNo = await pauseCampaignRun(db, id, request.actor, now());
-      await tellEngine(request.log, 'pause', () => engine.pause({ campaignId: id, runNo }, request.actor));
+      await tell(request.log, 'pause', () => engine.pause({ campaignId: id, runNo }, request.actor));
       return answer(id);
     },
   );
@@ -266,7 +298,7 @@ export const campaignsRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = asy
     async (request) => {
       const { id } = request.params;
       const runNo = await resumeCampaignRun(db, id, request.actor, now());
-      await tellEngine(request.log, 'resume', () => engine.resume({ campaignId: id, runNo }, request.actor));
+      await tell(request.log, 'resume', () => engine.resume({ campaignId: id, runNo }, request.actor));
       return answer(id);
     },
   );
@@ -284,7 +316,7 @@ export const campaignsRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = asy
     async (request) => {
       const { id } = request.params;
       const runNo = await stopCampaignRun(db, id, request.actor, now());
-      await tellEngine(request.log, 'stop', () => engine.stop({ campaignId: id, runNo }, request.actor));
+      await tell(request.log, 'stop', () => engine.stop({ campaignId: id, runNo }, request.actor));
       return answer(id);
     },
   );

@@ -3,7 +3,8 @@ import type { CampaignEngine, RunRef } from '../../engine/campaign-engine';
 /**
  * A CampaignEngine that records what the API asked of it, for API tests: "pause was sent to run 2 by
  * key ops". It stands in for the Temporal side only; the real engine is tested end to end elsewhere.
- * `failing` makes chosen methods throw (an unreachable Temporal), `healthyAnswer` drives /health.
+ * `failing` makes chosen methods throw (an unreachable Temporal), `hanging` never answer (no worker),
+ * `healthyAnswer` drives /health.
  */
 
 export type EngineMethod = Exclude<keyof CampaignEngine, 'healthy'>;
@@ -20,10 +21,13 @@ export interface EngineCall {
 export class RecordingEngine implements CampaignEngine {
   readonly calls: EngineCall[] = [];
   readonly failing = new Set<EngineMethod>();
+  /** Methods that never answer: a Temporal Update with no worker to take it. */
+  readonly hanging = new Set<EngineMethod>();
   healthyAnswer = true;
 
   private record(method: EngineMethod, run: RunRef, extra: Partial<EngineCall> = {}): Promise<void> {
     if (this.failing.has(method)) return Promise.reject(new Error(`engine ${method} unavailable (test)`));
+    if (this.hanging.has(method)) return new Promise<void>(() => undefined);
     this.calls.push({ method, campaignId: run.campaignId, runNo: run.runNo, ...extra });
     return Promise.resolve();
   }
