@@ -605,7 +605,13 @@ describe('the lifecycle', () => {
     // The engine finished the call of contact 2 meanwhile.
     await h.db
       .updateTable('contacts')
-      .set({ state: 'failed', final_at: new Date() })
+      .set({
+        state: 'failed',
+        final_at: new Date(),
+        exhausted_retries: true,
+        reached_phone_index: 0,
+        redials_stopped: true,
+      })
       .where('id', '=', second)
       .execute();
     const run2 = await action(c.id, 'start');
@@ -628,6 +634,9 @@ describe('the lifecycle', () => {
         last_outcome: null,
         final_at: null,
         callback_state: null,
+        exhausted_retries: false,
+        reached_phone_index: null,
+        redials_stopped: false,
       });
       expect(contact.ready_at).toBeInstanceOf(Date);
     }
@@ -808,6 +817,9 @@ describe('POST /campaigns/:id/clone', () => {
       .execute();
     await action(c.id, 'stop');
 
+    await sql`insert into campaign_variables (campaign_id, key) values (${c.id}::uuid, 'account'), (${c.id}::uuid, 'branch')`.execute(
+      h.db,
+    );
     const res = await action(c.id, 'clone', (await createApiKey(h.db, 'cloner')).key);
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
@@ -844,6 +856,11 @@ describe('POST /campaigns/:id/clone', () => {
     expect(log).toEqual([
       { action: 'clone', actor: 'cloner', run_no: 1, details: { source_campaign_id: c.id, contacts: 3 } },
     ]);
+    const variables = await sql<{ key: string }>`
+      select key from campaign_variables where campaign_id = ${res.body.id}::uuid order by position`.execute(
+      h.db,
+    );
+    expect(variables.rows.map((r) => r.key)).toEqual(['account', 'branch']);
     expect((await action(MISSING, 'clone')).status).toBe(404);
   });
 });

@@ -436,6 +436,11 @@ export async function cloneCampaign(db: Db, sourceId: string, actor: string, now
           .orderBy('seq'),
       )
       .executeTakeFirst();
+    // The contact variables registry (report columns, in first-upload order) goes with the contacts.
+    await sql`
+      insert into campaign_variables (campaign_id, key)
+      select ${id}::uuid, key from campaign_variables where campaign_id = ${sourceId}::uuid order by position
+    `.execute(tx);
     await logActivity(tx, {
       campaignId: id,
       runNo: 1,
