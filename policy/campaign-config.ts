@@ -99,8 +99,9 @@ function thresholdOr(value: number | null | undefined, fallback: number): number
 export function resolveCampaignConfig(input: CampaignConfigInput, base?: CampaignConfig): ConfigResult {
   const problems: FieldProblem[] = [];
   const warnings: string[] = [];
-  const pick = <K extends keyof CampaignConfig>(k: K): CampaignConfigInput[K] | CampaignConfig[K] | undefined =>
-    k in input ? input[k] : base?.[k];
+  const pick = <K extends keyof CampaignConfig>(
+    k: K,
+  ): CampaignConfigInput[K] | CampaignConfig[K] | undefined => (k in input ? input[k] : base?.[k]);
 
   const mode = (pick('mode') ?? 'single_day') as CampaignMode;
   if (mode !== 'single_day' && mode !== 'multi_day') {
@@ -133,8 +134,10 @@ export function resolveCampaignConfig(input: CampaignConfigInput, base?: Campaig
   let workingDays: Weekday[] = [...WEEKDAYS];
   if (daysIn !== null && daysIn !== undefined) {
     const bad = daysIn.filter((d) => !(WEEKDAYS as readonly string[]).includes(d));
-    if (bad.length > 0) problems.push({ field: 'working_days', message: `unknown day(s): ${bad.join(', ')}` });
-    if (daysIn.length === 0) problems.push({ field: 'working_days', message: 'at least one working day is required' });
+    if (bad.length > 0)
+      problems.push({ field: 'working_days', message: `unknown day(s): ${bad.join(', ')}` });
+    if (daysIn.length === 0)
+      problems.push({ field: 'working_days', message: 'at least one working day is required' });
     // Keep calendar order and drop repeats so the snapshot reads the same however it was sent.
     workingDays = WEEKDAYS.filter((d) => daysIn.includes(d));
   }
@@ -158,7 +161,10 @@ export function resolveCampaignConfig(input: CampaignConfigInput, base?: Campaig
     retry_delay_minutes: positiveIntOr(pick('retry_delay_minutes'), DEFAULT_RETRY_DELAY_MINUTES),
     retry_on_system: SYSTEM_RETRY_OUTCOMES.filter((o) => retryOnSystem.includes(o)),
     retry_on_custom: retryOnCustom,
-    stop_redials_after_connect_s: thresholdOr(pick('stop_redials_after_connect_s'), DEFAULT_STOP_REDIALS_AFTER_CONNECT_S),
+    stop_redials_after_connect_s: thresholdOr(
+      pick('stop_redials_after_connect_s'),
+      DEFAULT_STOP_REDIALS_AFTER_CONNECT_S,
+    ),
     redial_short_connect_s: thresholdOr(pick('redial_short_connect_s'), DEFAULT_REDIAL_SHORT_CONNECT_S),
     callback_detection: Boolean(pick('callback_detection') ?? false),
     sticky_exclusion: Boolean(pick('sticky_exclusion') ?? false),

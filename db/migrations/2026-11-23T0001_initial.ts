@@ -135,8 +135,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema.createIndex('contacts_campaign_phone_uq').on('contacts').columns(['campaign_id', 'phone']).unique().execute();
-  await db.schema.createIndex('contacts_campaign_seq_idx').on('contacts').columns(['campaign_id', 'seq']).execute();
+  await db.schema
+    .createIndex('contacts_campaign_phone_uq')
+    .on('contacts')
+    .columns(['campaign_id', 'phone'])
+    .unique()
+    .execute();
+  await db.schema
+    .createIndex('contacts_campaign_seq_idx')
+    .on('contacts')
+    .columns(['campaign_id', 'seq'])
+    .execute();
   await db.schema
     .createIndex('contacts_campaign_state_seq_idx')
     .on('contacts')
@@ -243,7 +252,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('details', 'jsonb')
     .addColumn('at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema.createIndex('activity_log_campaign_idx').on('activity_log').columns(['campaign_id', 'at']).execute();
+  await db.schema
+    .createIndex('activity_log_campaign_idx')
+    .on('activity_log')
+    .columns(['campaign_id', 'at'])
+    .execute();
 
   await db.schema
     .createTable('exclusions')
@@ -256,7 +269,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('matched', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema.createIndex('exclusions_campaign_mobile_idx').on('exclusions').columns(['campaign_id', 'mobile']).execute();
+  await db.schema
+    .createIndex('exclusions_campaign_mobile_idx')
+    .on('exclusions')
+    .columns(['campaign_id', 'mobile'])
+    .execute();
 
   await db.schema
     .createTable('opt_outs')
