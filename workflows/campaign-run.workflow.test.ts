@@ -152,6 +152,64 @@ describe('campaignRun', () => {
     expect(completed).toEqual(['all_final']);
   });
 
+  it('continues-as-new past its limits without losing or repeating a contact, which outlive the old run', async () => {
+    const campaignId = randomUUID();
+    const contacts = Array.from({ length: 12 }, () => randomUUID());
+    let next = 0;
+    const dialled: string[] = [];
+    const view: RunView = {
+      status: 'running',
+      runNo: 1,
+      config: config({ window: { start: '00:00', end: '23:59' } }),
+    };
+    await runWith(
+      {
+        loadRun: async () => view,
+        admitRound: async () => {
+          // Two contacts a round; done once every contact was dialled.
+          const batch = contacts.slice(next, next + 2);
+          next += batch.length;
+          if (batch.length > 0)
+            return { handoffs: batch.map((c) => handoff(c)), status: 'ok', completion: null };
+          return {
+            handoffs: [],
+            status: 'idle',
+            completion: dialled.length === contacts.length ? 'all_final' : null,
+          };
+        },
+        completeRun: async () => true,
+        dial: async (input) => {
+          dialled.push(input.contactId);
+          return { kind: 'cancelled', reason: 'contact_final', contactFinal: true };
+        },
+      },
+      async (taskQueue) => {
+        const workflowId = campaignRunWorkflowId(campaignId, 1);
+        const first = await env.client.workflow.start('campaignRun', {
+          taskQueue,
+          workflowId,
+          args: [{ campaignId, runNo: 1, limits: { maxChildrenPerRun: 4 } }],
+        });
+        expect(await env.client.workflow.getHandle(workflowId).result()).toBe('all_final');
+        const original = await env.client.workflow
+          .getHandle(workflowId, first.firstExecutionRunId)
+          .describe();
+        expect(original.status.name).toBe('CONTINUED_AS_NEW');
+        // Walk the chain of runs through each run's closing ContinuedAsNew event.
+        let runs = 1;
+        let runId: string | undefined = first.firstExecutionRunId;
+        while (runId) {
+          const history = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+          const last = history.events?.[history.events.length - 1];
+          runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+          if (runId) runs++;
+        }
+        expect(runs).toBeGreaterThanOrEqual(3);
+      },
+    );
+    expect([...dialled].sort()).toEqual([...contacts].sort());
+  });
+
   it('admits nothing outside the window and waits, in workflow time, for the next opening', async () => {
     const campaignId = randomUUID();
     const admittedAt: number[] = [];

@@ -189,14 +189,15 @@ export async function campaignRun(input: CampaignRunInput): Promise<string> {
     const info = workflowInfo();
     if (
       info.continueAsNewSuggested ||
-      info.historyLength > MAX_HISTORY_EVENTS ||
-      childrenStarted >= MAX_CHILDREN_PER_RUN
+      info.historyLength > (input.limits?.maxHistoryEvents ?? MAX_HISTORY_EVENTS) ||
+      childrenStarted >= (input.limits?.maxChildrenPerRun ?? MAX_CHILDREN_PER_RUN)
     ) {
       // Every startChild above was awaited, so no child is lost across the new run.
       await continueAsNew<typeof campaignRun>({
         campaignId,
         runNo,
         carried: { windowSeen, childrenStarted: 0 },
+        limits: input.limits,
       });
     }
   }

@@ -37,6 +37,8 @@ export interface CampaignRunInput {
   runNo: number;
   /** Carried over continue-as-new. */
   carried?: { windowSeen: boolean; childrenStarted: number };
+  /** When to continue-as-new; defaults suit production, tests lower them to see it happen. */
+  limits?: { maxHistoryEvents?: number; maxChildrenPerRun?: number };
 }
 
 export interface ContactInput {
