@@ -71,7 +71,14 @@ export async function authenticateApiKey(db: Db, key: string, now: Date): Promis
     .executeTakeFirst();
   if (!row) return null;
   if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() >= LAST_USED_RESOLUTION_MS) {
-    await db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', row.id).execute();
+    // Conditional, so of many concurrent requests at the minute boundary one writes and the rest no-op.
+    const stale = new Date(now.getTime() - LAST_USED_RESOLUTION_MS);
+    await db
+      .updateTable('api_keys')
+      .set({ last_used_at: now })
+      .where('id', '=', row.id)
+      .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', stale)]))
+      .execute();
     row.last_used_at = now;
   }
   return row;
