@@ -51,8 +51,11 @@ export function toErrorResponse(
   if (error.validation) {
     // A malformed `:id` cannot name anything that exists: answer like an unknown id.
     if (error.validationContext === 'params') {
-      const params = JSON.stringify(request.params ?? {});
-      return { status: 404, body: errorBody('not_found', `Nothing exists at ${params}: not a valid id`) };
+      const value = Object.values((request.params ?? {}) as Record<string, unknown>)[0];
+      return {
+        status: 404,
+        body: errorBody('not_found', `"${String(value)}" is not a valid id, so nothing has it`),
+      };
     }
     const details = validationDetails(error.validation, error.validationContext ?? 'body');
     return { status: 422, body: errorBody('validation_failed', 'The request failed validation', details) };
