@@ -31,6 +31,16 @@ export function createContactActivities(deps: { db: Db; switch: SwitchControl; n
         .onConflict((oc) => oc.column('phone').doNothing())
         .execute();
     },
+    /** An answered conversation whose post-call result never arrived: `completed` becomes `timeout`. */
+    async closeResultTimeout(attemptId: string): Promise<void> {
+      await deps.db
+        .updateTable('attempts')
+        .set({ outcome: 'timeout' })
+        .where('attempt_id', '=', attemptId)
+        .where('outcome', '=', 'completed')
+        .where('result_at', 'is', null)
+        .execute();
+    },
     async markContactReady(contactId: string): Promise<boolean> {
       return markContactReady(deps.db, contactId, now());
     },

@@ -199,9 +199,11 @@ describe('campaignRun', () => {
         let runs = 1;
         let runId: string | undefined = first.firstExecutionRunId;
         while (runId) {
-          const history = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
-          const last = history.events?.[history.events.length - 1];
-          runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+          const current: string = runId;
+          const events =
+            (await env.client.workflow.getHandle(workflowId, current).fetchHistory()).events ?? [];
+          const closing = events[events.length - 1];
+          runId = closing?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
           if (runId) runs++;
         }
         expect(runs).toBeGreaterThanOrEqual(3);

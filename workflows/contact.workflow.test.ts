@@ -218,4 +218,34 @@ describe('contact', () => {
     }
     expect(readyAt[0]).toBeGreaterThanOrEqual(callbackAt.getTime() - 1000);
   });
+  it('closes an answered call whose post-call result never arrives as timeout, then decides', async () => {
+    const campaignId = randomUUID();
+    const contactId = randomUUID();
+    const timedOut: { attemptId: string; at: number }[] = [];
+    let dialledAt = 0;
+    await withWorker(
+      {
+        dial: async () => {
+          dialledAt = scheduledAt();
+          return { kind: 'ended', outcome: 'completed', answered: true, hasResult: false, sipCode: null };
+        },
+        closeResultTimeout: async (attemptId) => {
+          timedOut.push({ attemptId, at: scheduledAt() });
+        },
+        loadAttemptFacts: async () => facts(1, 'timeout', { endedAt: new Date(dialledAt).toISOString() }),
+        recordContactStep: async () => undefined,
+      },
+      async (taskQueue) => {
+        const first = handoff(contactId, 1);
+        const handle = await env.client.workflow.start('contact', {
+          taskQueue,
+          workflowId: contactWorkflowId(campaignId, 1, contactId),
+          args: [{ campaignId, runNo: 1, contactId, handoff: first }],
+        });
+        expect(await handle.result()).toBe('failed');
+        expect(timedOut.map((t) => t.attemptId)).toEqual([first.attemptId]);
+      },
+    );
+    expect((timedOut[0]?.at ?? 0) - dialledAt).toBeGreaterThanOrEqual(2 * 60_000);
+  });
 });

@@ -56,7 +56,11 @@ export async function contact(input: ContactInput): Promise<string> {
       if (dialled.kind === 'ended') {
         if (dialled.answered && !dialled.hasResult) {
           const id = handoff.attemptId;
-          await condition(() => results.has(id), RESULT_WAIT);
+          if (!(await condition(() => results.has(id), RESULT_WAIT))) {
+            // The post-call result never came: stale-state recovery closes a conversation that had one
+            // coming as `timeout` (retried when `timeout` is ticked). Machine and abandoned calls have none.
+            await control.closeResultTimeout(id);
+          }
         }
         const facts = await control.loadAttemptFacts(input.contactId, handoff.attemptId);
         const plan = planAfterAttempt(facts, new Date());
