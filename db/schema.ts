@@ -245,6 +245,15 @@ export interface WebhookDeliveriesTable {
   delivered_at: Timestamp | null;
 }
 
+/** The outbox a trigger fills on every contact state change, for subscribed campaigns only. */
+export interface LeadStateChangesTable {
+  id: Generated<string>;
+  contact_id: string;
+  campaign_id: string;
+  state: string;
+  changed_at: GeneratedTimestamp;
+}
+
 export interface Database {
   api_keys: ApiKeysTable;
   bots: BotsTable;
@@ -261,6 +270,7 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  lead_state_changes: LeadStateChangesTable;
 }
 
 export type Campaign = Selectable<CampaignsTable>;

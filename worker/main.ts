@@ -1,10 +1,12 @@
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { loadSettings } from '../config/settings';
 import { createDb } from '../db/connection';
 import { migrateToLatest } from '../db/migrate';
 import { SeatNotifier } from '../activities/seat-notifier';
 import { createSwitchClient } from '../telephony/switch-client';
-import { createDiallerWorker } from './worker';
+import { WebhookDispatcher } from '../activities/webhook-dispatcher';
+import { bundleWorkflows, createDiallerWorker, createWebhookWorker, webhookTaskQueue } from './worker';
 
 /**
  * The dialler worker: runs the campaign and contact workflows and the activities that dial through
@@ -24,11 +26,23 @@ async function main(): Promise<void> {
   const switchClient = createSwitchClient({ ...settings.esl });
   await switchClient.connect();
   const connection = await NativeConnection.connect({ address: temporalAddress });
+  const clientConnection = await Connection.connect({ address: temporalAddress });
+  const client = new Client({ connection: clientConnection, namespace: settings.temporalNamespace });
 
+  const workflowBundle = await bundleWorkflows();
+  const webhooks = await createWebhookWorker({
+    connection,
+    namespace: settings.temporalNamespace,
+    taskQueue: settings.taskQueue,
+    db,
+    workflowBundle,
+  });
+  const dispatcher = new WebhookDispatcher({ db, client, taskQueue: webhookTaskQueue(settings.taskQueue) });
   const worker = await createDiallerWorker({
     connection,
     namespace: settings.temporalNamespace,
     taskQueue: settings.taskQueue,
+    workflowBundle,
     deps: {
       db,
       switch: switchClient,
@@ -36,13 +50,19 @@ async function main(): Promise<void> {
       timings: { ringTimeoutS: settings.ringTimeoutS, maxCallS: settings.maxCallS, graceS: 30 },
     },
   });
-  const shutdown = (): void => worker.shutdown();
+  const shutdown = (): void => {
+    worker.shutdown();
+    webhooks.shutdown();
+  };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
+  dispatcher.start();
   console.log(`worker: polling task queue "${settings.taskQueue}" on ${temporalAddress}`);
   try {
-    await worker.run();
+    await Promise.all([worker.run(), webhooks.run()]);
   } finally {
+    await dispatcher.stop();
+    await clientConnection.close();
     await switchClient.close();
     await notifier.close();
     await connection.close();

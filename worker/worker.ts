@@ -6,6 +6,7 @@ import {
 } from '@temporalio/worker';
 import path from 'node:path';
 import { createActivities, type ActivityDeps } from '../activities';
+import { createWebhookActivities } from '../activities/webhook.activity';
 
 // A file path, not a module id: the bundler (webpack + swc) compiles the TypeScript itself.
 export const WORKFLOWS_PATH = path.join(__dirname, '..', 'workflows', 'index.ts');
@@ -23,6 +24,27 @@ export interface DiallerWorkerOptions {
   workflowBundle?: WorkflowBundleWithSourceMap;
   /** Calls in flight: a dial activity mostly waits on events, so many run at once. */
   maxConcurrentActivities?: number;
+}
+
+/** The webhook deliveries' own task queue, beside the dialler's: a slow receiver never takes a dial's slot. */
+export const webhookTaskQueue = (taskQueue: string): string => `${taskQueue}-webhooks`;
+
+export async function createWebhookWorker(opts: {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  db: ActivityDeps['db'];
+  workflowBundle?: WorkflowBundleWithSourceMap;
+}): Promise<Worker> {
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: webhookTaskQueue(opts.taskQueue),
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createWebhookActivities({ db: opts.db }),
+    maxConcurrentActivityTaskExecutions: 50,
+    maxCachedWorkflows: 500,
+  });
 }
 
 export async function createDiallerWorker(opts: DiallerWorkerOptions): Promise<Worker> {

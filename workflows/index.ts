@@ -1,3 +1,4 @@
 // The workflow bundle's entry: every workflow type the dialler runs.
 export { campaignRun } from './campaign-run.workflow';
 export { contact } from './contact.workflow';
+export { webhookDelivery } from './webhook-delivery.workflow';

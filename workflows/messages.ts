@@ -10,6 +10,7 @@ export const campaignRunWorkflowId = (campaignId: string, runNo: number): string
   `campaign-${campaignId}-run-${runNo}`;
 export const contactWorkflowId = (campaignId: string, runNo: number, contactId: string): string =>
   `contact-${campaignId}-run-${runNo}-${contactId}`;
+export const webhookDeliveryWorkflowId = (deliveryId: string): string => `webhook-${deliveryId}`;
 
 export interface ControlArgs {
   actor: string;
