@@ -32,16 +32,20 @@ export {
 } from './processes';
 export { freePort, isPortFree, waitFor } from './net';
 
+import { ensureChromium } from './chromium';
 import { ensurePostgresBinaries } from './postgres';
 import { ensureTemporalBinaries } from './temporal';
 
 async function main(): Promise<void> {
   const started = Date.now();
   const log = (m: string): void => console.log(`[provision] ${m}`);
+  // Postgres first: both may apt-get, and apt holds one lock at a time.
   const [bins, pgBin] = await Promise.all([ensureTemporalBinaries({ log }), ensurePostgresBinaries({ log })]);
+  const chromium = await ensureChromium(log);
   log(`temporal CLI:         ${bins.cli ?? '(none: the SDK will download one)'}`);
   log(`temporal test server: ${bins.testServer ?? '(none: the SDK will download one)'}`);
   log(`postgres binaries:    ${pgBin ?? '(none: tests use embedded PGlite)'}`);
+  log(`chromium:             ${chromium ?? '(none: the browser tests cannot run)'}`);
   if (process.env.DATABASE_URL) log(`DATABASE_URL is set: tests create their databases on that server`);
   log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
