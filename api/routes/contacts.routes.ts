@@ -19,6 +19,7 @@ import {
   type CallbackFilter,
 } from '../../db/repositories/contacts.repository';
 import type { ContactState } from '../../db/schema';
+import { forgetLiveAggregates } from '../../db/repositories/live.repository';
 
 /**
  * Contacts of a campaign (API.md "Contacts"): CSV upload, the starter template, the call list.
@@ -202,6 +203,7 @@ export async function contactsRoutes(app: FastifyInstance, opts: ContactsRoutesO
         now: now(),
         limits,
       });
+      forgetLiveAggregates(campaignId);
       if (result.mode === 'append' && result.added > 0) {
         // Appended contacts are ready now: admission should look again instead of waiting for its tick.
         deps.engine.wake({ campaignId, runNo: result.runNo }).catch((err: unknown) => {

@@ -21,6 +21,7 @@ import {
 import { excludeContacts } from '../../db/repositories/exclusions.repository';
 import { recordAttemptResult, type StoredResult } from '../../db/repositories/results.repository';
 import { IN_FLIGHT_STATES } from '../../db/schema';
+import { forgetLiveAggregates } from '../../db/repositories/live.repository';
 
 /**
  * The integration surface (API.md "Integration", monitor-campaign.txt "Integration tab"): CRMs add
@@ -156,7 +157,8 @@ async function trigger(
       );
     }
     const live = status === 'running' || status === 'paused';
-    const insideWindow = isDialAllowed(config.window, config.working_days, now);
+    // Only a live run's window matters (a draft queues whatever the hour); the maths is not free at 2,000/s.
+    const insideWindow = live && isDialAllowed(config.window, config.working_days, now);
     if (live && config.mode === 'single_day' && !insideWindow) {
       throw conflict(
         'outside_window',
@@ -294,6 +296,7 @@ export async function integrationRoutes(app: FastifyInstance, opts: { deps: AppD
         actor: request.actor || 'api',
         now: now(),
       });
+      forgetLiveAggregates(body.campaign_id);
       const { status, run_no: runNo } = result.campaign;
       if (status === 'running' || status === 'paused') {
         deps.engine.wake({ campaignId: body.campaign_id, runNo }).catch((err: unknown) => {
