@@ -38,6 +38,8 @@ export interface DialTimings {
   maxCallS: number;
   /** Slack before declaring a call stale, and for the hangup to arrive after a kill. */
   graceS: number;
+  /** How long after hangup the bot's post-call result may still arrive (ORI_RESULT_GRACE_S). */
+  resultGraceS?: number;
 }
 
 export interface DialInput {
@@ -48,12 +50,20 @@ export interface DialInput {
 }
 
 export type DialResult =
-  | { kind: 'ended'; outcome: string; answered: boolean; hasResult: boolean; sipCode: number | null }
+  | {
+      kind: 'ended';
+      outcome: string;
+      answered: boolean;
+      hasResult: boolean;
+      sipCode: number | null;
+      /** How long the contact waits for an answered call's post-call result (the worker's setting). */
+      resultWaitS?: number;
+    }
   | { kind: 'cancelled'; reason: string; contactFinal: boolean };
 
 const HEARTBEAT_MS = 5_000;
 
-function endedFrom(attempt: Attempt): DialResult {
+function endedFromAttempt(attempt: Attempt): Extract<DialResult, { kind: 'ended' }> {
   return {
     kind: 'ended',
     outcome: attempt.outcome ?? 'error',
@@ -79,6 +89,10 @@ export function createDialActivities(deps: {
 }) {
   const now = deps.now ?? (() => new Date());
   const { timings } = deps;
+  const endedFrom = (attempt: Attempt): DialResult => {
+    const ended = endedFromAttempt(attempt);
+    return timings.resultGraceS === undefined ? ended : { ...ended, resultWaitS: timings.resultGraceS };
+  };
 
   async function follow(
     attemptId: string,

@@ -47,7 +47,13 @@ async function main(): Promise<void> {
       db,
       switch: switchClient,
       notifier,
-      timings: { ringTimeoutS: settings.ringTimeoutS, maxCallS: settings.maxCallS, graceS: 30 },
+      timings: {
+        ringTimeoutS: settings.ringTimeoutS,
+        maxCallS: settings.maxCallS,
+        graceS: 30,
+        // ORI_RESULT_GRACE_S was read into the settings but never reached the engine.
+        resultGraceS: settings.resultGraceS,
+      },
     },
   });
   const shutdown = (): void => {

@@ -29,8 +29,11 @@ const dialling = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds' },
 });
 
-/** How long an answered call's post-call result may take after hangup before the contact moves on. */
-const RESULT_WAIT = '2 minutes';
+/**
+ * How long an answered call's post-call result may take after hangup before the contact moves on, when
+ * the dial does not say (it passes the worker's ORI_RESULT_GRACE_S).
+ */
+const DEFAULT_RESULT_WAIT_S = 120;
 /** A contact waiting for a seat re-checks this often whether it became final (stopped, closed, excluded). */
 const ADMISSION_RECHECK = '10 minutes';
 
@@ -54,9 +57,13 @@ export async function contact(input: ContactInput): Promise<string> {
     if (handoff) {
       const dialled = await dialOnce(input, handoff);
       if (dialled.kind === 'ended') {
-        if (dialled.answered && !dialled.hasResult) {
+        // Only a conversation with the bot (`completed`) gets a post-call result. A machine, an abandoned
+        // call (no bot worker took it) or a call closed by stale-state recovery (`timeout`) never will:
+        // waiting for one held the contact, and so the run's completion, for the whole grace.
+        if (dialled.answered && !dialled.hasResult && dialled.outcome === 'completed') {
           const id = handoff.attemptId;
-          if (!(await condition(() => results.has(id), RESULT_WAIT))) {
+          const waitMs = (dialled.resultWaitS ?? DEFAULT_RESULT_WAIT_S) * 1000;
+          if (!(await condition(() => results.has(id), waitMs))) {
             // The post-call result never came: stale-state recovery closes a conversation that had one
             // coming as `timeout` (retried when `timeout` is ticked). Machine and abandoned calls have none.
             await control.closeResultTimeout(id);

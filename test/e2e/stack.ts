@@ -6,7 +6,12 @@ import { inject } from 'vitest';
 import { buildApp } from '../../api/app';
 import { loadSettings } from '../../config/settings';
 import { temporalCampaignEngine } from '../../engine/temporal-campaign-engine';
-import { startSimulator, type RunningSimulator, type ScenarioInput } from '../../simulator/simulator';
+import {
+  startSimulator,
+  type CallRecord,
+  type RunningSimulator,
+  type ScenarioInput,
+} from '../../simulator/simulator';
 import { startTemporalDevServer, type DevServer } from '../../scripts/temporal';
 import { spawnManaged, type ManagedProcess } from '../../scripts/processes';
 import { freePort } from '../../scripts/net';
@@ -178,3 +183,183 @@ export function maxOverlap(calls: { received_at: string; ended_at: string | null
   }
   return max;
 }
+
+/** Digits only: the simulator's call log has numbers without `+`; compare on digits. */
+export const digits = (s: string | null | undefined): string => (s ?? '').replace(/\D/g, '');
+
+/**
+ * The simulator's per-number scripts for one file's stack, built at module load: every test takes its own
+ * phone numbers from it (a number's token sequence is per stack, so numbers are never shared), and the
+ * stack starts with all of them. `add(tokens)` returns a fresh Indian mobile in E.164.
+ */
+export class NumberPlan {
+  readonly numbers: Record<string, string[]> = {};
+  private next = 0;
+  constructor(private readonly prefix: string) {
+    if (!/^\+91[6-9]\d$/.test(prefix)) throw new Error('prefix must be +91 and two digits, e.g. +9197');
+  }
+  add(tokens: string[]): string {
+    const phone = `${this.prefix}${String(100_000_000 + this.next++).slice(1)}`;
+    this.numbers[phone] = tokens;
+    return phone;
+  }
+  many(n: number, tokens: string[]): string[] {
+    return Array.from({ length: n }, () => this.add(tokens));
+  }
+}
+
+export interface CampaignBody {
+  name?: string;
+  concurrency?: number;
+  mode?: 'single_day' | 'multi_day';
+  always_on?: boolean;
+  window?: { start: string; end: string; timezone: string };
+  working_days?: string[];
+  max_attempts?: number;
+  retry_delay_minutes?: number;
+  retry_on_system?: string[];
+  retry_on_custom?: string[];
+  stop_redials_after_connect_s?: number | null;
+  redial_short_connect_s?: number | null;
+  callback_detection?: boolean;
+  sticky_exclusion?: boolean;
+}
+
+export interface BuildCampaignOptions {
+  /** The campaign body (defaults: window all day UTC, max_attempts 1, concurrency 5). */
+  config?: CampaignBody;
+  /** A CSV body; or `phones` for a one-column `phone_number` CSV. */
+  csv?: string;
+  phones?: string[];
+  /** Use these numbers (caller ids); otherwise a new carrier and one new number are made. */
+  numberIds?: string[];
+  /** The carrier's dial-rate cap when a new carrier is made. */
+  cpsLimit?: number;
+  /** The bot's callback_enabled (a new bot per campaign). */
+  botCallbackEnabled?: boolean;
+  /** Start it (default true). */
+  start?: boolean;
+}
+
+export interface CampaignAnswer {
+  id: string;
+  status: string;
+  run_no: number;
+  completion_reason: string | null;
+  warnings: string[];
+  config: Record<string, unknown> & { concurrency: number };
+  /** buildCampaign only: the contact upload's answer. */
+  upload?: { added: number; skipped: number; errors: { row: number; reason: string }[] } | null;
+}
+
+let resourceSeq = 0;
+
+/** A carrier with `count` outbound numbers; returns the carrier id and the number ids. */
+export async function createCarrier(
+  stack: Stack,
+  opts: { cpsLimit?: number; count?: number } = {},
+): Promise<{ carrierId: string; numberIds: string[]; e164s: string[] }> {
+  const seq = ++resourceSeq;
+  const carrier = await stack.api<{ id: string }>('POST', '/api/v1/carriers', {
+    name: `Carrier ${seq}`,
+    gateway: `gw${seq}`,
+    ...(opts.cpsLimit === undefined ? {} : { cps_limit: opts.cpsLimit }),
+  });
+  if (carrier.status !== 201) throw new Error(`carrier: ${carrier.status} ${JSON.stringify(carrier.body)}`);
+  const numberIds: string[] = [];
+  const e164s: string[] = [];
+  for (let i = 0; i < (opts.count ?? 1); i++) {
+    const e164 = `+1415555${String(1000 + seq * 10 + i).slice(-4)}`;
+    const n = await stack.api<{ id: string }>('POST', '/api/v1/numbers', {
+      e164,
+      carrier_id: carrier.body.id,
+    });
+    if (n.status !== 201) throw new Error(`number: ${n.status} ${JSON.stringify(n.body)}`);
+    numberIds.push(n.body.id);
+    e164s.push(e164);
+  }
+  return { carrierId: carrier.body.id, numberIds, e164s };
+}
+
+/** Bot, numbers, campaign, contacts and (by default) start, through the public API. */
+export async function buildCampaign(stack: Stack, opts: BuildCampaignOptions): Promise<CampaignAnswer> {
+  const seq = ++resourceSeq;
+  const bot = await stack.api<{ id: string }>('POST', '/api/v1/bots', {
+    name: `Bot ${seq}`,
+    callback_enabled: opts.botCallbackEnabled ?? false,
+  });
+  if (bot.status !== 201) throw new Error(`bot: ${bot.status} ${JSON.stringify(bot.body)}`);
+  const numberIds =
+    opts.numberIds ??
+    (await createCarrier(stack, opts.cpsLimit ? { cpsLimit: opts.cpsLimit } : {})).numberIds;
+  const created = await stack.api<CampaignAnswer>('POST', '/api/v1/campaigns', {
+    name: opts.config?.name ?? `Campaign ${seq}`,
+    bot_id: bot.body.id,
+    number_ids: numberIds,
+    concurrency: 5,
+    max_attempts: 1,
+    window: { start: '00:00', end: '23:59', timezone: 'UTC' },
+    ...opts.config,
+  });
+  if (created.status !== 201) throw new Error(`campaign: ${created.status} ${JSON.stringify(created.body)}`);
+  let uploaded: CampaignAnswer['upload'] = null;
+  const csv = opts.csv ?? (opts.phones ? ['phone_number', ...opts.phones].join('\n') : undefined);
+  if (csv !== undefined) {
+    const upload = await stack.api<NonNullable<CampaignAnswer['upload']>>(
+      'POST',
+      `/api/v1/campaigns/${created.body.id}/contacts`,
+      csv,
+      'text/csv',
+    );
+    if (upload.status !== 200) throw new Error(`upload: ${upload.status} ${JSON.stringify(upload.body)}`);
+    uploaded = upload.body;
+  }
+  if (opts.start === false) return { ...created.body, upload: uploaded };
+  const started = await stack.api<CampaignAnswer>('POST', `/api/v1/campaigns/${created.body.id}/start`);
+  if (started.status !== 200) throw new Error(`start: ${started.status} ${JSON.stringify(started.body)}`);
+  return { ...started.body, upload: uploaded };
+}
+
+/** GET the campaign until `done` holds. */
+export async function waitForCampaign(
+  stack: Stack,
+  id: string,
+  done: (c: CampaignAnswer) => boolean,
+  timeoutMs = 120_000,
+  what = 'the campaign',
+): Promise<CampaignAnswer> {
+  return eventually(
+    what,
+    async () => {
+      const c = await stack.api<CampaignAnswer>('GET', `/api/v1/campaigns/${id}`);
+      return c.status === 200 && done(c.body) ? c.body : null;
+    },
+    timeoutMs,
+  );
+}
+
+export const waitForCompletion = (stack: Stack, id: string, timeoutMs = 120_000): Promise<CampaignAnswer> =>
+  waitForCampaign(stack, id, (c) => c.status === 'completed', timeoutMs, `campaign ${id} to complete`);
+
+/** The switch's ground-truth originates to these phones (E.164 or digits), in order. */
+export function callsTo(stack: Stack, phones: string | string[]): CallRecord[] {
+  const wanted = new Set((Array.isArray(phones) ? phones : [phones]).map(digits));
+  return stack.sim.calls().filter((c) => wanted.has(digits(c.number)));
+}
+
+/**
+ * The most originates that fall in any 1-second window [t, t + 1000 ms) of the call log (the carrier's
+ * view of "calls per second"), by the simulator's receive time.
+ */
+export function perSecondMax(calls: { received_at: string }[]): number {
+  const t = calls.map((c) => Date.parse(c.received_at)).sort((a, b) => a - b);
+  let max = 0;
+  let lo = 0;
+  for (let hi = 0; hi < t.length; hi++) {
+    while ((t[hi] ?? 0) - (t[lo] ?? 0) >= 1000) lo++;
+    max = Math.max(max, hi - lo + 1);
+  }
+  return max;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
