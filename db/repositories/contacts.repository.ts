@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 import {
   FINAL_STATES,
   IN_FLIGHT_STATES,
@@ -285,14 +285,12 @@ export async function loadTriggerCampaign(
   key: string | null,
   now: Date,
 ): Promise<TriggerCampaign | null> {
-  const { rows } = await sql<TriggerCampaign>`
-    select c.status, c.run_no, c.config,
-      (select count(*)::int from attempts a
-        where a.campaign_id = c.id and a.ended_at is null and a.lease_expires_at > ${now}) as seats_in_use,
-      k.response as stored_response, k.key is not null as key_exists, k.created_at as key_created_at
-    from campaigns c
-    left join idempotency_keys k on k.campaign_id = c.id and k.key = ${key}
-    where c.id = ${campaignId}`.execute(db);
+  const rows = await executePrepared<TriggerCampaign>(
+    db,
+    'ori_trigger_campaign_v1',
+    LOAD_TRIGGER_CAMPAIGN_SQL,
+    [campaignId, key, now],
+  );
   return rows[0] ?? null;
 }
 
@@ -320,8 +318,87 @@ export interface TriggeredContact {
   ready: boolean;
 }
 
-const FINAL = sql.join(FINAL_STATES.map((s) => sql.lit(s)));
-const WAITING = sql.join(WAITING_STATES.map((s) => sql.lit(s)));
+const FINAL_LIST = FINAL_STATES.map((st) => `'${st}'`).join(', ');
+const WAITING_LIST = WAITING_STATES.map((st) => `'${st}'`).join(', ');
+
+/**
+ * A statement under a name: pg parses and plans it once per connection and then only binds parameters.
+ * The trigger's statements are fixed text for that reason (≥ 2,000 req/s: re-parsing a 4 KB CTE on every
+ * request costs more than running it). Kysely hands `sql` to pg's `client.query()`, which accepts a
+ * `{name, text}` config there; the rows come back as from any other query.
+ */
+async function executePrepared<R>(db: AnyDb, name: string, text: string, params: unknown[]): Promise<R[]> {
+  const compiled = CompiledQuery.raw(text, params);
+  const result = await db.executeQuery<R>({ ...compiled, sql: { name, text } as unknown as string });
+  return result.rows;
+}
+
+const LOAD_TRIGGER_CAMPAIGN_SQL = `
+  select c.status, c.run_no, c.config,
+    (select count(*)::int from attempts a
+      where a.campaign_id = c.id and a.ended_at is null and a.lease_expires_at > $3::timestamptz) as seats_in_use,
+    k.response as stored_response, k.key is not null as key_exists, k.created_at as key_created_at
+  from campaigns c
+  left join idempotency_keys k on k.campaign_id = c.id and k.key = $2::text
+  where c.id = $1::uuid`;
+
+/**
+ * $1 campaign, $2 phone, $3 metadata (json), $4 run_no, $5 sticky, $6 ready_at, $7 now,
+ * $8 idempotency key, $9 metadata keys in order.
+ */
+function upsertSql(claimKey: boolean): string {
+  const claim = claimKey
+    ? `claim as (insert into idempotency_keys (campaign_id, key, created_at)
+                 values ($1::uuid, $8::text, $7::timestamptz) on conflict do nothing returning 1)`
+    : `claim as (select 1)`;
+  // The trigger's number is opted out or sticky-excluded: the new row is born excluded, an existing one
+  // is left as it is (EXCLUDED.state carries that decision into DO UPDATE).
+  const suppressedExisting = `(excluded.state = 'excluded' or ($5::boolean and (c.state = 'excluded' or c.excluded_at is not null)))`;
+  const reactivate = `(c.run_no >= $4::int and c.state in (${FINAL_LIST}) and not ${suppressedExisting})`;
+  const optOutNow = `(excluded.exclusion_reason = 'opted out' and c.run_no >= $4::int and c.state in (${WAITING_LIST}))`;
+  return `
+    with ${claim},
+    fence as (select pg_advisory_xact_lock_shared(hashtextextended('ori:contacts:' || $1::text, 0)) as ok),
+    flags as (
+      select exists (select 1 from opt_outs where phone = $2::text) as opted,
+             $5::boolean and exists (select 1 from exclusions where campaign_id = $1::uuid and mobile = $2::text)
+               as sticky_excluded
+    ),
+    vars as (
+      insert into campaign_variables (campaign_id, key)
+      select $1::uuid, k from unnest($9::text[]) with ordinality as t(k, o), claim
+      order by o on conflict do nothing
+    ),
+    up as (
+      insert into contacts as c (campaign_id, phone, phones, metadata, source, added_in_run, run_no, state,
+                                 ready_at, final_at, excluded_at, exclusion_reason, idempotency_key)
+      select $1::uuid, $2::text, array[$2::text], $3::jsonb, 'api', $4::int, $4::int,
+             case when f.opted or f.sticky_excluded then 'excluded' else 'pending' end,
+             case when f.opted or f.sticky_excluded then null else $6::timestamptz end,
+             case when f.opted or f.sticky_excluded then $7::timestamptz end,
+             case when f.opted or f.sticky_excluded then $7::timestamptz end,
+             case when f.opted then 'opted out' when f.sticky_excluded then 'excluded (sticky exclusion)' end,
+             $8::text
+      from flags f, fence, claim
+      on conflict (campaign_id, phone) do update set
+        metadata = c.metadata || excluded.metadata,
+        idempotency_key = coalesce(c.idempotency_key, excluded.idempotency_key),
+        state = case when ${optOutNow} then 'excluded' when ${reactivate} then 'pending' else c.state end,
+        ready_at = case when ${optOutNow} then null when ${reactivate} then $6::timestamptz else c.ready_at end,
+        final_at = case when ${optOutNow} then $7::timestamptz when ${reactivate} then null else c.final_at end,
+        next_due_at = case when ${optOutNow} or ${reactivate} then null else c.next_due_at end,
+        workflow_started = case when ${reactivate} then false else c.workflow_started end,
+        excluded_at = case when ${optOutNow} then $7::timestamptz
+                           when ${suppressedExisting} then c.excluded_at else null end,
+        exclusion_reason = case when ${optOutNow} then 'opted out'
+                                when ${suppressedExisting} then c.exclusion_reason else null end,
+        updated_at = $7::timestamptz
+      returning c.id, c.state, c.run_no, c.excluded_at, c.ready_at is not null as ready, (xmax = 0) as inserted
+    )
+    select exists (select 1 from claim) as claimed, up.*, (select opted from flags) as opted_out
+    from (select 1) one left join up on true`;
+}
+const UPSERT_SQL = { claim: upsertSql(true), plain: upsertSql(false) };
 
 /**
  * Add the contact, or re-use the campaign's contact with that number (never a duplicate: the unique
@@ -331,65 +408,26 @@ const WAITING = sql.join(WAITING_STATES.map((s) => sql.lit(s)));
  * - in a final state of the current run (excluded without sticky, or finished): re-activated as pending;
  * - waiting or in flight: its exclusion mark (if any, non-sticky) is cleared; its schedule is kept;
  * - metadata is merged (the trigger's values win).
- * The statement takes the campaign's insert fence shared (see contact-import.repository.ts).
- * Returns null when `claimKey` lost the key to a concurrent request.
+ * The statement takes the campaign's insert fence shared (see contact-import.repository.ts) and registers
+ * the metadata keys as campaign variables. Returns null when `claimKey` lost the key to a concurrent request.
  */
 export async function upsertTriggeredContact(db: AnyDb, u: TriggerUpsert): Promise<TriggeredContact | null> {
-  const meta = JSON.stringify(u.metadata);
-  const keys = Object.keys(u.metadata);
-  const claim = u.claimKey
-    ? sql`claim as (insert into idempotency_keys (campaign_id, key, created_at)
-                    values (${u.campaignId}::uuid, ${u.idempotencyKey}::text, ${u.now}::timestamptz) on conflict do nothing returning 1),`
-    : sql`claim as (select 1),`;
-  const vars =
-    keys.length > 0
-      ? sql`vars as (insert into campaign_variables (campaign_id, key)
-                     select ${u.campaignId}::uuid, k from unnest(${keys}::text[]) with ordinality as t(k, o), claim
-                     order by o on conflict do nothing),`
-      : sql``;
-  const reactivate = sql`(c.run_no >= ${u.runNo} and c.state in (${FINAL})
-                          and not (excluded.state = 'excluded' or (${u.sticky} and (c.state = 'excluded' or c.excluded_at is not null))))`;
-  const optOutNow = sql`(excluded.exclusion_reason = 'opted out' and c.run_no >= ${u.runNo} and c.state in (${WAITING}))`;
-  const suppressedExisting = sql`(excluded.state = 'excluded' or (${u.sticky} and (c.state = 'excluded' or c.excluded_at is not null)))`;
-
-  const { rows } = await sql<TriggeredContact & { claimed: boolean }>`
-    with ${claim}
-    fence as (select pg_advisory_xact_lock_shared(hashtextextended(${'ori:contacts:' + u.campaignId}, 0)) as ok),
-    flags as (
-      select exists (select 1 from opt_outs where phone = ${u.phone}) as opted,
-             ${u.sticky} and exists (select 1 from exclusions where campaign_id = ${u.campaignId} and mobile = ${u.phone})
-               as sticky_excluded
-    ),
-    ${vars}
-    up as (
-      insert into contacts as c (campaign_id, phone, phones, metadata, source, added_in_run, run_no, state,
-                                 ready_at, final_at, excluded_at, exclusion_reason, idempotency_key)
-      select ${u.campaignId}::uuid, ${u.phone}::text, array[${u.phone}::text], ${meta}::jsonb, 'api',
-             ${u.runNo}::int, ${u.runNo}::int,
-             case when f.opted or f.sticky_excluded then 'excluded' else 'pending' end,
-             case when f.opted or f.sticky_excluded then null else ${u.readyAt}::timestamptz end,
-             case when f.opted or f.sticky_excluded then ${u.now}::timestamptz end,
-             case when f.opted or f.sticky_excluded then ${u.now}::timestamptz end,
-             case when f.opted then 'opted out' when f.sticky_excluded then 'excluded (sticky exclusion)' end,
-             ${u.idempotencyKey}::text
-      from flags f, fence, claim
-      on conflict (campaign_id, phone) do update set
-        metadata = c.metadata || excluded.metadata,
-        idempotency_key = coalesce(c.idempotency_key, excluded.idempotency_key),
-        state = case when ${optOutNow} then 'excluded' when ${reactivate} then 'pending' else c.state end,
-        ready_at = case when ${optOutNow} then null when ${reactivate} then ${u.readyAt}::timestamptz else c.ready_at end,
-        final_at = case when ${optOutNow} then ${u.now}::timestamptz when ${reactivate} then null else c.final_at end,
-        next_due_at = case when ${optOutNow} or ${reactivate} then null else c.next_due_at end,
-        workflow_started = case when ${reactivate} then false else c.workflow_started end,
-        excluded_at = case when ${optOutNow} then ${u.now}::timestamptz
-                           when ${suppressedExisting} then c.excluded_at else null end,
-        exclusion_reason = case when ${optOutNow} then 'opted out'
-                                when ${suppressedExisting} then c.exclusion_reason else null end,
-        updated_at = ${u.now}
-      returning c.id, c.state, c.run_no, c.excluded_at, c.ready_at is not null as ready, (xmax = 0) as inserted
-    )
-    select exists (select 1 from claim) as claimed, up.*, (select opted from flags) as opted_out
-    from (select 1) one left join up on true`.execute(db);
+  const rows = await executePrepared<TriggeredContact & { claimed: boolean }>(
+    db,
+    u.claimKey ? 'ori_trigger_upsert_claim_v1' : 'ori_trigger_upsert_v1',
+    u.claimKey ? UPSERT_SQL.claim : UPSERT_SQL.plain,
+    [
+      u.campaignId,
+      u.phone,
+      JSON.stringify(u.metadata),
+      u.runNo,
+      u.sticky,
+      u.readyAt,
+      u.now,
+      u.idempotencyKey,
+      Object.keys(u.metadata),
+    ],
+  );
   const row = rows[0];
   if (!row || !row.claimed || !row.id) return null;
   return {
