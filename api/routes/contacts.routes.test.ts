@@ -358,6 +358,59 @@ describe('upload limits: 413 with nothing imported', () => {
   });
 });
 
+describe('the batched-INSERT path (PGlite cannot take COPY FROM STDIN)', () => {
+  it('imports, skips and appends exactly like COPY', async () => {
+    const { createDb } = await import('../../db/connection');
+    const { preferInserts } = await import('../../db/repositories/contact-import.repository');
+    const db = createDb(h.database.url, { max: 3 });
+    preferInserts(db);
+    const app = await bareApp({ db, engine: new RecordingEngine(), settings: loadSettings({}) }, [
+      { plugin: contactsRoutes, options: {} },
+    ]);
+    const post = (id: string, csv: string) =>
+      app.inject({
+        method: 'POST',
+        url: `${API}/campaigns/${id}/contacts`,
+        headers: { 'content-type': 'text/csv' },
+        payload: csv,
+      });
+    try {
+      const c = await createCampaign(h);
+      const rows = Array.from({ length: 4500 }, (_, i) => `+1415${String(5000000 + i)},N${i},"v\t${i}"`);
+      const first = await post(
+        c.id,
+        `phone_number,name,note\n${rows.join('\n')}\nbad,x,y\n+14155000000,dup,z\n`,
+      );
+      expect(first.json()).toMatchObject({
+        added: 4500,
+        skipped: 2,
+        errors: [
+          { row: 4502, reason: 'invalid phone number "bad"' },
+          { row: 4503, reason: 'duplicate of row 2 (+14155000000)' },
+        ],
+      });
+      const stored = await contactsOf(h.db, c.id);
+      expect(stored).toHaveLength(4500);
+      expect(stored[4499]).toMatchObject({
+        phone: '+14155004499',
+        name: 'N4499',
+        metadata: { note: 'v\t4499' },
+      });
+      await startCampaign(h, c.id);
+      const appended = await post(c.id, 'phone_number\n+14155000001\n+14155009999\n');
+      expect(appended.json()).toMatchObject({
+        added: 1,
+        skipped: 1,
+        errors: [{ row: 2, reason: 'already in the campaign (+14155000001)' }],
+      });
+      expect(await contactCount(h.db, c.id)).toBe(4501);
+    } finally {
+      await app.close();
+      await db.destroy();
+    }
+  });
+});
+
 describe('GET /campaigns/template.csv', () => {
   it('is a starter CSV that uploads cleanly', async () => {
     const res = await h.get(`${API}/campaigns/template.csv`);

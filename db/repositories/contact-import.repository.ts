@@ -266,6 +266,141 @@ function csvError(err: unknown): ApiError | null {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Where accepted rows go: a COPY stream, or batched INSERTs where COPY FROM STDIN is unavailable
+
+interface SinkRow {
+  rowNo: number;
+  phone: string;
+  phones: string[];
+  name: string | null;
+  email: string | null;
+  metadata: string;
+}
+
+interface RowSink {
+  /** Take one row; a promise means "wait before the next one" (backpressure). */
+  add(row: SinkRow): Promise<void> | null;
+  /** Flush and close; the number of rows stored. */
+  finish(): Promise<number>;
+  /** Give up (the transaction is rolled back by the caller). */
+  abort(err: Error): Promise<void>;
+}
+
+/** Columns of the target: straight into `contacts` (replace) or into the `import_rows` staging table. */
+interface Target {
+  mode: 'replace' | 'append';
+  campaignId: string;
+  runNo: number;
+}
+
+const FLUSH_CHARS = 256 * 1024;
+
+async function copySink(tx: AnyDb, t: Target): Promise<RowSink> {
+  const copySql =
+    t.mode === 'replace'
+      ? 'copy contacts (campaign_id, phone, phones, name, email, metadata, source, added_in_run, run_no) from stdin'
+      : 'copy import_rows (row_no, phone, phones, name, email, metadata) from stdin';
+  const copy = await submitRaw(tx, copyFrom(copySql));
+  const done = new Promise<void>((resolve, reject) => {
+    copy.on('finish', resolve);
+    copy.on('error', reject);
+  });
+  // An early COPY failure must not become an unhandled rejection while rows are still being read.
+  done.catch(() => undefined);
+  const suffix = t.mode === 'replace' ? `\tcsv\t${t.runNo}\t${t.runNo}\n` : '\n';
+  let buffer = '';
+  return {
+    add(r) {
+      const head = t.mode === 'replace' ? t.campaignId : String(r.rowNo);
+      buffer +=
+        `${head}\t${r.phone}\t{${r.phones.join(',')}}\t${copyText(r.name)}\t${copyText(r.email)}\t` +
+        `${copyText(r.metadata)}${suffix}`;
+      if (buffer.length < FLUSH_CHARS) return null;
+      const chunk = buffer;
+      buffer = '';
+      return writeWithBackpressure(copy, chunk);
+    },
+    async finish() {
+      if (buffer) await (writeWithBackpressure(copy, buffer) ?? Promise.resolve());
+      copy.end();
+      await done;
+      return copy.rowCount;
+    },
+    async abort(err) {
+      // CopyFail: the server aborts the COPY; the caller's transaction then rolls back.
+      if (!copy.destroyed) copy.destroy(err);
+      await done.catch(() => undefined);
+    },
+  };
+}
+
+const INSERT_BATCH = 2_000;
+
+/**
+ * PGlite (the last-resort embedded database) cannot take COPY FROM STDIN over its socket: the same rows
+ * go in as multi-row INSERTs of INSERT_BATCH rows, one array parameter per column.
+ */
+function insertSink(tx: AnyDb, t: Target): RowSink {
+  let batch: SinkRow[] = [];
+  let stored = 0;
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    const rows = batch;
+    batch = [];
+    const col = <K extends keyof SinkRow>(k: K) => rows.map((r) => r[k]);
+    const phones = rows.map((r) => r.phones.join(','));
+    const r =
+      t.mode === 'replace'
+        ? await sql`
+            insert into contacts (campaign_id, phone, phones, name, email, metadata, source, added_in_run, run_no)
+            select ${t.campaignId}::uuid, p, string_to_array(ps, ','), n, e, m::jsonb, 'csv', ${t.runNo}::int, ${t.runNo}::int
+            from unnest(${col('phone')}::text[], ${phones}::text[], ${col('name')}::text[], ${col('email')}::text[],
+                        ${col('metadata')}::text[]) with ordinality as x(p, ps, n, e, m, o)
+            order by o`.execute(tx)
+        : await sql`
+            insert into import_rows (row_no, phone, phones, name, email, metadata)
+            select r, p, string_to_array(ps, ','), n, e, m::jsonb
+            from unnest(${col('rowNo')}::int[], ${col('phone')}::text[], ${phones}::text[], ${col('name')}::text[],
+                        ${col('email')}::text[], ${col('metadata')}::text[]) as x(r, p, ps, n, e, m)`.execute(
+            tx,
+          );
+    stored += Number(r.numAffectedRows ?? 0);
+  };
+  return {
+    add(row) {
+      batch.push(row);
+      return batch.length >= INSERT_BATCH ? flush() : null;
+    },
+    async finish() {
+      await flush();
+      return stored;
+    },
+    async abort() {
+      batch = [];
+    },
+  };
+}
+
+const copySupport = new WeakMap<object, Promise<boolean>>();
+
+/** Make imports on this database use batched INSERTs instead of COPY (tests of the PGlite path). */
+export function preferInserts(db: Db): void {
+  copySupport.set(db, Promise.resolve(false));
+}
+
+/** COPY FROM STDIN works on every real Postgres; PGlite's socket server loses protocol sync on it. */
+function supportsCopyFrom(db: Db): Promise<boolean> {
+  let known = copySupport.get(db);
+  if (!known) {
+    known = sql<{ version: string }>`select version() as version`
+      .execute(db)
+      .then(({ rows }) => !/pglite/i.test(rows[0]?.version ?? ''));
+    copySupport.set(db, known);
+  }
+  return known;
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // The import
 
 interface Campaign {
@@ -319,8 +454,6 @@ class RowCollector {
   }
 }
 
-const FLUSH_CHARS = 256 * 1024;
-
 export async function importContacts(db: Db, opts: ImportOptions): Promise<ImportResult> {
   const limits: ImportLimits = { ...DEFAULT_IMPORT_LIMITS, ...opts.limits };
   const { campaignId, now } = opts;
@@ -328,6 +461,7 @@ export async function importContacts(db: Db, opts: ImportOptions): Promise<Impor
   const mode = modeFor(first.status, first.ever_started);
   if (!mode) throw lockedError(first.status);
   const runNo = first.run_no;
+  const useCopy = await supportsCopyFrom(db);
 
   try {
     return await db.transaction().execute(async (tx) => {
@@ -344,25 +478,14 @@ export async function importContacts(db: Db, opts: ImportOptions): Promise<Impor
           ) on commit drop`.execute(tx);
       }
 
-      const copySql =
-        mode === 'replace'
-          ? 'copy contacts (campaign_id, phone, phones, name, email, metadata, source, added_in_run, run_no) from stdin'
-          : 'copy import_rows (row_no, phone, phones, name, email, metadata) from stdin';
-      const copy = await submitRaw(tx, copyFrom(copySql));
-      const copyDone = new Promise<void>((resolve, reject) => {
-        copy.on('finish', resolve);
-        copy.on('error', reject);
-      });
-      // An early COPY failure must not become an unhandled rejection while rows are still being read.
-      copyDone.catch(() => undefined);
+      const target: Target = { mode, campaignId, runNo };
+      const sink = useCopy ? await copySink(tx, target) : insertSink(tx, target);
 
       const rows = new RowCollector();
       let layout: CsvLayout | null = null;
       let keyPrefixes: string[] = [];
       let recordNo = 0;
       let dataRows = 0;
-      let buffer = '';
-      const suffix = mode === 'replace' ? `\tcsv\t${runNo}\t${runNo}\n` : '\n';
 
       const onRecord = (cells: string[]): Promise<void> | null => {
         recordNo++;
@@ -391,25 +514,22 @@ export async function importContacts(db: Db, opts: ImportOptions): Promise<Impor
           return null;
         }
         rows.rowOfPhone.set(phone, recordNo);
-        const head = mode === 'replace' ? campaignId : String(recordNo);
-        buffer +=
-          `${head}\t${phone}\t{${c.phones.join(',')}}\t${copyText(c.name)}\t${copyText(c.email)}\t` +
-          `${copyText(metadataJson(keyPrefixes, c.values))}${suffix}`;
-        if (buffer.length < FLUSH_CHARS) return null;
-        const chunk = buffer;
-        buffer = '';
-        return writeWithBackpressure(copy, chunk);
+        return sink.add({
+          rowNo: recordNo,
+          phone,
+          phones: c.phones,
+          name: c.name,
+          email: c.email,
+          metadata: metadataJson(keyPrefixes, c.values),
+        });
       };
 
+      let stored: number;
       try {
         await forEachRecord(opts.source, limits, onRecord);
-        if (buffer) await (writeWithBackpressure(copy, buffer) ?? Promise.resolve());
-        copy.end();
-        await copyDone;
+        stored = await sink.finish();
       } catch (err) {
-        // CopyFail: the server aborts the COPY and the transaction rolls back below.
-        if (!copy.destroyed) copy.destroy(err instanceof Error ? err : new Error(String(err)));
-        await copyDone.catch(() => undefined);
+        await sink.abort(err instanceof Error ? err : new Error(String(err)));
         throw err;
       }
       if (!layout) {
@@ -419,7 +539,6 @@ export async function importContacts(db: Db, opts: ImportOptions): Promise<Impor
       }
       const finalLayout: CsvLayout = layout;
 
-      const stored = copy.rowCount;
       if (mode === 'replace') {
         await finaliseReplace(tx, campaignId, first.sticky, stored, rows);
       } else {
