@@ -284,6 +284,52 @@ describe('POST /campaigns/:id/contacts (CSV upload)', () => {
   });
 });
 
+describe('uploads racing other writers', () => {
+  it('a Start and a trigger of the same number during a draft upload wait for it, then see its list', async () => {
+    const { Readable } = await import('node:stream');
+    const c = await createCampaign(h);
+    await uploadCsv(h, c.id, 'phone_number\n+14155550900\n');
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    async function* slowCsv() {
+      yield Buffer.from('phone_number,src\n+14155550901,csv\n');
+      await gate;
+      yield Buffer.from('+14155550902,csv\n');
+    }
+    const upload = h.app.inject({
+      method: 'POST',
+      url: `${API}/campaigns/${c.id}/contacts`,
+      headers: {
+        'content-type': 'text/csv',
+        authorization: `Bearer ${h.key}`,
+        'transfer-encoding': 'chunked',
+      },
+      payload: Readable.from(slowCsv()),
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    const start = h.post(`${API}/campaigns/${c.id}/start`);
+    const trigger = h.post(`${API}/campaigns/trigger`, {
+      campaign_id: c.id,
+      mobile: '+14155550902',
+      metadata: { src: 'api' },
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    release();
+    const [u, s, t] = await Promise.all([upload, start, trigger]);
+    expect(u.statusCode).toBe(200);
+    expect(u.json()).toMatchObject({ added: 2 });
+    expect(s.status).toBe(200);
+    expect(t.status).toBe(200);
+    const rows = await contactsOf(h.db, c.id);
+    expect(rows.map((r) => [r.phone, r.metadata])).toEqual([
+      ['+14155550901', { src: 'csv' }],
+      ['+14155550902', { src: 'api' }],
+    ]);
+    // Start ran after the upload: the new list is the one made ready.
+    expect(rows.every((r) => r.ready_at !== null)).toBe(true);
+  });
+});
+
 describe('upload limits: 413 with nothing imported', () => {
   const settings = loadSettings({});
 

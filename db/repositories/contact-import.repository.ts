@@ -467,6 +467,10 @@ export async function importContacts(db: Db, opts: ImportOptions): Promise<Impor
     return await db.transaction().execute(async (tx) => {
       await sql`select pg_advisory_xact_lock(${importLockSql(campaignId)})`.execute(tx);
       if (mode === 'replace') {
+        // A draft: hold the campaign row for the whole upload, so a Start waits for the list it will dial
+        // (and cannot deadlock with us over the contacts being replaced). Nothing dials a draft meanwhile.
+        const locked = await readCampaign(tx, campaignId, true);
+        if (modeFor(locked.status, locked.ever_started) !== 'replace') throw lockedError(locked.status);
         await sql`select pg_advisory_xact_lock(${insertFenceSql(campaignId)})`.execute(tx);
         await tx.deleteFrom('contacts').where('campaign_id', '=', campaignId).execute();
         await sql`delete from campaign_variables where campaign_id = ${campaignId}`.execute(tx);
@@ -552,8 +556,8 @@ export async function importContacts(db: Db, opts: ImportOptions): Promise<Impor
         );
       }
 
-      // The state may have moved while the file streamed (a start, a stop): re-check under the row lock,
-      // which also holds any status change back until this commit.
+      // A live campaign's row is not held while the file streams (admission locks it every tick): re-check
+      // its state now under the row lock, which also holds any status change back until this commit.
       const last = await readCampaign(tx, campaignId, true);
       if (modeFor(last.status, last.ever_started) !== mode || last.run_no !== runNo)
         throw lockedError(last.status);
@@ -571,6 +575,14 @@ export async function importContacts(db: Db, opts: ImportOptions): Promise<Impor
     });
   } catch (err) {
     if (isTooLarge(err)) throw tooLarge(`${(err as Error).message}; nothing was imported`);
+    const code = (err as { code?: string } | null)?.code;
+    if (code === '40P01' || code === '40001') {
+      // A lifecycle action (pause, stop) touched the same contacts at the same moment and won.
+      throw conflict(
+        'campaign_changed',
+        'The campaign changed while the CSV was uploading; nothing was imported. Retry.',
+      );
+    }
     throw csvError(err) ?? err;
   }
 }
