@@ -6,12 +6,14 @@ import type { Db } from '../connection';
 import type { CampaignStatus, Database } from '../schema';
 import { analyseHeader, isBlankRecord, normaliseRow, type CsvLayout } from '../../policy/csv-normalise';
 import { ApiError, conflict, invalid, notFound, tooLarge } from '../../api/errors';
-import { registerVariables } from './contacts.repository';
+import { INSERT_FENCE_PREFIX, registerVariables } from './contacts.repository';
 
 /**
  * CSV contact upload (API.md "Contacts"): one streamed pass over the file, one transaction, all or nothing.
  *
  *   request bytes ─► byte limit ─► csv-parse ─► header/row policy ─► COPY … FROM STDIN ─► finalise ─► commit
+ *
+ * (PGlite, the last-resort embedded database, gets batched INSERTs instead of the COPY.)
  *
  * The file is never held in memory: each parsed row is normalised (E.164, variables) and written to a
  * Postgres COPY at once, with backpressure from the database socket back to the request socket. What a
@@ -23,8 +25,9 @@ import { registerVariables } from './contacts.repository';
  * - replace (a draft that never ran): the campaign's contacts are deleted and rows are COPYed straight
  *   into `contacts`. That is the big first upload, and COPY into the table costs the same as the `\copy`
  *   an engineer would run by hand: index maintenance dominates and our parsing overlaps with it. The
- *   trigger API would otherwise race a COPY on the (campaign, phone) unique index, so for the duration the
- *   import holds the campaign's insert fence exclusively (triggers take it shared, for microseconds).
+ *   campaign row is held for the duration (a Start waits for the list it will dial), and so is the
+ *   campaign's insert fence: the trigger API takes it shared, for microseconds, so it cannot race the
+ *   COPY on the (campaign, phone) unique index.
  * - append (running or paused): rows go to a temporary table and are merged with INSERT … SELECT … ON
  *   CONFLICT DO NOTHING, so the dialler and the trigger API keep working on the live campaign meanwhile.
  *
@@ -99,7 +102,7 @@ export async function submitRaw<T extends Submittable>(pinned: AnyDb, query: T):
 /** The advisory-lock keys of one campaign's imports (serialises uploads) and of its insert fence. */
 export const importLockSql = (campaignId: string) => sql`hashtextextended(${'ori:import:' + campaignId}, 0)`;
 export const insertFenceSql = (campaignId: string) =>
-  sql`hashtextextended(${'ori:contacts:' + campaignId}, 0)`;
+  sql`hashtextextended(${INSERT_FENCE_PREFIX + campaignId}, 0)`;
 
 class ImportLimitError extends Error {}
 

@@ -318,6 +318,9 @@ export interface TriggeredContact {
   ready: boolean;
 }
 
+/** Advisory-lock key prefix of a campaign's insert fence (see contact-import.repository.ts). */
+export const INSERT_FENCE_PREFIX = 'ori:contacts:';
+
 const FINAL_LIST = FINAL_STATES.map((st) => `'${st}'`).join(', ');
 const WAITING_LIST = WAITING_STATES.map((st) => `'${st}'`).join(', ');
 
@@ -358,7 +361,7 @@ function upsertSql(claimKey: boolean): string {
   const optOutNow = `(excluded.exclusion_reason = 'opted out' and c.run_no >= $4::int and c.state in (${WAITING_LIST}))`;
   return `
     with ${claim},
-    fence as (select pg_advisory_xact_lock_shared(hashtextextended('ori:contacts:' || $1::text, 0)) as ok),
+    fence as (select pg_advisory_xact_lock_shared(hashtextextended('${INSERT_FENCE_PREFIX}' || $1::text, 0)) as ok),
     flags as (
       select exists (select 1 from opt_outs where phone = $2::text) as opted,
              $5::boolean and exists (select 1 from exclusions where campaign_id = $1::uuid and mobile = $2::text)
