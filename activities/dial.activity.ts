@@ -206,6 +206,9 @@ export function createDialActivities(deps: {
     async dial(input: DialInput): Promise<DialResult> {
       const { handoff } = input;
       const attemptId = handoff.attemptId;
+      // Looked up before the pacing wait and the claim, so nothing but the ESL write separates the claim
+      // from the originate: the carrier counts arrivals, and every delay there jitters the dial rate.
+      const endpoint = deps.botEndpoint ? await deps.botEndpoint(input.campaignId) : null;
       const waitMs = Date.parse(handoff.dialNotBefore) - now().getTime();
       if (waitMs > 0) await delay(Math.min(waitMs, 5_000)); // the carrier pacing slot
 
@@ -253,7 +256,6 @@ export function createDialActivities(deps: {
           // Watch before the originate so no event of this call can be missed.
           const unwatch = deps.switch.watch(attemptId, (e) => tracker.accept(e));
           try {
-            const endpoint = deps.botEndpoint ? await deps.botEndpoint(input.campaignId) : null;
             try {
               await deps.switch.originate({
                 uuid: attemptId,
