@@ -12,6 +12,7 @@ import { campaignsRoutes } from './routes/campaigns.routes';
 import { contactsRoutes } from './routes/contacts.routes';
 import { integrationRoutes } from './routes/integration.routes';
 import { reportsRoutes } from './routes/reports.routes';
+import { webhooksRoutes } from './routes/webhooks.routes';
 import { webPlugin } from '../web/web.plugin';
 
 /**
@@ -72,6 +73,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
       await api.register(contactsRoutes, { deps });
       await api.register(integrationRoutes, { deps });
       await api.register(reportsRoutes, { deps });
+      await api.register(webhooksRoutes, { deps });
     },
     { prefix: API_PREFIX },
   );

@@ -245,6 +245,13 @@ export interface WebhookDeliveriesTable {
   delivered_at: Timestamp | null;
 }
 
+/** A campaign's contact variable columns in first-upload order (the attempt report's extra columns). */
+export interface CampaignVariablesTable {
+  campaign_id: string;
+  key: string;
+  position: ColumnType<string, never, never>;
+}
+
 /** The outbox a trigger fills on every contact state change, for subscribed campaigns only. */
 export interface LeadStateChangesTable {
   id: Generated<string>;
@@ -271,6 +278,7 @@ export interface Database {
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   lead_state_changes: LeadStateChangesTable;
+  campaign_variables: CampaignVariablesTable;
 }
 
 export type Campaign = Selectable<CampaignsTable>;
