@@ -215,11 +215,7 @@ export function createDialActivities(deps: {
       const claim = await claimAttempt(deps.db, attemptId, now());
       switch (claim.kind) {
         case 'cancelled':
-          return {
-            kind: 'cancelled',
-            reason: claim.reason,
-            contactFinal: claim.reason === 'suppressed' || claim.reason === 'contact_final',
-          };
+          return { kind: 'cancelled', reason: claim.reason, contactFinal: claim.contactFinal };
         case 'ended':
           return endedFrom(claim.attempt);
         case 'already_sent': {

@@ -181,11 +181,13 @@ describe('admission', () => {
     expect(await claimAttempt(test.db, h1!.attemptId, now())).toEqual({
       kind: 'cancelled',
       reason: 'suppressed',
+      contactFinal: true,
     });
     await test.db.updateTable('campaigns').set({ status: 'paused' }).where('id', '=', s.campaignId).execute();
     expect(await claimAttempt(test.db, h2!.attemptId, now())).toEqual({
       kind: 'cancelled',
       reason: 'campaign_paused',
+      contactFinal: false,
     });
     const c2 = await test.db
       .selectFrom('contacts')

@@ -18,7 +18,7 @@ export type ClaimResult =
   | { kind: 'already_sent'; attempt: Attempt }
   | { kind: 'ended'; attempt: Attempt }
   /** Not dialled: the seat went back (paused, outside the window, suppressed, stopped, lease lost). */
-  | { kind: 'cancelled'; reason: string };
+  | { kind: 'cancelled'; reason: string; contactFinal: boolean };
 
 /**
  * Claim a leased attempt for dialling. Everything that may forbid a dial is re-checked in the same
@@ -32,13 +32,13 @@ export async function claimAttempt(db: Db, attemptId: string, now: Date): Promis
       .where('attempt_id', '=', attemptId)
       .forUpdate()
       .executeTakeFirst();
-    if (!attempt) return { kind: 'cancelled', reason: 'lease_lost' };
+    if (!attempt) return { kind: 'cancelled', reason: 'lease_lost', contactFinal: false };
     if (attempt.ended_at) return { kind: 'ended', attempt };
     if (attempt.originate_sent_at) return { kind: 'already_sent', attempt };
 
     const campaign = await tx
       .selectFrom('campaigns')
-      .select(['status', 'run_no', 'config'])
+      .select(['status', 'run_no', 'config', 'completion_reason'])
       .where('id', '=', attempt.campaign_id)
       .executeTakeFirstOrThrow();
     const contact = await tx
@@ -59,6 +59,12 @@ export async function claimAttempt(db: Db, attemptId: string, now: Date): Promis
       contactState = 'excluded';
     } else if (contact.final_at) {
       reason = 'contact_final';
+    } else if (campaign.run_no === attempt.run_no && ['completed', 'failed'].includes(campaign.status)) {
+      // The run ended (stopped, single-day window closed) while this seat waited for its carrier slot: the
+      // stop and the window close only finalise waiting contacts, so this one is finalised here. Put back
+      // to waiting, it stayed open forever in a completed campaign and its workflow never ended.
+      reason = `campaign_${campaign.status}`;
+      contactState = campaign.completion_reason === 'window_ended' ? 'window_closed' : 'manually_stopped';
     } else if (campaign.status !== 'running' || campaign.run_no !== attempt.run_no) {
       reason = `campaign_${campaign.status}`;
     } else if (!isDialAllowed(campaign.config.window, campaign.config.working_days, now)) {
@@ -67,10 +73,18 @@ export async function claimAttempt(db: Db, attemptId: string, now: Date): Promis
 
     if (reason !== null) {
       await tx.deleteFrom('attempts').where('attempt_id', '=', attemptId).execute();
-      if (contactState === 'excluded') {
+      const finalState = contactState;
+      if (finalState !== null) {
         await tx
           .updateTable('contacts')
-          .set({ state: 'excluded', ready_at: null, final_at: now, updated_at: now })
+          .set((eb) => ({
+            state: finalState,
+            ready_at: null,
+            final_at: now,
+            updated_at: now,
+            // Never dialled in this attempt: its count goes back, as for a seat returned.
+            ...(finalState === 'excluded' ? {} : { attempts: eb('attempts', '-', 1) }),
+          }))
           .where('id', '=', attempt.contact_id)
           .where('final_at', 'is', null)
           .execute();
@@ -87,7 +101,7 @@ export async function claimAttempt(db: Db, attemptId: string, now: Date): Promis
           .where('id', '=', attempt.contact_id)
           .execute();
       }
-      return { kind: 'cancelled', reason };
+      return { kind: 'cancelled', reason, contactFinal: finalState !== null || contact.final_at !== null };
     }
 
     await tx

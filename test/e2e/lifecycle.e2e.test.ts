@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildCampaign,
   callsTo,
+  createCarrier,
   digits,
   eventually,
   maxOverlap,
@@ -28,6 +29,7 @@ const PAUSE = plan.many(8, ['answer:40']);
 const RESIZE = plan.many(10, ['answer:30']);
 const STOP = plan.many(8, ['answer:40']);
 const RESTART = plan.many(3, ['answer:10']);
+const STOP_PACED = plan.many(12, ['answer:40']);
 const WINDOW = plan.many(30, ['answer:50']);
 const TRIGGERED = plan.add(['answer:20']);
 const EXCLUDE = {
@@ -223,6 +225,50 @@ describe.concurrent('lifecycle and integration', () => {
     }
     const again = await stack.api<CampaignAnswer>('GET', `/api/v1/campaigns/${campaign.id}`);
     expect(again.body).toMatchObject({ status: 'completed', completion_reason: 'manually_stopped' });
+  });
+
+  it('stop while leased dials wait for their carrier slot: those contacts end manually_stopped too', async () => {
+    // 2 calls/s: admission leases seats up to a second ahead and their dials wait for the slot.
+    const { numberIds } = await createCarrier(stack, { cpsLimit: 2 });
+    const campaign = await buildCampaign(stack, {
+      phones: STOP_PACED,
+      numberIds,
+      config: { concurrency: 10 },
+    });
+    await eventually('the first dials', async () => callsTo(stack, STOP_PACED).length >= 2);
+    const leased = await stack.db.db
+      .selectFrom('attempts')
+      .select('attempt_id')
+      .where('campaign_id', '=', campaign.id)
+      .where('originate_sent_at', 'is', null)
+      .execute();
+    const stopped = await action(campaign, 'stop');
+    const stoppedAt = Date.now();
+    expect(stopped.status).toBe('completed');
+    // Only meaningful if some seat was leased but not yet dialled at the stop.
+    expect(leased.length).toBeGreaterThan(0);
+
+    const states = await eventually(
+      'every contact final',
+      async () => {
+        const rows = await stack.db.db
+          .selectFrom('contacts')
+          .select(['phone', 'state', 'final_at'])
+          .where('campaign_id', '=', campaign.id)
+          .execute();
+        return rows.every((r) => r.final_at !== null) ? rows : null;
+      },
+      20_000,
+    );
+    const calls = callsTo(stack, STOP_PACED);
+    expect(calls.filter((c) => at(c.received_at) > stoppedAt)).toEqual([]);
+    const dialled = new Set(calls.map((c) => digits(c.number)));
+    for (const s of states) {
+      expect([s.phone, s.state]).toEqual([
+        s.phone,
+        dialled.has(digits(s.phone)) ? 'completed' : 'manually_stopped',
+      ]);
+    }
   });
 
   it('restart: run 2 dials every contact again from attempt 1; run 1 attempts are kept in attempts.csv', async () => {
