@@ -175,9 +175,11 @@ export function createDialActivities(deps: {
     let end: CallEnd;
     if (lostTrack && !tracker.ended) {
       // The call ended while nobody could see it (worker loss, ESL gap) or never hung up after a kill:
-      // stale-state recovery closes it as `timeout`; it was placed, so it is not an `error`.
+      // stale-state recovery closes it as `timeout`; it was placed, so it is not an `error`. A call seen
+      // answered that then ended unseen (the switch no longer has it) was a conversation, as the
+      // reconciling retry (`already_sent`) also decides: `completed`, and the bot's result follows.
       end = {
-        outcome: 'timeout',
+        outcome: !stale && tracker.answeredAt ? 'completed' : 'timeout',
         sipCode: null,
         hangupCause: stale ? 'ORI_STALE_RECOVERY' : 'ORI_UNTRACKED',
         answeredAt: tracker.answeredAt,

@@ -35,6 +35,7 @@ const OUTCOMES = {
 const STALL = plan.add(['stall']);
 const AFTER_STALL = plan.add(['answer:10']);
 const DROP = plan.add(['drop']);
+const DROP_GONE = plan.add(['drop']);
 
 let stack: Stack;
 beforeAll(async () => {
@@ -177,5 +178,32 @@ describe('ESL connection lost mid-call', () => {
     });
     const contacts = await contactsOf(campaign.id);
     expect(contacts).toMatchObject([{ state: 'completed', attempts: 1 }]);
+  });
+
+  it('drop, and the call ends before the reconnect: completed from the answer seen, no second originate', async () => {
+    // 0.002: the 20 s talk lasts 40 ms, over long before the client has reconnected (≥ 100 ms).
+    stack.sim.setScenario({
+      time_scale: 0.002,
+      default: { 'sip:503': 1 },
+      numbers: { [DROP_GONE]: ['drop'] },
+    });
+    try {
+      const campaign = await buildCampaign(stack, { phones: [DROP_GONE] });
+      const done = await waitForCompletion(stack, campaign.id, 60_000);
+      expect(done.completion_reason).toBe('all_final');
+      const calls = callsTo(stack, DROP_GONE);
+      expect(calls).toHaveLength(1);
+      expect(calls[0]).toMatchObject({ outcome: 'dropped' });
+      const attempts = await attemptsOf(campaign.id);
+      expect(attempts).toHaveLength(1);
+      // Answered before the drop; its end was not seen, but a connected call that ended is a conversation
+      // that happened (the bot reports it), not a stale one.
+      expect(attempts[0]).toMatchObject({ attempt_id: calls[0]?.uuid, outcome: 'completed' });
+      expect(attempts[0]?.answered_at).not.toBeNull();
+      const contacts = await contactsOf(campaign.id);
+      expect(contacts).toMatchObject([{ state: 'completed', attempts: 1 }]);
+    } finally {
+      stack.sim.setScenario({ time_scale: TIME_SCALE, default: { 'sip:503': 1 }, numbers: plan.numbers });
+    }
   });
 });
