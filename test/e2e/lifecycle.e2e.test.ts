@@ -9,7 +9,6 @@ import {
   NumberPlan,
   sleep,
   startStack,
-  waitForCampaign,
   waitForCompletion,
   type CampaignAnswer,
   type Stack,
