@@ -115,6 +115,33 @@ describe('carrierSlots', () => {
     ).toEqual([0, 0]);
   });
 
+  it("a guard widens the spacing and a lead moves an idle carrier's first slot out", () => {
+    const now = new Date(1_000_000);
+    const r = carrierSlots({
+      cpsLimit: 5,
+      nextSlotAt: null,
+      now,
+      want: 10,
+      horizonMs: 1000,
+      guard: 0.15,
+      leadMs: 300,
+    });
+    const t = r.slots.map((d) => d.getTime() - now.getTime());
+    expect(t).toEqual([300, 530, 760, 990, 1220]);
+    expect(r.nextSlotAt?.getTime()).toBe(now.getTime() + 1450);
+    expect(nextSlotAfter(new Date(0), 5, 0.15)?.getTime()).toBe(230);
+    // A cursor later than the lead wins; the lead never pulls slots earlier than the cursor.
+    const later = carrierSlots({
+      cpsLimit: 5,
+      nextSlotAt: new Date(1_000_900),
+      now,
+      want: 1,
+      horizonMs: 1000,
+      leadMs: 300,
+    });
+    expect(later.slots[0]?.getTime()).toBe(1_000_900);
+  });
+
   it('nextSlotAfter rounds the spacing up', () => {
     expect(nextSlotAfter(at(0), 3)).toEqual(at(334));
     expect(nextSlotAfter(at(0), 10)).toEqual(at(100));

@@ -21,8 +21,12 @@ export function effectiveCps(cpsLimit: number | null | undefined): number | null
   return cpsLimit >= 1 ? Math.floor(cpsLimit) : cpsLimit;
 }
 
-/** Milliseconds from the first slot to slot k: ceil(k·1000/cps), in exact integer arithmetic when it can. */
-function slotOffsetMs(k: number, cps: number): number {
+/**
+ * Milliseconds from the first slot to slot k: ceil(k·1000·(1+guard)/cps), in exact integer arithmetic when
+ * it can (no guard, whole cps).
+ */
+function slotOffsetMs(k: number, cps: number, guard = 0): number {
+  if (guard > 0) return Math.ceil((k * 1000 * (1 + guard)) / cps);
   return Number.isInteger(cps) ? Math.floor((k * 1000 + cps - 1) / cps) : Math.ceil((k * 1000) / cps);
 }
 
@@ -34,8 +38,15 @@ export interface CarrierSlotsInput {
   now: Date;
   /** How many dials the caller would like to start. */
   want: number;
-  /** Only slots within now + horizonMs (inclusive) are handed out; the dial waits for its slot. */
+  /** Only slots within now + leadMs + horizonMs (inclusive) are handed out; the dial waits for its slot. */
   horizonMs: number;
+  /**
+   * Extra spacing as a fraction of 1000/cps (0.15 = 15% wider). A carrier counts dials as they *arrive*, and
+   * arrivals jitter behind their slots; exact spacing lets a late dial and an early one share a second.
+   */
+  guard?: number;
+  /** The earliest slot of an idle carrier is this far out, so the first dials of a burst are not all late. */
+  leadMs?: number;
 }
 
 export interface CarrierSlots {
@@ -61,18 +72,20 @@ export function carrierSlots(input: CarrierSlotsInput): CarrierSlots {
   if (cps === null) {
     return { slots: Array.from({ length: want }, () => new Date(now)), nextSlotAt: null };
   }
+  const guard = Math.max(0, input.guard ?? 0);
+  const earliest = now + Math.max(0, input.leadMs ?? 0);
   const cursor =
-    input.nextSlotAt && Number.isFinite(input.nextSlotAt.getTime()) ? input.nextSlotAt.getTime() : now;
-  const start = Math.max(now, cursor);
-  const limit = now + Math.max(0, Number.isFinite(input.horizonMs) ? input.horizonMs : 0);
+    input.nextSlotAt && Number.isFinite(input.nextSlotAt.getTime()) ? input.nextSlotAt.getTime() : earliest;
+  const start = Math.max(earliest, cursor);
+  const limit = earliest + Math.max(0, Number.isFinite(input.horizonMs) ? input.horizonMs : 0);
   const slots: Date[] = [];
   for (let k = 0; k < want; k++) {
-    const t = start + slotOffsetMs(k, cps);
+    const t = start + slotOffsetMs(k, cps, guard);
     if (t > limit) break;
     slots.push(new Date(t));
   }
   if (slots.length === 0) return { slots, nextSlotAt: input.nextSlotAt };
-  return { slots, nextSlotAt: new Date(start + slotOffsetMs(slots.length, cps)) };
+  return { slots, nextSlotAt: new Date(start + slotOffsetMs(slots.length, cps, guard)) };
 }
 
 /**
@@ -80,9 +93,9 @@ export function carrierSlots(input: CarrierSlotsInput): CarrierSlots {
  * the 1 s bound (truncating 1000/3 = 333.3 to 333 would let a fourth dial into some second); null when
  * uncapped.
  */
-export function nextSlotAfter(lastUsedSlot: Date, cpsLimit: number | null): Date | null {
+export function nextSlotAfter(lastUsedSlot: Date, cpsLimit: number | null, guard = 0): Date | null {
   const cps = effectiveCps(cpsLimit);
-  return cps === null ? null : new Date(lastUsedSlot.getTime() + slotOffsetMs(1, cps));
+  return cps === null ? null : new Date(lastUsedSlot.getTime() + slotOffsetMs(1, cps, Math.max(0, guard)));
 }
 
 export interface PoolNumber {

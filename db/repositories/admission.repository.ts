@@ -4,7 +4,7 @@ import type { Db } from '../connection';
 import type { Database } from '../schema';
 import type { CampaignConfig } from '../../policy/campaign-config';
 import { isDialAllowed } from '../../policy/calendar';
-import { effectiveCps, pickNumbers } from '../../policy/admission';
+import { carrierSlots, nextSlotAfter, pickNumbers } from '../../policy/admission';
 
 /**
  * Admission: who dials now. One transaction per call asks Postgres for the top ready contacts up to the
@@ -29,28 +29,6 @@ export const UNCLAIMED_LEASE_MS = 30_000;
  */
 export const PACING_GUARD = 0.15;
 export const PACING_LEAD_MS = 300;
-
-/**
- * Dial slots on a carrier (shared by every campaign on it): from max(now + lead, the carrier's cursor),
- * spaced (1000 / cps) × (1 + guard) ms, only within the horizon; all `now` when uncapped. `next` is the
- * cursor to store once `used` slots are taken. The cps floor and "no cap" rules are the policy's.
- */
-function carrierSlots(
-  cpsLimit: number | null,
-  cursor: Date | null,
-  now: Date,
-  want: number,
-): { slots: Date[]; next: (used: number) => Date | null } {
-  const cps = effectiveCps(cpsLimit);
-  if (cps === null) return { slots: Array.from({ length: want }, () => now), next: () => null };
-  const spacing = (1000 / cps) * (1 + PACING_GUARD);
-  const earliest = now.getTime() + PACING_LEAD_MS;
-  const start = Math.max(earliest, cursor && Number.isFinite(cursor.getTime()) ? cursor.getTime() : 0);
-  const at = (k: number): Date => new Date(start + Math.ceil(k * spacing));
-  const slots: Date[] = [];
-  for (let k = 0; k < want && at(k).getTime() <= earliest + SLOT_HORIZON_MS; k++) slots.push(at(k));
-  return { slots, next: (used) => (used > 0 ? at(used) : cursor) };
-}
 
 export interface Handoff {
   attemptId: string;
@@ -294,7 +272,21 @@ async function admitInTransaction(tx: Tx, opts: AdmitOptions): Promise<Admission
     { slots: Date[]; next: (used: number) => Date | null; used: number }
   >();
   for (const c of carriers) {
-    const { slots, next } = carrierSlots(c.cps_limit, c.next_dial_slot_at, now, eligible.length);
+    const granted = carrierSlots({
+      cpsLimit: c.cps_limit,
+      nextSlotAt: c.next_dial_slot_at,
+      now,
+      want: eligible.length,
+      horizonMs: SLOT_HORIZON_MS,
+      guard: PACING_GUARD,
+      leadMs: PACING_LEAD_MS,
+    });
+    const { slots } = granted;
+    // The cursor to store once `used` slots are taken: right after the last one used.
+    const next = (used: number): Date | null =>
+      used >= slots.length
+        ? granted.nextSlotAt
+        : nextSlotAfter(slots[used - 1] ?? now, c.cps_limit, PACING_GUARD);
     slotsByCarrier.set(c.id, { slots, next, used: 0 });
   }
 
