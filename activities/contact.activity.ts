@@ -19,8 +19,13 @@ export function createContactActivities(deps: { db: Db; switch: SwitchControl; n
     async loadAttemptFacts(contactId: string, attemptId: string | null): Promise<AttemptFacts> {
       return loadAttemptFacts(deps.db, contactId, attemptId);
     },
-    async recordContactStep(contactId: string, step: ContactStep, lastSipCode: number | null): Promise<void> {
-      await recordContactStep(deps.db, contactId, step, lastSipCode, now());
+    async recordContactStep(
+      contactId: string,
+      runNo: number,
+      step: ContactStep,
+      lastSipCode: number | null,
+    ): Promise<void> {
+      await recordContactStep(deps.db, contactId, runNo, step, lastSipCode, now());
     },
     async recordOptOut(attemptId: string): Promise<void> {
       const attempt = await getAttempt(deps.db, attemptId);
@@ -41,11 +46,11 @@ export function createContactActivities(deps: { db: Db; switch: SwitchControl; n
         .where('result_at', 'is', null)
         .execute();
     },
-    async markContactReady(contactId: string): Promise<boolean> {
-      return markContactReady(deps.db, contactId, now());
+    async markContactReady(contactId: string, runNo: number): Promise<boolean> {
+      return markContactReady(deps.db, contactId, runNo, now());
     },
-    async isContactFinal(contactId: string): Promise<boolean> {
-      return isContactFinal(deps.db, contactId);
+    async isContactFinal(contactId: string, runNo: number): Promise<boolean> {
+      return isContactFinal(deps.db, contactId, runNo);
     },
     /**
      * Stale-state recovery: the dial activity gave up on an attempt. Hang the call up if the switch still

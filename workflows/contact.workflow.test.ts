@@ -120,7 +120,7 @@ describe('contact', () => {
         },
         loadAttemptFacts: async () =>
           facts(attempts, 'no_answer', { endedAt: new Date(dials[dials.length - 1]?.at ?? 0).toISOString() }),
-        recordContactStep: async (_id, step) => {
+        recordContactStep: async (_id, _runNo, step) => {
           steps.push(step);
         },
         markContactReady: async () => {
@@ -186,7 +186,7 @@ describe('contact', () => {
             hasResult: true,
           });
         },
-        recordContactStep: async (_id, step) => {
+        recordContactStep: async (_id, _runNo, step) => {
           steps.push(step);
         },
         markContactReady: async () => {

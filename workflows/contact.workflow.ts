@@ -71,13 +71,13 @@ export async function contact(input: ContactInput): Promise<string> {
         }
         const facts = await control.loadAttemptFacts(input.contactId, handoff.attemptId);
         const plan = planAfterAttempt(facts, new Date());
-        await control.recordContactStep(input.contactId, plan.step, dialled.sipCode ?? null);
+        await control.recordContactStep(input.contactId, input.runNo, plan.step, dialled.sipCode ?? null);
         if (plan.optOut && facts.last) await control.recordOptOut(handoff.attemptId);
         if (plan.step.kind === 'final') return plan.step.state;
         log.info('next attempt scheduled', { dueAt: plan.step.dueAt, reason: plan.reason });
         const waitMs = Date.parse(plan.step.dueAt) - Date.now();
         if (waitMs > 0) await sleep(waitMs);
-        if (!(await control.markContactReady(input.contactId))) return 'final';
+        if (!(await control.markContactReady(input.contactId, input.runNo))) return 'final';
       } else if (dialled.contactFinal) {
         return dialled.reason;
       }
@@ -87,7 +87,7 @@ export async function contact(input: ContactInput): Promise<string> {
     while (!handoff) {
       if (await condition(() => queued.length > 0, ADMISSION_RECHECK)) {
         handoff = queued.shift();
-      } else if (await control.isContactFinal(input.contactId)) {
+      } else if (await control.isContactFinal(input.contactId, input.runNo)) {
         return 'final';
       }
     }

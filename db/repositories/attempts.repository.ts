@@ -141,13 +141,14 @@ export async function markCallProgress(
       .set(phase === 'in_progress' ? { status: 'in_progress', answered_at: at } : { status: 'ringing' })
       .where('attempt_id', '=', attemptId)
       .where('ended_at', 'is', null)
-      .returning('contact_id')
+      .returning(['contact_id', 'run_no'])
       .executeTakeFirst();
     if (!updated) return;
     await tx
       .updateTable('contacts')
       .set({ state: phase, updated_at: at })
       .where('id', '=', updated.contact_id)
+      .where('run_no', '=', updated.run_no)
       .where('final_at', 'is', null)
       .execute();
   });
@@ -343,9 +344,14 @@ export type ContactStep =
       disposition: string | null;
     };
 
+/**
+ * Every write a contact workflow makes is fenced by its run: after stop → restart → start, a call of the
+ * old run that is still finishing must not touch the contact the new run has reset.
+ */
 export async function recordContactStep(
   db: Db,
   contactId: string,
+  runNo: number,
   step: ContactStep,
   lastSipCode: number | null,
   now: Date,
@@ -369,6 +375,7 @@ export async function recordContactStep(
           exhausted_retries: step.exhaustedRetries,
         })
         .where('id', '=', contactId)
+        .where('run_no', '=', runNo)
         .where('final_at', 'is', null)
         .execute();
       // A callback that was waiting and the contact ended another way: completed if it was dialled, else
@@ -379,6 +386,7 @@ export async function recordContactStep(
           callback_state: sql`case when callback_state = 'pending' and ${step.state} in ('window_closed','manually_stopped','excluded') then 'cancelled' when callback_state = 'pending' then 'completed' else callback_state end`,
         })
         .where('id', '=', contactId)
+        .where('run_no', '=', runNo)
         .execute();
     });
     return;
@@ -398,19 +406,27 @@ export async function recordContactStep(
       ...(step.isCallback ? { callback_at: step.dueAt, callback_state: 'pending' as const } : {}),
     })
     .where('id', '=', contactId)
+    .where('run_no', '=', runNo)
     .where('final_at', 'is', null)
     .execute();
 }
 
 /**
  * The contact's timer fired: it is due and waits for a seat. Returns false when it became final meanwhile
- * (stopped, excluded, window closed), so the workflow ends instead of waiting for a seat forever.
+ * (stopped, excluded, window closed) or a newer run took it over, so the workflow ends instead of waiting
+ * for a seat forever.
  */
-export async function markContactReady(db: Db, contactId: string, now: Date): Promise<boolean> {
+export async function markContactReady(
+  db: Db,
+  contactId: string,
+  runNo: number,
+  now: Date,
+): Promise<boolean> {
   const row = await db
     .updateTable('contacts')
     .set({ ready_at: now, updated_at: now })
     .where('id', '=', contactId)
+    .where('run_no', '=', runNo)
     .where('final_at', 'is', null)
     .returning('campaign_id')
     .executeTakeFirst();
@@ -418,11 +434,12 @@ export async function markContactReady(db: Db, contactId: string, now: Date): Pr
   return row !== undefined;
 }
 
-export async function isContactFinal(db: Db, contactId: string): Promise<boolean> {
+/** Final for this run: a contact that a newer run has taken over is done as far as this run goes. */
+export async function isContactFinal(db: Db, contactId: string, runNo: number): Promise<boolean> {
   const row = await db
     .selectFrom('contacts')
-    .select('final_at')
+    .select(['final_at', 'run_no'])
     .where('id', '=', contactId)
     .executeTakeFirst();
-  return !row || row.final_at !== null;
+  return !row || row.final_at !== null || row.run_no !== runNo;
 }
