@@ -12,18 +12,11 @@ import {
 } from '../db/repositories/attempts.repository';
 import { classifyCall } from '../policy/outcome';
 import { CallTracker, type ChannelEvent } from './call-tracker';
+import type { OriginateRequest } from '../telephony/originate-command';
 
 /** What the dial activity needs of the telephony layer (implemented by telephony/switch-client). */
 export interface SwitchControl {
-  originate(req: {
-    uuid: string;
-    gateway: string;
-    destination: string;
-    callerIdNumber: string;
-    timeoutS: number;
-    variables?: Record<string, string>;
-    application?: string;
-  }): Promise<{ jobUuid: string }>;
+  originate(req: OriginateRequest): Promise<{ jobUuid: string }>;
   kill(uuid: string, cause?: string): Promise<boolean>;
   exists(uuid: string): Promise<boolean>;
   watch(uuid: string, listener: (e: ChannelEvent) => void): () => void;

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { Db } from '../connection';
 import type { Database } from '../schema';
 import type { CampaignConfig } from '../../policy/campaign-config';
 import { isDialAllowed } from '../../policy/calendar';
 import { carrierSlots, nextSlotAfter, pickNumbers } from '../../policy/admission';
+import { returnSeats } from './attempts.repository';
 
 /**
  * Admission: who dials now. One transaction per call asks Postgres for the top ready contacts up to the
@@ -105,22 +106,11 @@ async function recoverUnclaimedLeases(tx: Tx, campaignId: string, now: Date): Pr
     .where('lease_expires_at', '<=', now)
     .returning(['contact_id'])
     .execute();
-  if (stale.length === 0) return;
-  await tx
-    .updateTable('contacts')
-    .set((eb) => ({
-      attempts: eb('attempts', '-', 1),
-      ready_at: now,
-      state: sql`case when attempts <= 1 then 'pending' else 'retry_scheduled' end`,
-      updated_at: now,
-    }))
-    .where(
-      'id',
-      'in',
-      stale.map((s) => s.contact_id),
-    )
-    .where('final_at', 'is', null)
-    .execute();
+  await returnSeats(
+    tx,
+    stale.map((s) => s.contact_id),
+    now,
+  );
 }
 
 /** Leased seats that were handed off long ago but never claimed: hand them off again (idempotent). */

@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Db } from '../connection';
-import type { Attempt, ContactState } from '../schema';
+import type { Attempt, ContactState, Database } from '../schema';
 import type { CampaignConfig } from '../../policy/campaign-config';
 import { isDialAllowed } from '../../policy/calendar';
 
@@ -19,6 +19,29 @@ export type ClaimResult =
   | { kind: 'ended'; attempt: Attempt }
   /** Not dialled: the seat went back (paused, outside the window, suppressed, stopped, lease lost). */
   | { kind: 'cancelled'; reason: string; contactFinal: boolean };
+
+/**
+ * A leased seat that was never dialled goes back: the attempt never happened, so the contact's attempt
+ * count is restored and it waits for admission again (pending, or retry_scheduled after earlier dials).
+ */
+export async function returnSeats(
+  tx: Transaction<Database>,
+  contactIds: readonly string[],
+  now: Date,
+): Promise<void> {
+  if (contactIds.length === 0) return;
+  await tx
+    .updateTable('contacts')
+    .set((eb) => ({
+      attempts: eb('attempts', '-', 1),
+      ready_at: now,
+      state: sql`case when attempts <= 1 then 'pending' else 'retry_scheduled' end`,
+      updated_at: now,
+    }))
+    .where('id', 'in', [...contactIds])
+    .where('final_at', 'is', null)
+    .execute();
+}
 
 /**
  * Claim a leased attempt for dialling. Everything that may forbid a dial is re-checked in the same
@@ -89,17 +112,7 @@ export async function claimAttempt(db: Db, attemptId: string, now: Date): Promis
           .where('final_at', 'is', null)
           .execute();
       } else if (!contact.final_at) {
-        // The seat goes back; the contact waits for admission again with its attempt count restored.
-        await tx
-          .updateTable('contacts')
-          .set((eb) => ({
-            attempts: eb('attempts', '-', 1),
-            ready_at: now,
-            state: sql`case when attempts <= 1 then 'pending' else 'retry_scheduled' end`,
-            updated_at: now,
-          }))
-          .where('id', '=', attempt.contact_id)
-          .execute();
+        await returnSeats(tx, [attempt.contact_id], now);
       }
       return { kind: 'cancelled', reason, contactFinal: finalState !== null || contact.final_at !== null };
     }

@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Db } from '../connection';
-import type { CompletionReason } from '../schema';
+import type { CompletionReason, Database } from '../schema';
 import type { CampaignConfig } from '../../policy/campaign-config';
 
 /** The engine's view of a run: what it reads each round and how it ends the run. */
@@ -51,9 +51,45 @@ export async function runCounts(db: Db, campaignId: string): Promise<RunCounts> 
 }
 
 /**
- * End the run with its reason. Conditional on the campaign still running this run, so a run that an
- * operator stopped meanwhile keeps `manually_stopped`.
+ * End the run with its reason: the campaign, its run row and the activity log, in the caller's transaction.
+ * Conditional on the campaign still running (or paused in) this run, so a run an operator stopped meanwhile
+ * keeps `manually_stopped`. Returns whether it ended the run.
  */
+async function endRun(
+  tx: Transaction<Database>,
+  campaignId: string,
+  runNo: number,
+  reason: CompletionReason,
+  now: Date,
+): Promise<boolean> {
+  const updated = await tx
+    .updateTable('campaigns')
+    .set({ status: 'completed', completion_reason: reason, updated_at: now })
+    .where('id', '=', campaignId)
+    .where('run_no', '=', runNo)
+    .where('status', 'in', ['running', 'paused'])
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) === 0) return false;
+  await tx
+    .updateTable('campaign_runs')
+    .set({ status: 'completed', completion_reason: reason, ended_at: now })
+    .where('campaign_id', '=', campaignId)
+    .where('run_no', '=', runNo)
+    .execute();
+  await tx
+    .insertInto('activity_log')
+    .values({
+      campaign_id: campaignId,
+      run_no: runNo,
+      action: 'complete',
+      actor: 'dialler',
+      details: { reason },
+    })
+    .execute();
+  return true;
+}
+
+/** Nothing is left to dial: the run completes with its reason. */
 export async function completeRun(
   db: Db,
   campaignId: string,
@@ -61,50 +97,17 @@ export async function completeRun(
   reason: CompletionReason,
   now: Date,
 ): Promise<boolean> {
-  return db.transaction().execute(async (tx) => {
-    const updated = await tx
-      .updateTable('campaigns')
-      .set({ status: 'completed', completion_reason: reason, updated_at: now })
-      .where('id', '=', campaignId)
-      .where('run_no', '=', runNo)
-      .where('status', 'in', ['running', 'paused'])
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 0) return false;
-    await tx
-      .updateTable('campaign_runs')
-      .set({ status: 'completed', completion_reason: reason, ended_at: now })
-      .where('campaign_id', '=', campaignId)
-      .where('run_no', '=', runNo)
-      .execute();
-    await tx
-      .insertInto('activity_log')
-      .values({
-        campaign_id: campaignId,
-        run_no: runNo,
-        action: 'complete',
-        actor: 'dialler',
-        details: { reason },
-      })
-      .execute();
-    return true;
-  });
+  return db.transaction().execute((tx) => endRun(tx, campaignId, runNo, reason, now));
 }
 
 /**
- * A single-day campaign's window ended: every contact not final and not on a call becomes `window_closed`,
- * pending callbacks are cancelled, and the run completes with `window_ended`. Calls in flight finish; their
+ * A single-day campaign's window ended: the run completes with `window_ended`, every contact not final and
+ * not on a call becomes `window_closed`, and pending callbacks are cancelled. Calls in flight finish; their
  * workflows see the ended run and close the contact as `window_closed` unless the call settled it.
  */
 export async function closeWindow(db: Db, campaignId: string, runNo: number, now: Date): Promise<boolean> {
   return db.transaction().execute(async (tx) => {
-    const campaign = await tx
-      .selectFrom('campaigns')
-      .select(['status', 'run_no'])
-      .where('id', '=', campaignId)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!campaign || campaign.run_no !== runNo || !['running', 'paused'].includes(campaign.status))
-      return false;
+    if (!(await endRun(tx, campaignId, runNo, 'window_ended', now))) return false;
     await tx
       .updateTable('contacts')
       .set({
@@ -117,27 +120,6 @@ export async function closeWindow(db: Db, campaignId: string, runNo: number, now
       .where('campaign_id', '=', campaignId)
       .where('final_at', 'is', null)
       .where('state', 'in', ['pending', 'retry_scheduled', 'callback_scheduled'])
-      .execute();
-    await tx
-      .updateTable('campaigns')
-      .set({ status: 'completed', completion_reason: 'window_ended', updated_at: now })
-      .where('id', '=', campaignId)
-      .execute();
-    await tx
-      .updateTable('campaign_runs')
-      .set({ status: 'completed', completion_reason: 'window_ended', ended_at: now })
-      .where('campaign_id', '=', campaignId)
-      .where('run_no', '=', runNo)
-      .execute();
-    await tx
-      .insertInto('activity_log')
-      .values({
-        campaign_id: campaignId,
-        run_no: runNo,
-        action: 'complete',
-        actor: 'dialler',
-        details: { reason: 'window_ended' },
-      })
       .execute();
     return true;
   });
