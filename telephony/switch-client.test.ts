@@ -313,8 +313,10 @@ describe('connection loss', () => {
     const pending = c.api(
       `originate {origination_uuid=${ringing.uuid},originate_timeout=60}sofia/gateway/gw/${NUMBERS.ring} &park()`,
     );
+    // Observe the rejection before close() settles it, so it is never an unhandled rejection.
+    const settled = expect(pending).rejects.toBeInstanceOf(SwitchDisconnectedError);
     await c.close();
-    await expect(pending).rejects.toBeInstanceOf(SwitchDisconnectedError);
+    await settled;
     await expect(c.exists('x')).rejects.toBeInstanceOf(SwitchNotConnectedError);
     await expect(c.connect()).rejects.toBeInstanceOf(SwitchNotConnectedError);
     const cleanup = client();

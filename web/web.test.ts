@@ -865,7 +865,8 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web UI in Chromium', 
         apiCalls('GET', `/campaigns/${RUNNING}/contacts`).some((r) => r.url.includes('callback=pending')),
       )
       .toBe(true);
-    expect(await button('Callbacks pending').getAttribute('aria-pressed')).toBe('true');
+    // The list re-renders after its fetch: wait for the pressed state rather than read it once.
+    await expect.poll(() => button('Callbacks pending').getAttribute('aria-pressed')).toBe('true');
     await page.getByLabel('Status filter').selectOption('excluded');
     await expect
       .poll(() => apiCalls('GET', `/campaigns/${RUNNING}/contacts`).some((r) => /state=excluded/.test(r.url)))
