@@ -5,6 +5,8 @@ import type { Attempt } from '../db/schema';
 import type { Handoff } from '../db/repositories/admission.repository';
 import {
   claimAttempt,
+  loadAttemptFacts,
+  type AttemptFacts,
   finishAttempt,
   markCallProgress,
   renewLease,
@@ -51,6 +53,11 @@ export type DialResult =
       sipCode: number | null;
       /** How long the contact waits for an answered call's post-call result (the worker's setting). */
       resultWaitS?: number;
+      /**
+       * What the policy needs to decide the next step, loaded right after the call ended — unless a post-call
+       * result is still to come, when the workflow loads them once it has. Saves an activity per attempt.
+       */
+      facts?: AttemptFacts;
     }
   | { kind: 'cancelled'; reason: string; contactFinal: boolean };
 
@@ -197,100 +204,107 @@ export function createDialActivities(deps: {
     return endedFrom(await finishAttempt(deps.db, attemptId, end));
   }
 
+  /** Whether the contact must still wait for this call's post-call result before deciding. */
+  const awaitsResult = (r: Extract<DialResult, { kind: 'ended' }>): boolean =>
+    r.answered && !r.hasResult && r.outcome === 'completed';
+
   return {
     async dial(input: DialInput): Promise<DialResult> {
-      const { handoff } = input;
-      const attemptId = handoff.attemptId;
-      // Looked up before the pacing wait and the claim, so nothing but the ESL write separates the claim
-      // from the originate: the carrier counts arrivals, and every delay there jitters the dial rate.
-      const endpoint = deps.botEndpoint ? await deps.botEndpoint(input.campaignId) : null;
-      const waitMs = Date.parse(handoff.dialNotBefore) - now().getTime();
-      if (waitMs > 0) await delay(Math.min(waitMs, 5_000)); // the carrier pacing slot
+      const result = await dialAttempt(input);
+      if (result.kind !== 'ended' || awaitsResult(result)) return result;
+      return { ...result, facts: await loadAttemptFacts(deps.db, input.contactId, input.handoff.attemptId) };
+    },
+  };
 
-      const claim = await claimAttempt(deps.db, attemptId, now());
-      switch (claim.kind) {
-        case 'cancelled':
-          return { kind: 'cancelled', reason: claim.reason, contactFinal: claim.contactFinal };
-        case 'ended':
-          return endedFrom(claim.attempt);
-        case 'already_sent': {
-          const tracker = new CallTracker(now);
-          const unwatch = deps.switch.watch(attemptId, (e) => tracker.accept(e));
+  async function dialAttempt(input: DialInput): Promise<DialResult> {
+    const { handoff } = input;
+    const attemptId = handoff.attemptId;
+    // Looked up before the pacing wait and the claim, so nothing but the ESL write separates the claim
+    // from the originate: the carrier counts arrivals, and every delay there jitters the dial rate.
+    const endpoint = deps.botEndpoint ? await deps.botEndpoint(input.campaignId) : null;
+    const waitMs = Date.parse(handoff.dialNotBefore) - now().getTime();
+    if (waitMs > 0) await delay(Math.min(waitMs, 5_000)); // the carrier pacing slot
+
+    const claim = await claimAttempt(deps.db, attemptId, now());
+    switch (claim.kind) {
+      case 'cancelled':
+        return { kind: 'cancelled', reason: claim.reason, contactFinal: claim.contactFinal };
+      case 'ended':
+        return endedFrom(claim.attempt);
+      case 'already_sent': {
+        const tracker = new CallTracker(now);
+        const unwatch = deps.switch.watch(attemptId, (e) => tracker.accept(e));
+        try {
+          const live = await deps.switch.exists(attemptId).catch(() => false);
+          if (!live && !tracker.ended) {
+            const answered = claim.attempt.answered_at !== null || claim.attempt.result_at !== null;
+            return endedFrom(
+              await finishAttempt(deps.db, attemptId, {
+                outcome: answered ? 'completed' : 'timeout',
+                sipCode: null,
+                hangupCause: 'ORI_UNTRACKED',
+                answeredAt: claim.attempt.answered_at,
+                endedAt: now(),
+                ringS: null,
+                talkS: claim.attempt.answered_at
+                  ? (now().getTime() - claim.attempt.answered_at.getTime()) / 1000
+                  : null,
+                coreUuid: null,
+              }),
+            );
+          }
+          if (claim.attempt.answered_at) tracker.answeredAt = claim.attempt.answered_at;
+          return await follow(attemptId, tracker, claim.attempt.started_at ?? now(), true);
+        } finally {
+          unwatch();
+        }
+      }
+      case 'claimed': {
+        const startedAt = now();
+        const tracker = new CallTracker(now);
+        // Watch before the originate so no event of this call can be missed.
+        const unwatch = deps.switch.watch(attemptId, (e) => tracker.accept(e));
+        try {
           try {
-            const live = await deps.switch.exists(attemptId).catch(() => false);
-            if (!live && !tracker.ended) {
-              const answered = claim.attempt.answered_at !== null || claim.attempt.result_at !== null;
+            await deps.switch.originate({
+              uuid: attemptId,
+              gateway: handoff.gateway,
+              destination: handoff.phone.replace(/^\+/, ''),
+              callerIdNumber: handoff.fromNumber.replace(/^\+/, ''),
+              timeoutS: timings.ringTimeoutS,
+              variables: {
+                ori_attempt_id: attemptId,
+                ori_campaign_id: input.campaignId,
+                ori_contact_id: input.contactId,
+                'sip_h_X-Attempt-Id': attemptId,
+              },
+              application: endpoint ? `&bridge(${endpoint})` : '&park()',
+            });
+          } catch (err) {
+            // The command may or may not have reached the switch. If it did, the channel exists (or will
+            // report); if not, the dial could not be placed: `error`. Never send it again.
+            await delay(500);
+            if (!tracker.createdAt && !(await deps.switch.exists(attemptId).catch(() => false))) {
               return endedFrom(
                 await finishAttempt(deps.db, attemptId, {
-                  outcome: answered ? 'completed' : 'timeout',
+                  outcome: 'error',
                   sipCode: null,
-                  hangupCause: 'ORI_UNTRACKED',
-                  answeredAt: claim.attempt.answered_at,
+                  hangupCause:
+                    `ORI_ORIGINATE_FAILED: ${err instanceof Error ? err.message : String(err)}`.slice(0, 200),
+                  answeredAt: null,
                   endedAt: now(),
                   ringS: null,
-                  talkS: claim.attempt.answered_at
-                    ? (now().getTime() - claim.attempt.answered_at.getTime()) / 1000
-                    : null,
+                  talkS: null,
                   coreUuid: null,
                 }),
               );
             }
-            if (claim.attempt.answered_at) tracker.answeredAt = claim.attempt.answered_at;
-            return await follow(attemptId, tracker, claim.attempt.started_at ?? now(), true);
-          } finally {
-            unwatch();
           }
-        }
-        case 'claimed': {
-          const startedAt = now();
-          const tracker = new CallTracker(now);
-          // Watch before the originate so no event of this call can be missed.
-          const unwatch = deps.switch.watch(attemptId, (e) => tracker.accept(e));
-          try {
-            try {
-              await deps.switch.originate({
-                uuid: attemptId,
-                gateway: handoff.gateway,
-                destination: handoff.phone.replace(/^\+/, ''),
-                callerIdNumber: handoff.fromNumber.replace(/^\+/, ''),
-                timeoutS: timings.ringTimeoutS,
-                variables: {
-                  ori_attempt_id: attemptId,
-                  ori_campaign_id: input.campaignId,
-                  ori_contact_id: input.contactId,
-                  'sip_h_X-Attempt-Id': attemptId,
-                },
-                application: endpoint ? `&bridge(${endpoint})` : '&park()',
-              });
-            } catch (err) {
-              // The command may or may not have reached the switch. If it did, the channel exists (or will
-              // report); if not, the dial could not be placed: `error`. Never send it again.
-              await delay(500);
-              if (!tracker.createdAt && !(await deps.switch.exists(attemptId).catch(() => false))) {
-                return endedFrom(
-                  await finishAttempt(deps.db, attemptId, {
-                    outcome: 'error',
-                    sipCode: null,
-                    hangupCause:
-                      `ORI_ORIGINATE_FAILED: ${err instanceof Error ? err.message : String(err)}`.slice(
-                        0,
-                        200,
-                      ),
-                    answeredAt: null,
-                    endedAt: now(),
-                    ringS: null,
-                    talkS: null,
-                    coreUuid: null,
-                  }),
-                );
-              }
-            }
-            return await follow(attemptId, tracker, startedAt, false);
-          } finally {
-            unwatch();
-          }
+          return await follow(attemptId, tracker, startedAt, false);
+        } finally {
+          unwatch();
         }
       }
-    },
-  };
+    }
+  }
 }

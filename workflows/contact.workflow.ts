@@ -69,7 +69,7 @@ export async function contact(input: ContactInput): Promise<string> {
             await control.closeResultTimeout(id);
           }
         }
-        const facts = await control.loadAttemptFacts(input.contactId, handoff.attemptId);
+        const facts = dialled.facts ?? (await control.loadAttemptFacts(input.contactId, handoff.attemptId));
         const plan = planAfterAttempt(facts, new Date());
         await control.recordContactStep(input.contactId, input.runNo, plan.step, dialled.sipCode ?? null);
         if (plan.optOut && facts.last) await control.recordOptOut(handoff.attemptId);
