@@ -16,8 +16,35 @@ import {
  * The CampaignEngine over Temporal. A message to a run that is no longer open is not an error for the API:
  * Postgres already holds the operator's change, and a closed run has nothing left to react.
  */
+/**
+ * Wakes are coalesced per run: a CRM's burst of triggers becomes at most one signal per window (plus one
+ * trailing signal), never a signal per contact — one workflow sustains only a modest signal rate.
+ */
+export const WAKE_COALESCE_MS = 500;
+
 export function temporalCampaignEngine(client: Client, taskQueue: string): CampaignEngine {
   const run = (r: RunRef) => client.workflow.getHandle(campaignRunWorkflowId(r.campaignId, r.runNo));
+  const wakes = new Map<string, { lastSentAt: number; trailing: Promise<void> | null }>();
+  const coalescedWake = async (r: RunRef): Promise<void> => {
+    const key = campaignRunWorkflowId(r.campaignId, r.runNo);
+    const state = wakes.get(key) ?? { lastSentAt: 0, trailing: null };
+    wakes.set(key, state);
+    const since = Date.now() - state.lastSentAt;
+    if (since >= WAKE_COALESCE_MS) {
+      state.lastSentAt = Date.now();
+      await ignoreClosed(() => run(r).signal(wakeSignal));
+      return;
+    }
+    // Inside the window: one trailing wake covers every request that arrives before it goes out.
+    state.trailing ??= new Promise<void>((resolve) => setTimeout(resolve, WAKE_COALESCE_MS - since)).then(
+      async () => {
+        state.trailing = null;
+        state.lastSentAt = Date.now();
+        await ignoreClosed(() => run(r).signal(wakeSignal));
+      },
+    );
+    await state.trailing;
+  };
   const ignoreClosed = async (work: () => Promise<unknown>): Promise<void> => {
     try {
       await work();
@@ -44,7 +71,7 @@ export function temporalCampaignEngine(client: Client, taskQueue: string): Campa
     resume: (r, actor) => ignoreClosed(() => run(r).executeUpdate(resumeUpdate, { args: [{ actor }] })),
     stop: (r, actor) => ignoreClosed(() => run(r).executeUpdate(stopUpdate, { args: [{ actor }] })),
     configChanged: (r) => ignoreClosed(() => run(r).executeUpdate(configChangedUpdate, { args: [] })),
-    wake: (r) => ignoreClosed(() => run(r).signal(wakeSignal)),
+    wake: coalescedWake,
     deliverResult: (a) =>
       ignoreClosed(() =>
         client.workflow
