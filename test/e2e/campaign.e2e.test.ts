@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, maxOverlap, startStack, type Stack } from './stack';
 
@@ -192,5 +195,41 @@ describe('end to end', () => {
     const attempts = await stack.db.db.selectFrom('attempts').select(['attempt_id', 'ended_at']).execute();
     expect(attempts).toHaveLength(CONTACTS);
     expect(attempts.every((a) => a.ended_at !== null)).toBe(true);
+  });
+  it('survives a restart of the Temporal dev server with its state file: one originate per contact, all final', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'ori-e2e-temporal-'));
+    try {
+      stack = await startStack({ scenario: scenario(0.05), temporalDataDir: dataDir });
+      await stack.startWorker();
+      const id = await buildCampaign(stack);
+      expect((await stack.api('POST', `/api/v1/campaigns/${id}/start`)).status).toBe(200);
+
+      await eventually(
+        'a quarter of the calls to be placed',
+        async () => stack!.sim.calls().length >= CONTACTS / 4,
+      );
+      await stack.restartTemporal();
+      expect(stack.sim.calls().length).toBeLessThan(CONTACTS);
+
+      const done = await waitForCompletion(stack, id, 400_000);
+      expect(done.completion_reason).toBe('all_final');
+      const calls = stack.sim.calls();
+      expect(calls).toHaveLength(CONTACTS);
+      expect(new Set(calls.map((c) => digits(c.number))).size).toBe(CONTACTS);
+      expect(maxOverlap(calls)).toBeLessThanOrEqual(5);
+      const open = await stack.db.db
+        .selectFrom('contacts')
+        .select('id')
+        .where('final_at', 'is', null)
+        .execute();
+      expect(open).toHaveLength(0);
+      const attempts = await stack.db.db.selectFrom('attempts').select(['attempt_id', 'ended_at']).execute();
+      expect(attempts).toHaveLength(CONTACTS);
+      expect(attempts.every((a) => a.ended_at !== null)).toBe(true);
+    } finally {
+      await stack?.stop();
+      stack = undefined;
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -34,6 +34,8 @@ export interface Stack {
   taskQueue: string;
   worker: ManagedProcess | null;
   startWorker(): Promise<ManagedProcess>;
+  /** Stop the Temporal dev server and start it again on the same port and state file. */
+  restartTemporal(): Promise<void>;
   /** Authenticated JSON call to the API; returns status and parsed body. */
   api<T = unknown>(
     method: string,
@@ -48,18 +50,23 @@ export interface StackOptions {
   scenario: ScenarioInput;
   /** Extra environment for the worker (ORI_RING_TIMEOUT_S, ORI_MAX_CALL_S, ...). */
   workerEnv?: Record<string, string>;
+  /** Keep the dev server's state in this folder (so `restartTemporal()` keeps every workflow). */
+  temporalDataDir?: string;
 }
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
 export async function startStack(options: StackOptions): Promise<Stack> {
   const db = await createTestDatabase({ poolSize: 10 });
-  const temporal = await startTemporalDevServer({
-    cli: inject('temporalCliPath'),
-    dataDir: null,
-    port: await freePort(),
-    prefix: false,
-  });
+  const temporalPort = await freePort();
+  const startTemporal = (): Promise<DevServer> =>
+    startTemporalDevServer({
+      cli: inject('temporalCliPath'),
+      dataDir: options.temporalDataDir ?? null,
+      port: temporalPort,
+      prefix: false,
+    });
+  let temporal = await startTemporal();
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection, namespace: temporal.namespace });
   const taskQueue = `e2e-${randomUUID()}`;
@@ -121,6 +128,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         await new Promise((r) => setTimeout(r, 100));
       }
       return worker;
+    },
+    async restartTemporal() {
+      await temporal.stop();
+      temporal = await startTemporal();
+      stack.temporal = temporal;
     },
     async api(method, route, body, contentType) {
       const headers: Record<string, string> = { authorization: `Bearer ${apiKey}` };
