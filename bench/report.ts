@@ -144,6 +144,22 @@ export function renderReport(r: ReportInput): string {
       out.push(...p.bottlenecks.flatMap((b) => [b, '']));
     }
   }
+  out.push(
+    '## Running it',
+    '',
+    '```',
+    'npm run bench                                   # every part, writes BENCHMARKS.md',
+    'npm run bench -- --only=dial,import             # some parts (writes bench/last-run.md)',
+    'npm run bench -- --quick                        # every part at small sizes, a few minutes',
+    'npm run bench -- --only=campaign --campaign-s=120 --campaign-contacts=20000',
+    'npm run bench -- --help                         # every flag',
+    '```',
+    '',
+    'Parts: `dial` (ceiling and dial throughput), `experiment` (two workflow variants), `util` (seat ' +
+      'utilisation and freed-seat latency), `cps` (carrier cap), `campaign` (100,000 contacts, bounded), ' +
+      '`import` (CSV vs psql copy), `report` (attempts.csv), `trigger` (autocannon). "—" in the result ' +
+      'column marks a reference or an experiment, not a target.',
+  );
   return `${out
     .join('\n')
     .replace(/\n{3,}/g, '\n\n')
