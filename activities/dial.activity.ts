@@ -225,7 +225,12 @@ export function createDialActivities(deps: {
     const waitMs = Date.parse(handoff.dialNotBefore) - now().getTime();
     if (waitMs > 0) await delay(Math.min(waitMs, 5_000)); // the carrier pacing slot
 
-    const claim = await claimAttempt(deps.db, attemptId, now());
+    let claim = await claimAttempt(deps.db, attemptId, now());
+    while (claim.kind === 'wait') {
+      Context.current().heartbeat({ attemptId, phase: 'carrier_rate' });
+      await delay(Math.max(1, Math.min(claim.retryAt.getTime() - now().getTime(), 5_000)));
+      claim = await claimAttempt(deps.db, attemptId, now());
+    }
     switch (claim.kind) {
       case 'cancelled':
         return { kind: 'cancelled', reason: claim.reason, contactFinal: claim.contactFinal };

@@ -211,4 +211,25 @@ describe('admission', () => {
     const round = await admit(test.db, { campaignId: s.campaignId, runNo: 1, now: now() });
     expect(round.handoffs.map((h) => h.attemptId)).toEqual([got!.attemptId]);
   });
+  it('holds a claim back when the carrier already sent cps_limit originates in the last second', async () => {
+    const s = await seedRunningCampaign(test.db, { contacts: 3, cpsLimit: 2, config: { concurrency: 3 } });
+    // Slots far apart in admission, but three claims at once: the third must wait.
+    const t = new Date();
+    const handoffs = (await admit(test.db, { campaignId: s.campaignId, runNo: 1, now: t })).handoffs;
+    const more = (
+      await admit(test.db, { campaignId: s.campaignId, runNo: 1, now: new Date(t.getTime() + 2000) })
+    ).handoffs;
+    const all = [...handoffs, ...more];
+    expect(all.length).toBeGreaterThanOrEqual(3);
+    const first = await claimAttempt(test.db, all[0]!.attemptId, t);
+    const second = await claimAttempt(test.db, all[1]!.attemptId, new Date(t.getTime() + 10));
+    const third = await claimAttempt(test.db, all[2]!.attemptId, new Date(t.getTime() + 20));
+    expect([first.kind, second.kind]).toEqual(['claimed', 'claimed']);
+    expect(third.kind).toBe('wait');
+    if (third.kind === 'wait') expect(third.retryAt.getTime()).toBeGreaterThan(t.getTime() + 1000);
+    // A second later it goes.
+    expect((await claimAttempt(test.db, all[2]!.attemptId, new Date(t.getTime() + 1100))).kind).toBe(
+      'claimed',
+    );
+  });
 });

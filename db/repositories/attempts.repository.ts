@@ -3,6 +3,7 @@ import type { Db } from '../connection';
 import type { Attempt, ContactState, Database } from '../schema';
 import type { CampaignConfig } from '../../policy/campaign-config';
 import { isDialAllowed } from '../../policy/calendar';
+import { effectiveCps } from '../../policy/admission';
 
 /**
  * The engine's side of an attempt's life: claim the leased seat right before the originate (the single
@@ -17,6 +18,8 @@ export type ClaimResult =
   /** The originate was already sent by an earlier try of this activity: reconcile, never re-dial. */
   | { kind: 'already_sent'; attempt: Attempt }
   | { kind: 'ended'; attempt: Attempt }
+  /** The carrier already sent its `cps_limit` originates in the last second: claim again at `retryAt`. */
+  | { kind: 'wait'; retryAt: Date }
   /** Not dialled: the seat went back (paused, outside the window, suppressed, stopped, lease lost). */
   | { kind: 'cancelled'; reason: string; contactFinal: boolean };
 
@@ -41,6 +44,41 @@ export async function returnSeats(
     .where('id', 'in', [...contactIds])
     .where('final_at', 'is', null)
     .execute();
+}
+
+/**
+ * The carrier's rate, enforced where it matters — on the originates actually sent. Admission spaces the
+ * slots, but dials jitter behind them; here, under the carrier row's lock, a claim that would make more
+ * than `cps_limit` originates in any sliding second (one per 1/cps s below 1 cps) is told when to come
+ * back instead. Null: it may go now.
+ */
+async function carrierRateWait(
+  tx: Transaction<Database>,
+  carrierId: string | null,
+  now: Date,
+): Promise<Date | null> {
+  if (!carrierId) return null;
+  const carrier = await tx
+    .selectFrom('carriers')
+    .select('cps_limit')
+    .where('id', '=', carrierId)
+    .forUpdate()
+    .executeTakeFirst();
+  const cps = effectiveCps(carrier?.cps_limit);
+  if (cps === null) return null;
+  const windowMs = cps >= 1 ? 1000 : 1000 / cps;
+  const allowed = cps >= 1 ? cps : 1;
+  const recent = await tx
+    .selectFrom('attempts')
+    .select('originate_sent_at')
+    .where('carrier_id', '=', carrierId)
+    .where('originate_sent_at', '>', new Date(now.getTime() - windowMs))
+    .orderBy('originate_sent_at', 'desc')
+    .limit(allowed)
+    .execute();
+  if (recent.length < allowed) return null;
+  const oldest = recent[recent.length - 1]?.originate_sent_at;
+  return oldest ? new Date(oldest.getTime() + windowMs + 1) : null;
 }
 
 /**
@@ -116,6 +154,9 @@ export async function claimAttempt(db: Db, attemptId: string, now: Date): Promis
       }
       return { kind: 'cancelled', reason, contactFinal: finalState !== null || contact.final_at !== null };
     }
+
+    const retryAt = await carrierRateWait(tx, attempt.carrier_id, now);
+    if (retryAt) return { kind: 'wait', retryAt };
 
     await tx
       .updateTable('attempts')
