@@ -20,6 +20,8 @@ export interface BenchContext {
     eventsPerDial?: number;
     /** CPU-ms per dial of the Temporal server and of the worker, part `dial`. */
     cpuPerDial?: { temporal: number; worker: number };
+    /** Share of the once-a-second samples in part `dial` with at least 90% of the seats held. */
+    seatsFullShare?: number;
     /** The CSV-import campaign (a draft with its contacts), reused by the attempt report part. */
     importCampaign?: { id: string; rows: number };
   };

@@ -174,6 +174,19 @@ export async function experimentPart(ctx: BenchContext): Promise<PartReport> {
         await admissionRounds(stack.client, `campaign-${run.campaignId}-run-1`).catch(() => []),
       );
       log(`experiment ${v.key}: ${fmt(sustained)} dials/s, ${fmt(perDial, 1)} events/dial`);
+      const change = (now: number, before: number | undefined): string =>
+        before === undefined || !Number.isFinite(before) || before === 0
+          ? 'n/a'
+          : `${now >= before ? '+' : '−'}${fmt((Math.abs(now - before) / before) * 100, 0)}%`;
+      const full =
+        run.seatsHeld.filter((h) => h >= 0.9 * args.dialConcurrency).length /
+        Math.max(1, run.seatsHeld.length);
+      const versus =
+        `Against the shipped workflows in part \`dial\`: events per dial ${change(perDial, baselineEvents)}, ` +
+        `Temporal + worker CPU per dial ${change(temporalMs + workerMs, shipped ? shipped.temporal + shipped.worker : undefined)}, ` +
+        `dials/s ${change(sustained, baseline)}; samples with ≥ 90% of the seats held ${fmt(full * 100, 0)}%` +
+        `${ctx.shared.seatsFullShare !== undefined ? ` (shipped: ${fmt(ctx.shared.seatsFullShare * 100, 0)}%)` : ''}; ` +
+        `the stack used ${fmt(cpu.oursCores, 2)} of ${cpu.cores} cores (other processes ${fmt(cpu.othersCores, 2)}).`;
       figures.push({
         figure: `Experiment — sustained dials/s, ${v.title}`,
         measured:
@@ -201,6 +214,7 @@ export async function experimentPart(ctx: BenchContext): Promise<PartReport> {
           (shipped ? ` (as shipped: ${fmt(shipped.temporal, 1)} and ${fmt(shipped.worker, 1)})` : '') +
           `. Seats held once a second: ${run.seatsHeld.join(', ')}. ` +
           `CPU: ${formatCpu(cpu)}.`,
+        versus,
         rounds,
       );
     }

@@ -28,22 +28,27 @@ export async function hangUpEverything(ctx: BenchContext): Promise<void> {
   }
 }
 
+interface GapSegments {
+  leased: number[];
+  claimed: number[];
+  sent: number[];
+}
+
 /**
  * Where a seat's empty time goes, from the database's own timestamps of the originate that took it:
  * call end → lease row created by admission → claimed by the dial activity (originate_sent_at) → received
  * by the switch.
  */
-async function gapBreakdown(ctx: BenchContext, lat: SeatLatency): Promise<string> {
-  if (lat.list.length === 0) return '';
+async function gapSegments(ctx: BenchContext, lat: SeatLatency): Promise<GapSegments> {
+  const out: GapSegments = { leased: [], claimed: [], sent: [] };
+  if (lat.list.length === 0) return out;
   const ids = lat.list.map((p) => p.next);
   const rows = await sql<{ attempt_id: string; created_at: Date; originate_sent_at: Date | null }>`
     select attempt_id, created_at, originate_sent_at from attempts where attempt_id in (${sql.join(ids)})`.execute(
     ctx.stack.db,
   );
   const byId = new Map(rows.rows.map((r) => [r.attempt_id, r]));
-  const leased: number[] = [];
-  const claimed: number[] = [];
-  const sent: number[] = [];
+  const { leased, claimed, sent } = out;
   for (const p of lat.list) {
     const r = byId.get(p.next);
     if (!r?.originate_sent_at) continue;
@@ -52,6 +57,13 @@ async function gapBreakdown(ctx: BenchContext, lat: SeatLatency): Promise<string
     claimed.push(r.originate_sent_at.getTime() - r.created_at.getTime());
     sent.push(received - r.originate_sent_at.getTime());
   }
+  for (const v of [leased, claimed, sent]) v.sort((a, b) => a - b);
+  return out;
+}
+
+function gapBreakdown(seg: GapSegments): string {
+  const { leased, claimed, sent } = seg;
+  if (leased.length === 0) return '';
   const show = (name: string, v: number[]): string => {
     const sorted = [...v].sort((a, b) => a - b);
     return `${name} p50 ${fmt(percentile(sorted, 50), 0)} / p99 ${fmt(percentile(sorted, 99), 0)} ms`;
@@ -108,10 +120,13 @@ export async function utilPart(ctx: BenchContext): Promise<PartReport> {
     const steady = ramp !== null && ramp < run.stoppedAt ? inFlight(calls, ramp, run.stoppedAt) : null;
     const util = steady ? steady.mean / concurrency : Number.NaN;
     const lat = seatLatency(calls, concurrency, run.stoppedAt);
-    const breakdown = await gapBreakdown(ctx, lat);
-    const rounds = describeRounds(
-      await admissionRounds(stack.client, `campaign-${run.campaignId}-run-1`).catch(() => []),
-    );
+    const roundList = await admissionRounds(stack.client, `campaign-${run.campaignId}-run-1`).catch(() => []);
+    const rounds = describeRounds(roundList);
+    const longestHandOff = roundList
+      .filter((r) => r.handoffs > 0 && Number.isFinite(r.handOffMs))
+      .sort((a, b) => b.handOffMs - a.handOffMs)[0];
+    const seg = await gapSegments(ctx, lat);
+    const breakdown = gapBreakdown(seg);
     const ceiling = ctx.shared.ceilingPerSecond;
     // The server cannot hold it if even its trivial-workflow rate could not turn the seats over.
     const serverCannot = ceiling !== undefined && ceiling * meanCallS < concurrency;
@@ -156,19 +171,32 @@ export async function utilPart(ctx: BenchContext): Promise<PartReport> {
     );
     if (!(util >= 0.95) || !(lat.p99 <= 250)) {
       const dialRate = ctx.shared.dialPerSecond;
+      const p50 = (xs: number[]): string => fmt(percentile(xs, 50), 0);
+      const p99 = (xs: number[]): string => fmt(percentile(xs, 99), 0);
       bottlenecks.push(
         `**Concurrency ${concurrency}.** ` +
           (dialRate !== undefined && dialRate < needRate
             ? `The engine's sustained dial rate on this stack (${fmt(dialRate)}/s, part \`dial\`) is below the ` +
-              `${fmt(needRate)}/s these seats need, so freed seats queue behind contact-workflow starts: the ` +
-              `seat gap is queueing time. `
+              `${fmt(needRate)}/s these seats need: freed seats queue behind contact-workflow starts, and the ` +
+              `seat gap is queueing time — the server does not hold this concurrency with calls this short. `
             : '') +
-          `A seat is re-leased only by the next \`admitRound\`, and \`campaignRun\` runs it only after every ` +
-          `\`startChild\` of the previous round has completed; the ramp leases all ${concurrency} seats in ` +
-          `one round and the children start at the server's pace, so every seat freed in that time waits for ` +
-          `the slowest child of the batch. Lifting it: hand off without awaiting the whole batch (or cap a ` +
-          `round), start/wake contact workflows from the admission activity (signalWithStart), and cut the ` +
-          `events per dial (see part \`dial\`).`,
+          (longestHandOff
+            ? `**The tail is the hand-off blocking the next round.** \`campaignRun\` awaits every \`startChild\` ` +
+              `of a round before the next \`admitRound\`; the longest hand-off took ` +
+              `${fmt(longestHandOff.handOffMs / 1000, 2)} s for ${longestHandOff.handoffs} contacts (the ramp), and ` +
+              `every seat freed meanwhile — the immediate \`sip:486\` rejections first — waited for it: call end → ` +
+              `leased p99 ${p99(seg.leased)} ms against p50 ${p50(seg.leased)} ms. `
+            : '') +
+          `**The median is Temporal hops.** Outside the ramp a seat's refill still crosses the admission long ` +
+          `poll's return, a campaignRun workflow task, the child's start, its first workflow task and the dial ` +
+          `activity's dispatch (leased → claimed p50 ${p50(seg.claimed)} ms, p99 ${p99(seg.claimed)} ms), plus the ` +
+          `claim and the originate (p50 ${p50(seg.sent)} ms). p99 ≤ 250 ms needs those hops out of the refill ` +
+          `path. Lifting it: (1) hand off without awaiting the batch (part \`experiment\`, variant ` +
+          `"nonblocking", removes the ramp tail); (2) start/wake contacts from the admission activity ` +
+          `(signalWithStart: one hop instead of three); (3) for the last hops, keep a small on-deck set of ` +
+          `contact workflows (say 10% of the seats) whose \`dial\` activity is already running and waits in ` +
+          `Postgres (LISTEN/NOTIFY, as \`admitRound\` does) for its own seat lease — a freed seat is then ` +
+          `re-leased and dialled with no Temporal round trip at all.`,
       );
     }
   }
