@@ -87,7 +87,8 @@ function ms(t: { seconds?: unknown; nanos?: number | null } | null | undefined):
 /**
  * campaignRun's admission rounds, read back from the histories of all its runs: each admitRound activity
  * (scheduled → completed) and the time from its completion to the next admitRound being scheduled, which
- * is the hand-off (every startChild / signal of the round) plus the workflow's own bookkeeping.
+ * is the hand-off (every startChild / signal of the round) plus the workflow's own bookkeeping (and a
+ * continue-as-new when the next round is in the next run). The last round's hand-off is open (NaN).
  */
 export async function admissionRounds(client: Client, workflowId: string): Promise<Round[]> {
   const runIds: string[] = [];
@@ -118,7 +119,15 @@ export async function admissionRounds(client: Client, workflowId: string): Promi
       }
     }
   }
-  return rounds.sort((a, b) => a.at - b.at);
+  rounds.sort((a, b) => a.at - b.at);
+  // A round whose successor is in the next run (it continued-as-new after handing off): its hand-off lasts
+  // until that next round is scheduled, the continue-as-new included — no seat was leased meanwhile either.
+  for (let i = 0; i < rounds.length - 1; i++) {
+    const r = rounds[i] as Round;
+    const next = rounds[i + 1] as Round;
+    if (!Number.isFinite(r.handOffMs)) r.handOffMs = next.at - (r.at + r.admitMs);
+  }
+  return rounds;
 }
 
 /** One paragraph on admission rounds: how many, how big, how long the hand-offs blocked the next round. */
