@@ -135,20 +135,50 @@ export async function campaignRun(input: CampaignRunInput): Promise<string> {
     );
   };
 
+  // A round's hand-off (child starts and signals) runs while the next round already waits for seats: a
+  // slow start no longer holds every seat freed meanwhile (the saw-tooth in BENCHMARKS.md). Every hand-off
+  // is settled before the run returns or continues-as-new, so none is lost with the run (temporal#685).
+  const handingOff = new Set<Promise<void>>();
+  let handOffFailure: unknown = null;
+  const handOffInBackground = (handoffs: Handoff[]): void => {
+    if (handoffs.length === 0) return;
+    const pending: Promise<void> = handOff(handoffs)
+      .catch((err: unknown) => {
+        handOffFailure ??= err;
+      })
+      .finally(() => handingOff.delete(pending));
+    handingOff.add(pending);
+  };
+  const settleHandOffs = async (): Promise<void> => {
+    while (handingOff.size > 0) await Promise.all([...handingOff]);
+    throwIfHandOffFailed();
+  };
+  const throwIfHandOffFailed = (): void => {
+    // Not swallowed: the workflow task fails and is retried, as an awaited startChild failure would be.
+    if (handOffFailure !== null) throw handOffFailure;
+  };
+  const finish = async (result: string): Promise<string> => {
+    await settleHandOffs();
+    return result;
+  };
+
   for (;;) {
+    throwIfHandOffFailed();
     if (reload || !view) {
       view = await acts.loadRun(campaignId);
       reload = false;
-      if (!view || view.runNo !== runNo || !['running', 'paused'].includes(view.status)) return 'ended';
+      if (!view || view.runNo !== runNo || !['running', 'paused'].includes(view.status))
+        return finish('ended');
       paused = view.status === 'paused';
     }
-    if (stopping) return 'manually_stopped';
+    if (stopping) return finish('manually_stopped');
 
     const now = new Date();
     const { config } = view;
     if (!isDialAllowed(config.window, config.working_days, now)) {
       // A single-day campaign ends when its window ends and does not resume.
       if (config.mode === 'single_day' && windowSeen) {
+        await settleHandOffs();
         await acts.closeWindow(campaignId, runNo);
         return 'window_ended';
       }
@@ -172,9 +202,10 @@ export async function campaignRun(input: CampaignRunInput): Promise<string> {
       runNo,
       waitMs: Math.max(0, Math.min(MAX_ROUND_MS, untilClose)),
     });
-    await handOff(round.handoffs);
+    handOffInBackground(round.handoffs);
     if (round.status === 'not_running') reload = true;
     if (round.completion) {
+      await settleHandOffs();
       await acts.completeRun(campaignId, runNo, round.completion);
       return round.completion;
     }
@@ -192,7 +223,8 @@ export async function campaignRun(input: CampaignRunInput): Promise<string> {
       info.historyLength > (input.limits?.maxHistoryEvents ?? MAX_HISTORY_EVENTS) ||
       childrenStarted >= (input.limits?.maxChildrenPerRun ?? MAX_CHILDREN_PER_RUN)
     ) {
-      // Every startChild above was awaited, so no child is lost across the new run.
+      // Every startChild is settled first, so no child is lost across the new run.
+      await settleHandOffs();
       await continueAsNew<typeof campaignRun>({
         campaignId,
         runNo,

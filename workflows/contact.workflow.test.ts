@@ -30,7 +30,13 @@ afterEach(async () => {
   await env?.teardown();
 });
 
+/** When a (regular) activity was scheduled, on the test server's skipping clock. */
 const scheduledAt = (): number => Context.current().info.scheduledTimestampMs;
+/**
+ * The skipping clock's now, for the contact's local activities: they run inside the workflow task and
+ * their scheduled time is the worker's wall clock, not the test server's.
+ */
+const localNow = (): Promise<number> => env.currentTimeMs();
 
 function handoff(contactId: string, attemptNo: number): Handoff {
   return {
@@ -124,7 +130,7 @@ describe('contact', () => {
           steps.push(step);
         },
         markContactReady: async () => {
-          readyAt.push(scheduledAt());
+          readyAt.push(await localNow());
           return true;
         },
       },
@@ -182,7 +188,7 @@ describe('contact', () => {
             turns: 6,
             disposition: 'CALLBACK',
             callbackAt: callbackAt.toISOString(),
-            endedAt: new Date(scheduledAt()).toISOString(),
+            endedAt: new Date(await localNow()).toISOString(),
             hasResult: true,
           });
         },
@@ -190,7 +196,7 @@ describe('contact', () => {
           steps.push(step);
         },
         markContactReady: async () => {
-          readyAt.push(scheduledAt());
+          readyAt.push(await localNow());
           return false; // the run ended meanwhile: the contact's workflow ends
         },
       },
@@ -230,7 +236,7 @@ describe('contact', () => {
           return { kind: 'ended', outcome: 'completed', answered: true, hasResult: false, sipCode: null };
         },
         closeResultTimeout: async (attemptId) => {
-          timedOut.push({ attemptId, at: scheduledAt() });
+          timedOut.push({ attemptId, at: await localNow() });
         },
         loadAttemptFacts: async () => facts(1, 'timeout', { endedAt: new Date(dialledAt).toISOString() }),
         recordContactStep: async () => undefined,

@@ -1,4 +1,12 @@
-import { condition, proxyActivities, setHandler, sleep, log, ActivityFailure } from '@temporalio/workflow';
+import {
+  condition,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  sleep,
+  log,
+  ActivityFailure,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { Handoff } from '../db/repositories/admission.repository';
 import { admitSignal, resultSignal, type ContactInput } from './messages';
@@ -13,7 +21,14 @@ import { planAfterAttempt } from '../policy/after-attempt';
  * wait to be admitted again.
  */
 
-const control = proxyActivities<Activities>({
+/**
+ * The contact's short, idempotent Postgres reads and writes run as local activities: inside the workflow
+ * task, on this worker, leaving one marker event each instead of three activity events and a further
+ * workflow task. That is a quarter of a dial's history events and an eighth of its Temporal CPU
+ * (BENCHMARKS.md, "Experiments"). A local activity is retried by the workflow task that runs it (no
+ * heartbeat, no activity task of its own), which suits these calls and not `dial`.
+ */
+const control = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
