@@ -15,6 +15,7 @@ import {
 import { classifyCall } from '../policy/outcome';
 import { CallTracker, type ChannelEvent } from './call-tracker';
 import type { OriginateRequest } from '../telephony/originate-command';
+import type { SeatNotifier } from './seat-notifier';
 
 /** What the dial activity needs of the telephony layer (implemented by telephony/switch-client). */
 export interface SwitchControl {
@@ -62,6 +63,11 @@ export type DialResult =
   | { kind: 'cancelled'; reason: string; contactFinal: boolean };
 
 const HEARTBEAT_MS = 5_000;
+/**
+ * A dial on deck claims again this often even without a notification: it is how it notices a pause, a
+ * stop, a suppression or a raised concurrency (none of which notifies), and it renews its lease.
+ */
+const ON_DECK_POLL_MS = 2_000;
 
 function endedFromAttempt(attempt: Attempt): Extract<DialResult, { kind: 'ended' }> {
   return {
@@ -83,6 +89,7 @@ function endedFromAttempt(attempt: Attempt): Extract<DialResult, { kind: 'ended'
 export function createDialActivities(deps: {
   db: Db;
   switch: SwitchControl;
+  seats: Pick<SeatNotifier, 'waitForSeat'>;
   timings: DialTimings;
   botEndpoint?: (campaignId: string) => Promise<string | null>;
   now?: () => Date;
@@ -226,9 +233,15 @@ export function createDialActivities(deps: {
     if (waitMs > 0) await delay(Math.min(waitMs, 5_000)); // the carrier pacing slot
 
     let claim = await claimAttempt(deps.db, attemptId, now());
-    while (claim.kind === 'wait') {
-      Context.current().heartbeat({ attemptId, phase: 'carrier_rate' });
-      await delay(Math.max(1, Math.min(claim.retryAt.getTime() - now().getTime(), 5_000)));
+    while (claim.kind === 'wait' || claim.kind === 'no_seat') {
+      if (claim.kind === 'wait') {
+        Context.current().heartbeat({ attemptId, phase: 'carrier_rate' });
+        await delay(Math.max(1, Math.min(claim.retryAt.getTime() - now().getTime(), 5_000)));
+      } else {
+        // On deck: every seat holds a call. The call that ends wakes the first in line.
+        Context.current().heartbeat({ attemptId, phase: 'on_deck' });
+        await deps.seats.waitForSeat(attemptId, ON_DECK_POLL_MS);
+      }
       claim = await claimAttempt(deps.db, attemptId, now());
     }
     switch (claim.kind) {

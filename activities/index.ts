@@ -28,7 +28,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAdmissionActivities(deps),
     ...createRunActivities(deps),
     ...createContactActivities(deps),
-    ...createDialActivities({ ...deps, botEndpoint }),
+    ...createDialActivities({ ...deps, seats: deps.notifier, botEndpoint }),
   };
 }
 

@@ -1,13 +1,18 @@
 import { Client } from 'pg';
 
 /**
- * Wakes admission rounds the moment a seat frees or a contact becomes ready, through Postgres
- * LISTEN/NOTIFY on `ori_seats` (payload: the campaign id). One connection per worker. Admission also
- * polls, so a lost notification only costs latency, never correctness.
+ * Wakes the engine the moment a seat frees or a contact becomes ready, through Postgres LISTEN/NOTIFY.
+ * One connection per worker, two channels:
+ * - `ori_seats` (payload: the campaign id) wakes every admission round of the campaign (`wait`);
+ * - `ori_deck` (payload: an attempt id) wakes the dial activity on deck waiting for that attempt's seat
+ *   (`waitForSeat`): a call's end names the first in line (attempts.repository `finishAttempt`), so a
+ *   freed seat costs one claim, not one per contact on deck.
+ * Everyone also polls, so a lost notification only costs latency, never correctness.
  */
 export class SeatNotifier {
   private client: Client | null = null;
   private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly seatWaiters = new Map<string, () => void>();
   private closed = false;
 
   constructor(private readonly databaseUrl: string) {}
@@ -15,7 +20,12 @@ export class SeatNotifier {
   async start(): Promise<void> {
     const client = new Client({ connectionString: this.databaseUrl });
     client.on('notification', (msg) => {
-      if (msg.channel !== 'ori_seats' || !msg.payload) return;
+      if (!msg.payload) return;
+      if (msg.channel === 'ori_deck') {
+        this.seatWaiters.get(msg.payload)?.();
+        return;
+      }
+      if (msg.channel !== 'ori_seats') return;
       const set = this.waiters.get(msg.payload);
       if (!set) return;
       this.waiters.delete(msg.payload);
@@ -28,6 +38,7 @@ export class SeatNotifier {
     });
     await client.connect();
     await client.query('LISTEN ori_seats');
+    await client.query('LISTEN ori_deck');
     this.client = client;
   }
 
@@ -46,6 +57,19 @@ export class SeatNotifier {
       };
       const timer = setTimeout(done, ms);
       set.add(done);
+    });
+  }
+
+  /** Resolves when a freed seat names this attempt as first in line on deck, or after `ms`. */
+  waitForSeat(attemptId: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        if (this.seatWaiters.get(attemptId) === done) this.seatWaiters.delete(attemptId);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.seatWaiters.set(attemptId, done);
     });
   }
 

@@ -168,6 +168,10 @@ export interface AttemptsTable {
   lease_expires_at: Timestamp;
   dial_not_before: Timestamp | null;
   handed_off_at: Timestamp | null;
+  /** Order on deck: admission's order of the leases (bigint, read as a string). */
+  queue_seq: Generated<string>;
+  /** The contact's admission priority (0 due callback, 1 fresh, 2 retry) when it was leased. */
+  admit_priority: Generated<number>;
   created_at: GeneratedTimestamp;
   originate_sent_at: Timestamp | null;
   started_at: Timestamp | null;

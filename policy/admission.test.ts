@@ -7,6 +7,9 @@ import {
   IDLE_AFTER_MS,
   liveActivity,
   nextSlotAfter,
+  ON_DECK_MAX,
+  ON_DECK_SHARE,
+  onDeckSeats,
   pickNumbers,
   type LiveActivity,
   type LiveActivityInput,
@@ -28,6 +31,34 @@ describe('freeSeats', () => {
     [10, Number.NaN, 0],
   ])('freeSeats(%s, %s) = %s', (concurrency, inFlight, expected) => {
     expect(freeSeats(concurrency, inFlight)).toBe(expected);
+  });
+});
+
+describe('onDeckSeats', () => {
+  it.each([
+    [0, 0],
+    [-3, 0],
+    [Number.NaN, 0],
+    [0.5, 0],
+    [1, 1],
+    [5, 1],
+    [10, 1],
+    [11, 2],
+    [200, 20],
+    [999, 100],
+    [1000, 100],
+    [5000, 100],
+    [12.9, 2],
+  ])('concurrency %s keeps %s on deck', (concurrency, expected) => {
+    expect(onDeckSeats(concurrency)).toBe(expected);
+  });
+
+  it('never exceeds the cap nor a tenth of the seats (rounded up), for every concurrency up to 3,000', () => {
+    for (let c = 1; c <= 3000; c++) {
+      const n = onDeckSeats(c);
+      expect(n).toBeGreaterThanOrEqual(1);
+      expect(n).toBeLessThanOrEqual(Math.min(ON_DECK_MAX, Math.ceil(c * ON_DECK_SHARE)));
+    }
   });
 });
 

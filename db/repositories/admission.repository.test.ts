@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../../test/support/db';
 import { seedRunningCampaign } from '../../test/fixtures/seed';
-import { admit, admitContactNow, UNCLAIMED_LEASE_MS } from './admission.repository';
-import { claimAttempt, finishAttempt } from './attempts.repository';
+import { admit, admitContactNow } from './admission.repository';
+import { claimAttempt, finishAttempt, UNCLAIMED_LEASE_MS } from './attempts.repository';
 
 /** Admission against real Postgres: seats, rate, priority, rotation, suppression and lease recovery. */
 
@@ -20,31 +20,89 @@ async function openSeats(campaignId: string): Promise<number> {
 }
 
 describe('admission', () => {
-  it('leases no more seats than the concurrency, and a freed seat admits the next contact', async () => {
+  const ended = {
+    outcome: 'no_answer',
+    sipCode: 480,
+    hangupCause: 'NO_USER_RESPONSE',
+    answeredAt: null,
+    ringS: 3,
+    talkS: null,
+    coreUuid: null,
+  };
+
+  it('leases the seats plus the contacts on deck; the claim never lets more calls up than the concurrency', async () => {
     const s = await seedRunningCampaign(test.db, { contacts: 10, config: { concurrency: 3 } });
     const first = await admit(test.db, { campaignId: s.campaignId, runNo: 1, now: now() });
-    expect(first.handoffs).toHaveLength(3);
+    // Three seats and one on deck (onDeckSeats(3) = 1).
+    expect(first.handoffs).toHaveLength(4);
     expect(first.status).toBe('ok');
     const again = await admit(test.db, { campaignId: s.campaignId, runNo: 1, now: now() });
     expect(again.handoffs).toHaveLength(0);
     expect(again.status).toBe('no_seats');
-    expect(await openSeats(s.campaignId)).toBe(3);
+    expect(await openSeats(s.campaignId)).toBe(4);
 
-    const h = first.handoffs[0]!;
-    expect((await claimAttempt(test.db, h.attemptId, now())).kind).toBe('claimed');
-    await finishAttempt(test.db, h.attemptId, {
-      outcome: 'no_answer',
-      sipCode: 480,
-      hangupCause: 'NO_USER_RESPONSE',
-      answeredAt: null,
-      endedAt: now(),
-      ringS: 3,
-      talkS: null,
-      coreUuid: null,
-    });
+    const [h1, h2, h3, onDeck] = first.handoffs;
+    const claims = [];
+    for (const h of [h1, h2, h3, onDeck])
+      claims.push((await claimAttempt(test.db, h!.attemptId, now())).kind);
+    expect(claims).toEqual(['claimed', 'claimed', 'claimed', 'no_seat']);
+
+    // A call ends: the contact on deck takes its seat at once, with no admission round in between.
+    await finishAttempt(test.db, h1!.attemptId, { ...ended, endedAt: now() });
+    expect((await claimAttempt(test.db, onDeck!.attemptId, now())).kind).toBe('claimed');
+    // The round after it puts the next contact on deck.
     const next = await admit(test.db, { campaignId: s.campaignId, runNo: 1, now: now() });
     expect(next.handoffs).toHaveLength(1);
-    expect(await openSeats(s.campaignId)).toBe(3);
+    expect(await openSeats(s.campaignId)).toBe(4);
+    expect((await claimAttempt(test.db, next.handoffs[0]!.attemptId, now())).kind).toBe('no_seat');
+  });
+
+  it('lets no two claims racing for the last seat both dial', async () => {
+    const s = await seedRunningCampaign(test.db, { contacts: 30, config: { concurrency: 20 } });
+    const { handoffs } = await admit(test.db, { campaignId: s.campaignId, runNo: 1, now: now() });
+    expect(handoffs).toHaveLength(22);
+    const kinds = await Promise.all(handoffs.map((h) => claimAttempt(test.db, h.attemptId, now())));
+    expect(kinds.filter((k) => k.kind === 'claimed')).toHaveLength(20);
+    expect(kinds.filter((k) => k.kind === 'no_seat')).toHaveLength(2);
+  });
+
+  it('keeps a contact waiting until its claim: on deck it is not yet dialling', async () => {
+    const s = await seedRunningCampaign(test.db, { contacts: 1, config: { concurrency: 1 } });
+    const [h] = (await admit(test.db, { campaignId: s.campaignId, runNo: 1, now: now() })).handoffs;
+    const stateOf = async () =>
+      await test.db
+        .selectFrom('contacts')
+        .select(['state', 'attempts'])
+        .where('id', '=', h!.contactId)
+        .executeTakeFirstOrThrow();
+    expect(await stateOf()).toEqual({ state: 'pending', attempts: 1 });
+    expect((await claimAttempt(test.db, h!.attemptId, now())).kind).toBe('claimed');
+    expect(await stateOf()).toEqual({ state: 'dialling', attempts: 1 });
+  });
+
+  it('keeps a contact on deck while its dial waits: each claim renews the lease, so it is neither lost nor re-handed', async () => {
+    const s = await seedRunningCampaign(test.db, { contacts: 2, config: { concurrency: 1 } });
+    const t0 = now();
+    const [busy, onDeck] = (await admit(test.db, { campaignId: s.campaignId, runNo: 1, now: t0 })).handoffs;
+    expect((await claimAttempt(test.db, busy!.attemptId, t0)).kind).toBe('claimed');
+    // The on-deck dial keeps claiming while the call lasts (the dial activity heartbeats the call's lease).
+    let t = t0.getTime();
+    for (let i = 0; i < 30; i++) {
+      t += 2_000;
+      await test.db
+        .updateTable('attempts')
+        .set({ lease_expires_at: new Date(t + 90_000) })
+        .where('attempt_id', '=', busy!.attemptId)
+        .execute();
+      expect((await claimAttempt(test.db, onDeck!.attemptId, new Date(t))).kind).toBe('no_seat');
+    }
+    // A minute on deck, past the unclaimed lease (30 s) and the re-hand-off age (15 s): still there.
+    expect(t - t0.getTime()).toBeGreaterThan(UNCLAIMED_LEASE_MS + 15_000);
+    const round = await admit(test.db, { campaignId: s.campaignId, runNo: 1, now: new Date(t + 1) });
+    expect(round.handoffs).toEqual([]);
+    expect(await openSeats(s.campaignId)).toBe(2);
+    await finishAttempt(test.db, busy!.attemptId, { ...ended, endedAt: new Date(t + 2) });
+    expect((await claimAttempt(test.db, onDeck!.attemptId, new Date(t + 3))).kind).toBe('claimed');
   });
 
   it('never admits two seats to one contact, even when two rounds race', async () => {
@@ -54,7 +112,7 @@ describe('admission', () => {
     );
     const contactIds = rounds.flatMap((r) => r.handoffs.map((h) => h.contactId));
     expect(new Set(contactIds).size).toBe(contactIds.length);
-    expect(contactIds.length).toBe(30);
+    expect(contactIds.length).toBe(33); // 30 seats and 3 on deck
   });
 
   it('rotates the number pool least recently used first', async () => {
@@ -98,11 +156,14 @@ describe('admission', () => {
       .where('id', 'not in', [c0!, c1!, c2!, c3!])
       .execute();
     const order: string[] = [];
-    for (let i = 0; i < 4; i++) {
+    // One seat and one on deck: two contacts a round.
+    for (let i = 0; i < 2; i++) {
       const r = await admit(test.db, { campaignId: s.campaignId, runNo: 1, now: now() });
-      const h = r.handoffs[0]!;
-      order.push(h.contactId);
-      await test.db.deleteFrom('attempts').where('attempt_id', '=', h.attemptId).execute();
+      expect(r.handoffs).toHaveLength(2);
+      for (const h of r.handoffs) {
+        order.push(h.contactId);
+        await test.db.deleteFrom('attempts').where('attempt_id', '=', h.attemptId).execute();
+      }
     }
     expect(order).toEqual([c3, c2, c1, c0]);
   });
@@ -199,18 +260,81 @@ describe('admission', () => {
     expect(c2.ready_at).not.toBeNull();
   });
 
-  it('admits one contact now for the trigger API when a seat is free', async () => {
+  it('admits one contact now for the trigger API only when a seat is free, and shows it dialling', async () => {
     const s = await seedRunningCampaign(test.db, { contacts: 3, config: { concurrency: 1 } });
     const target = s.contactIds[2]!;
     const got = await admitContactNow(test.db, { campaignId: s.campaignId, contactId: target, now: now() });
     expect(got).not.toBeNull();
+    const row = await test.db
+      .selectFrom('contacts')
+      .select('state')
+      .where('id', '=', target)
+      .executeTakeFirstOrThrow();
+    expect(row.state).toBe('dialling');
+    // The place on deck is free, but "dial now" answers `dialled` only with a seat: none is left.
     expect(
       await admitContactNow(test.db, { campaignId: s.campaignId, contactId: s.contactIds[0]!, now: now() }),
     ).toBeNull();
-    // The engine's next round hands the trigger's lease to a workflow.
+    // The engine's next round hands the trigger's lease to a workflow (and puts one contact on deck).
     const round = await admit(test.db, { campaignId: s.campaignId, runNo: 1, now: now() });
-    expect(round.handoffs.map((h) => h.attemptId)).toEqual([got!.attemptId]);
+    expect(round.handoffs.map((h) => h.attemptId)).toContain(got!.attemptId);
+    expect(round.handoffs).toHaveLength(2);
   });
+
+  it('takes freed seats in priority order: a callback that falls due bumps a retry from the deck, never a call', async () => {
+    const s = await seedRunningCampaign(test.db, { contacts: 4, config: { concurrency: 2 } });
+    const [a, b, c, d] = s.contactIds;
+    // Two seats and one on deck, all retries (priority 2); the fourth contact is not due yet.
+    await test.db
+      .updateTable('contacts')
+      .set({ priority: 2, pass: 2, attempts: 1 })
+      .where('id', 'in', [a!, b!, c!])
+      .execute();
+    await test.db.updateTable('contacts').set({ ready_at: null }).where('id', '=', d!).execute();
+    const first = await admit(test.db, { campaignId: s.campaignId, runNo: 1, now: now() });
+    expect(first.handoffs).toHaveLength(3);
+    for (const h of first.handoffs.slice(0, 2))
+      expect((await claimAttempt(test.db, h.attemptId, now())).kind).toBe('claimed');
+    const retryOnDeck = first.handoffs[2]!;
+
+    // Its callback falls due: the retry on deck gives its place back; the calls in flight are untouched.
+    await test.db
+      .updateTable('contacts')
+      .set({ ready_at: now(), priority: 0, pass: 2 })
+      .where('id', '=', d!)
+      .execute();
+    const round = await admit(test.db, { campaignId: s.campaignId, runNo: 1, now: now() });
+    expect(round.handoffs.map((h) => h.contactId)).toEqual([d]);
+    expect((await claimAttempt(test.db, retryOnDeck.attemptId, now())).kind).toBe('cancelled');
+    const bumped = await test.db
+      .selectFrom('contacts')
+      .select(['state', 'attempts', 'ready_at'])
+      .where('id', '=', retryOnDeck.contactId)
+      .executeTakeFirstOrThrow();
+    expect(bumped.ready_at).not.toBeNull();
+    expect(bumped.state).toBe('retry_scheduled');
+    expect(await openSeats(s.campaignId)).toBe(3);
+
+    // A call ends: the callback takes the seat, and the retry is back on deck behind it.
+    await finishAttempt(test.db, first.handoffs[0]!.attemptId, { ...ended, endedAt: now() });
+    const again = await admit(test.db, { campaignId: s.campaignId, runNo: 1, now: now() });
+    expect(again.handoffs.map((h) => h.contactId)).toEqual([retryOnDeck.contactId]);
+    expect((await claimAttempt(test.db, again.handoffs[0]!.attemptId, now())).kind).toBe('no_seat');
+    expect((await claimAttempt(test.db, round.handoffs[0]!.attemptId, now())).kind).toBe('claimed');
+  });
+
+  it('gives freed seats in admission order, whichever dial on deck claims first', async () => {
+    const s = await seedRunningCampaign(test.db, { contacts: 4, config: { concurrency: 2 } });
+    const { handoffs } = await admit(test.db, { campaignId: s.campaignId, runNo: 1, now: now() });
+    expect(handoffs).toHaveLength(3);
+    const [h1, h2, h3] = handoffs;
+    // The third claims before the second: the second's seat is owed to it.
+    expect((await claimAttempt(test.db, h1!.attemptId, now())).kind).toBe('claimed');
+    expect((await claimAttempt(test.db, h3!.attemptId, now())).kind).toBe('no_seat');
+    expect((await claimAttempt(test.db, h2!.attemptId, now())).kind).toBe('claimed');
+    expect((await claimAttempt(test.db, h3!.attemptId, now())).kind).toBe('no_seat');
+  });
+
   it('holds a claim back when the carrier already sent cps_limit originates in the last second', async () => {
     const s = await seedRunningCampaign(test.db, { contacts: 3, cpsLimit: 2, config: { concurrency: 3 } });
     // Slots far apart in admission, but three claims at once: the third must wait.
@@ -227,8 +351,9 @@ describe('admission', () => {
     expect([first.kind, second.kind]).toEqual(['claimed', 'claimed']);
     expect(third.kind).toBe('wait');
     if (third.kind === 'wait') expect(third.retryAt.getTime()).toBeGreaterThan(t.getTime() + 1000);
-    // A second later it goes.
-    expect((await claimAttempt(test.db, all[2]!.attemptId, new Date(t.getTime() + 1100))).kind).toBe(
+    // Once the first originate is older than the rate window (1 s and its 15 % arrival guard), it goes.
+    expect((await claimAttempt(test.db, all[2]!.attemptId, new Date(t.getTime() + 1100))).kind).toBe('wait');
+    expect((await claimAttempt(test.db, all[2]!.attemptId, new Date(t.getTime() + 1200))).kind).toBe(
       'claimed',
     );
   });

@@ -4,21 +4,28 @@ import type { Db } from '../connection';
 import type { Database } from '../schema';
 import type { CampaignConfig } from '../../policy/campaign-config';
 import { isDialAllowed } from '../../policy/calendar';
-import { carrierSlots, nextSlotAfter, pickNumbers } from '../../policy/admission';
-import { returnSeats } from './attempts.repository';
+import {
+  carrierSlots,
+  freeSeats,
+  nextSlotAfter,
+  ON_DECK_MAX,
+  onDeckSeats,
+  pickNumbers,
+} from '../../policy/admission';
+import { returnSeats, UNCLAIMED_LEASE_MS } from './attempts.repository';
 
 /**
- * Admission: who dials now. One transaction per call asks Postgres for the top ready contacts up to the
- * campaign's free seats and its carriers' dial-rate budget, in priority order, leases a seat (an attempt
- * row) to each and rotates the number pool. The campaign row lock serialises admissions of one campaign
+ * Admission: who dials next. One transaction per call asks Postgres for the top ready contacts up to the
+ * campaign's open places — its seats plus a few on deck (policy `onDeckSeats`) — and its carriers'
+ * dial-rate budget, in priority order, leases an attempt row to each and rotates the number pool. The seat
+ * itself is taken by the dial activity's claim (attempts.repository `claimAttempt`), which counts the calls
+ * in flight: a contact on deck dials the moment a call ends, without waiting for the next round. The campaign row lock serialises admissions of one campaign
  * (the engine's loop and the trigger API), the carrier row lock serialises the rate budget across
  * campaigns sharing a carrier.
  */
 
 /** How far ahead a carrier pacing slot may be handed out; the dial activity waits for its slot. */
 export const SLOT_HORIZON_MS = 1_000;
-/** A leased seat not yet dialled expires after this: a lost hand-off can never leak a seat. */
-export const UNCLAIMED_LEASE_MS = 30_000;
 
 /**
  * Pacing margins. A carrier (and the simulator's `cps_limit`) counts dials as they arrive, and arrivals
@@ -53,6 +60,7 @@ export interface AdmissionResult {
   handoffs: Handoff[];
   /** Why nothing (more) was admitted, for the run's story and the live panel. */
   status: 'ok' | 'not_running' | 'outside_window' | 'no_seats' | 'no_rate' | 'no_numbers' | 'idle';
+  /** Attempts open after this round: calls in flight and contacts on deck. */
   inFlight: number;
   concurrency: number;
 }
@@ -82,7 +90,8 @@ async function lockRunnableCampaign(
   return { config: row.config };
 }
 
-async function seatsInUse(tx: Tx, campaignId: string, now: Date): Promise<number> {
+/** Attempts holding a place: calls in flight and contacts on deck (leased, not yet dialled). */
+async function openAttempts(tx: Tx, campaignId: string, now: Date): Promise<number> {
   const row = await tx
     .selectFrom('attempts')
     .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -168,6 +177,65 @@ async function unclaimedHandoffs(tx: Tx, campaignId: string, runNo: number, now:
   }));
 }
 
+/**
+ * Every place is taken, but contacts became ready that rank before some on deck (a callback fell due, the
+ * trigger added a fresh contact while retries wait): the worst on deck give their places back, so freed
+ * seats keep going in priority order. Only contacts not yet dialled move: nothing is cut. Returns how many
+ * places it freed.
+ */
+async function bumpFromDeck(tx: Tx, campaignId: string, now: Date): Promise<number> {
+  const worst = await tx
+    .selectFrom('attempts')
+    .select(['attempt_id', 'contact_id', 'admit_priority', 'pass'])
+    .where('campaign_id', '=', campaignId)
+    .where('status', '=', 'leased')
+    .where('ended_at', 'is', null)
+    .where('originate_sent_at', 'is', null)
+    .orderBy('admit_priority', 'desc')
+    .orderBy('pass', 'desc')
+    .orderBy('queue_seq', 'desc')
+    .limit(ON_DECK_MAX)
+    .forUpdate()
+    .execute();
+  if (worst.length === 0) return 0;
+  const best = await tx
+    .selectFrom('contacts')
+    .select(['priority', 'pass'])
+    .where('campaign_id', '=', campaignId)
+    .where('ready_at', 'is not', null)
+    .where('ready_at', '<=', now)
+    .where('excluded_at', 'is', null)
+    .orderBy('priority')
+    .orderBy('pass')
+    .limit(worst.length)
+    .execute();
+  const bumped: typeof worst = [];
+  for (const [i, contact] of best.entries()) {
+    const onDeck = worst[i];
+    if (!onDeck) break;
+    const ranksBefore =
+      contact.priority < onDeck.admit_priority ||
+      (contact.priority === onDeck.admit_priority && contact.pass < onDeck.pass);
+    if (!ranksBefore) break;
+    bumped.push(onDeck);
+  }
+  if (bumped.length === 0) return 0;
+  await tx
+    .deleteFrom('attempts')
+    .where(
+      'attempt_id',
+      'in',
+      bumped.map((b) => b.attempt_id),
+    )
+    .execute();
+  await returnSeats(
+    tx,
+    bumped.map((b) => b.contact_id),
+    now,
+  );
+  return bumped.length;
+}
+
 async function admitInTransaction(tx: Tx, opts: AdmitOptions): Promise<AdmissionResult> {
   const { campaignId, runNo, now } = opts;
   const campaign = await lockRunnableCampaign(tx, campaignId, runNo);
@@ -177,17 +245,30 @@ async function admitInTransaction(tx: Tx, opts: AdmitOptions): Promise<Admission
   await recoverUnclaimedLeases(tx, campaignId, now);
   const reHandoffs = opts.onlyContactId ? [] : await unclaimedHandoffs(tx, campaignId, runNo, now);
 
-  const inFlight = await seatsInUse(tx, campaignId, now);
+  const inFlight = await openAttempts(tx, campaignId, now);
   const base = { inFlight, concurrency: config.concurrency };
   if (!isDialAllowed(config.window, config.working_days, now)) {
     return { handoffs: reHandoffs, status: 'outside_window', ...base };
   }
-  const free = Math.max(0, config.concurrency - inFlight);
+  // A round leases the seats and a few contacts on deck; the trigger's "dial now" only a seat that no one
+  // on deck is owed, since it answers `dialled`.
+  const onDeck = opts.onlyContactId ? 0 : onDeckSeats(config.concurrency);
+  let free = freeSeats(config.concurrency + onDeck, inFlight);
+  if (free === 0 && onDeck > 0) free = await bumpFromDeck(tx, campaignId, now);
   if (free === 0) return { handoffs: reHandoffs, status: 'no_seats', ...base };
 
   let candidatesQuery = tx
     .selectFrom('contacts')
-    .select(['id', 'phones', 'pass', 'phone_index', 'attempts', 'workflow_started', 'excluded_at'])
+    .select([
+      'id',
+      'phones',
+      'pass',
+      'phone_index',
+      'attempts',
+      'workflow_started',
+      'excluded_at',
+      'priority',
+    ])
     .where('campaign_id', '=', campaignId)
     .where('ready_at', 'is not', null)
     .where('ready_at', '<=', now)
@@ -287,6 +368,7 @@ async function admitInTransaction(tx: Tx, opts: AdmitOptions): Promise<Admission
   );
   const byId = new Map(pool.map((p) => [p.number_id, p]));
   const handoffs: Handoff[] = [];
+  const priorityOf = new Map<string, number>();
   const numberUse = new Map<string, Date>();
   let cursor = 0;
   for (const contact of eligible) {
@@ -319,6 +401,7 @@ async function admitInTransaction(tx: Tx, opts: AdmitOptions): Promise<Admission
       dialNotBefore: assigned.slot.toISOString(),
       startWorkflow: !contact.workflow_started,
     });
+    priorityOf.set(contact.id, contact.priority);
     numberUse.set(assigned.number.number_id, assigned.slot);
   }
   if (handoffs.length === 0) return { handoffs: reHandoffs, status: 'no_rate', ...base };
@@ -340,6 +423,7 @@ async function admitInTransaction(tx: Tx, opts: AdmitOptions): Promise<Admission
         carrier_id: byId.get(h.numberId)?.carrier_id ?? null,
         gateway: h.gateway,
         status: 'leased' as const,
+        admit_priority: priorityOf.get(h.contactId) ?? 1,
         lease_expires_at: new Date(now.getTime() + UNCLAIMED_LEASE_MS),
         dial_not_before: h.dialNotBefore,
         handed_off_at: now,
@@ -349,8 +433,10 @@ async function admitInTransaction(tx: Tx, opts: AdmitOptions): Promise<Admission
     .execute();
   await tx
     .updateTable('contacts')
+    // On deck the state stays waiting until the claim (nothing is dialled yet); the trigger's contact has a
+    // free seat and shows `dialling` at once, as its answer says.
     .set((eb) => ({
-      state: 'dialling',
+      ...(opts.onlyContactId ? { state: 'dialling' as const } : {}),
       ready_at: null,
       attempts: eb('attempts', '+', 1),
       workflow_started: true,

@@ -12,9 +12,21 @@ import { effectiveCps } from '../../policy/admission';
 
 /** A dialling seat's lease, renewed by the dial activity's heartbeat. */
 export const DIAL_LEASE_MS = 90_000;
+/**
+ * An attempt leased but not dialled (on deck) expires after this: a lost hand-off or a dead worker can
+ * never hold a place. A dial activity waiting on deck renews it with every claim it tries.
+ */
+export const UNCLAIMED_LEASE_MS = 30_000;
+/**
+ * Arrivals at the carrier jitter behind the claims (the ESL write, the switch's event loop): counting the
+ * originates of the last 1.15 s against `cps_limit` keeps any sliding second of arrivals within it.
+ */
+const RATE_WINDOW_GUARD = 0.15;
 
 export type ClaimResult =
   | { kind: 'claimed' }
+  /** Every seat holds a call or is owed to a contact ahead on deck: wait, and claim again when one frees. */
+  | { kind: 'no_seat' }
   /** The originate was already sent by an earlier try of this activity: reconcile, never re-dial. */
   | { kind: 'already_sent'; attempt: Attempt }
   | { kind: 'ended'; attempt: Attempt }
@@ -66,7 +78,7 @@ async function carrierRateWait(
     .executeTakeFirst();
   const cps = effectiveCps(carrier?.cps_limit);
   if (cps === null) return null;
-  const windowMs = cps >= 1 ? 1000 : 1000 / cps;
+  const windowMs = ((cps >= 1 ? 1000 : 1000 / cps) * (1 + RATE_WINDOW_GUARD)) | 0;
   const allowed = cps >= 1 ? cps : 1;
   const recent = await tx
     .selectFrom('attempts')
@@ -81,12 +93,89 @@ async function carrierRateWait(
   return oldest ? new Date(oldest.getTime() + windowMs + 1) : null;
 }
 
+/** Calls holding a seat: originated, not ended, their lease alive (a dead worker's call frees its seat). */
+async function seatsTaken(tx: Transaction<Database>, campaignId: string, now: Date): Promise<number> {
+  const row = await tx
+    .selectFrom('attempts')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('campaign_id', '=', campaignId)
+    .where('ended_at', 'is', null)
+    .where('status', '!=', 'leased')
+    .where('lease_expires_at', '>', now)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Contacts on deck ahead of this attempt: better admission priority, then pass, then leased earlier. */
+async function aheadOnDeck(tx: Transaction<Database>, attempt: Attempt, now: Date): Promise<number> {
+  const row = await tx
+    .selectFrom('attempts')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('campaign_id', '=', attempt.campaign_id)
+    .where('status', '=', 'leased')
+    .where('ended_at', 'is', null)
+    .where('lease_expires_at', '>', now)
+    .where(
+      sql<boolean>`(admit_priority, pass, queue_seq) < (${attempt.admit_priority}, ${attempt.pass}, ${attempt.queue_seq}::bigint)`,
+    )
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** How many of the first in line on deck a freed seat wakes at most (the rest poll). */
+const WAKE_AT_MOST = 5;
+
 /**
- * Claim a leased attempt for dialling. Everything that may forbid a dial is re-checked in the same
- * transaction that records "originate sent", so a dial happens at most once and only when allowed.
+ * A seat freed: wake the first in line on deck, one per free seat (NOTIFY `ori_deck`, payload the attempt
+ * id; the dial activity waiting on deck listens for its own id). The admission loop is woken too
+ * (`ori_seats`, payload the campaign id) to put the next contact on deck.
+ */
+async function wakeOnDeck(tx: Transaction<Database>, campaignId: string, now: Date): Promise<void> {
+  await sql`select pg_notify('ori_seats', ${campaignId})`.execute(tx);
+  const campaign = await tx
+    .selectFrom('campaigns')
+    .select('config')
+    .where('id', '=', campaignId)
+    .executeTakeFirst();
+  if (!campaign) return;
+  const free = campaign.config.concurrency - (await seatsTaken(tx, campaignId, now));
+  if (free <= 0) return;
+  const first = await tx
+    .selectFrom('attempts')
+    .select('attempt_id')
+    .where('campaign_id', '=', campaignId)
+    .where('status', '=', 'leased')
+    .where('ended_at', 'is', null)
+    .where('lease_expires_at', '>', now)
+    .orderBy('admit_priority')
+    .orderBy('pass')
+    .orderBy('queue_seq')
+    .limit(Math.min(free, WAKE_AT_MOST))
+    .execute();
+  for (const a of first) await sql`select pg_notify('ori_deck', ${a.attempt_id})`.execute(tx);
+}
+
+/**
+ * Claim a leased attempt for dialling: take a seat and record "originate sent". Everything that may forbid
+ * a dial — suppression, pause, stop, the window, the seat budget, the carrier's rate — is checked in the
+ * same transaction, so a dial happens at most once and only when allowed. The campaign row's lock
+ * serialises the claims of one campaign (and its admissions), so two claims never take the last seat.
  */
 export async function claimAttempt(db: Db, attemptId: string, now: Date): Promise<ClaimResult> {
   return db.transaction().execute(async (tx) => {
+    const owner = await tx
+      .selectFrom('attempts')
+      .select('campaign_id')
+      .where('attempt_id', '=', attemptId)
+      .executeTakeFirst();
+    if (!owner) return { kind: 'cancelled', reason: 'lease_lost', contactFinal: false };
+    // Campaign first, then the attempt: the order admission locks them in (it deletes expired leases).
+    const campaign = await tx
+      .selectFrom('campaigns')
+      .select(['status', 'run_no', 'config', 'completion_reason'])
+      .where('id', '=', owner.campaign_id)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
     const attempt = await tx
       .selectFrom('attempts')
       .selectAll()
@@ -96,12 +185,6 @@ export async function claimAttempt(db: Db, attemptId: string, now: Date): Promis
     if (!attempt) return { kind: 'cancelled', reason: 'lease_lost', contactFinal: false };
     if (attempt.ended_at) return { kind: 'ended', attempt };
     if (attempt.originate_sent_at) return { kind: 'already_sent', attempt };
-
-    const campaign = await tx
-      .selectFrom('campaigns')
-      .select(['status', 'run_no', 'config', 'completion_reason'])
-      .where('id', '=', attempt.campaign_id)
-      .executeTakeFirstOrThrow();
     const contact = await tx
       .selectFrom('contacts')
       .select(['excluded_at', 'final_at', 'state'])
@@ -155,8 +238,20 @@ export async function claimAttempt(db: Db, attemptId: string, now: Date): Promis
       return { kind: 'cancelled', reason, contactFinal: finalState !== null || contact.final_at !== null };
     }
 
-    const retryAt = await carrierRateWait(tx, attempt.carrier_id, now);
-    if (retryAt) return { kind: 'wait', retryAt };
+    // A seat is free for this contact only once every contact ahead of it on deck has one too: freed seats
+    // go in admission order (a due callback before fresh contacts before retries), whoever claims first.
+    const taken = (await seatsTaken(tx, attempt.campaign_id, now)) + (await aheadOnDeck(tx, attempt, now));
+    const seatFree = taken < campaign.config.concurrency;
+    const retryAt = seatFree ? await carrierRateWait(tx, attempt.carrier_id, now) : null;
+    if (!seatFree || retryAt) {
+      // On deck: keep the place (the lease) while this dial waits for a seat or its carrier's rate.
+      await tx
+        .updateTable('attempts')
+        .set({ lease_expires_at: new Date(now.getTime() + UNCLAIMED_LEASE_MS), handed_off_at: now })
+        .where('attempt_id', '=', attemptId)
+        .execute();
+      return retryAt ? { kind: 'wait', retryAt } : { kind: 'no_seat' };
+    }
 
     await tx
       .updateTable('attempts')
@@ -167,6 +262,13 @@ export async function claimAttempt(db: Db, attemptId: string, now: Date): Promis
         lease_expires_at: new Date(now.getTime() + DIAL_LEASE_MS),
       })
       .where('attempt_id', '=', attemptId)
+      .execute();
+    await tx
+      .updateTable('contacts')
+      .set({ state: 'dialling', updated_at: now })
+      .where('id', '=', attempt.contact_id)
+      .where('run_no', '=', attempt.run_no)
+      .where('final_at', 'is', null)
       .execute();
     return { kind: 'claimed' };
   });
@@ -221,7 +323,7 @@ export interface CallEnd {
 
 /**
  * Record how the call ended and free its seat. Idempotent: the first recorded end wins, so a retried
- * activity that re-observes the hangup cannot rewrite it. Notifies the engine that a seat is free.
+ * activity that re-observes the hangup cannot rewrite it. Wakes the first contact on deck and admission.
  */
 export async function finishAttempt(db: Db, attemptId: string, end: CallEnd): Promise<Attempt> {
   return db.transaction().execute(async (tx) => {
@@ -246,7 +348,7 @@ export async function finishAttempt(db: Db, attemptId: string, end: CallEnd): Pr
       .selectAll()
       .where('attempt_id', '=', attemptId)
       .executeTakeFirstOrThrow();
-    await sql`select pg_notify('ori_seats', ${attempt.campaign_id})`.execute(tx);
+    await wakeOnDeck(tx, attempt.campaign_id, end.endedAt);
     return attempt;
   });
 }
