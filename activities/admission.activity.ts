@@ -14,6 +14,8 @@ export interface AdmitRoundInput {
   runNo: number;
   /** Wait up to this long for something to admit before returning empty-handed. */
   waitMs: number;
+  /** Lease at most this many contacts (the run's budget of child workflows before it continues-as-new). */
+  maxHandoffs?: number;
 }
 
 export interface AdmitRoundResult {
@@ -54,7 +56,12 @@ export function createAdmissionActivities(deps: { db: Db; notifier: SeatNotifier
       const ctx = Context.current();
       const deadline = Date.now() + input.waitMs;
       for (;;) {
-        const result = await admit(deps.db, { campaignId: input.campaignId, runNo: input.runNo, now: now() });
+        const result = await admit(deps.db, {
+          campaignId: input.campaignId,
+          runNo: input.runNo,
+          now: now(),
+          maxContacts: input.maxHandoffs,
+        });
         if (result.handoffs.length > 0 || result.status === 'not_running') {
           return { handoffs: result.handoffs, status: result.status, completion: null };
         }

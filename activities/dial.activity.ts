@@ -64,10 +64,11 @@ export type DialResult =
 
 const HEARTBEAT_MS = 5_000;
 /**
- * A dial on deck claims again this often even without a notification: it is how it notices a pause, a
- * stop, a suppression or a raised concurrency (none of which notifies), and it renews its lease.
+ * A dial on deck claims again this often even without a notification: it renews its lease (30 s) and
+ * notices a pause, a stop or a suppression (which only need it to give its place back: the claim never
+ * dials then). A freed seat names the first in line at once (`ori_deck`), from a call's end or a round.
  */
-const ON_DECK_POLL_MS = 2_000;
+const ON_DECK_POLL_MS = 5_000;
 
 function endedFromAttempt(attempt: Attempt): Extract<DialResult, { kind: 'ended' }> {
   return {

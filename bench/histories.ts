@@ -86,9 +86,9 @@ function ms(t: { seconds?: unknown; nanos?: number | null } | null | undefined):
 
 /**
  * campaignRun's admission rounds, read back from the histories of all its runs: each admitRound activity
- * (scheduled → completed) and the time from its completion to the next admitRound being scheduled, which
- * is the hand-off (every startChild / signal of the round) plus the workflow's own bookkeeping (and a
- * continue-as-new when the next round is in the next run). The last round's hand-off is open (NaN).
+ * (scheduled → completed) and the time from its completion to the next admitRound being scheduled: the
+ * workflow task that starts the round's hand-offs in the background (and, when the next round is in the
+ * next run, the wait for every hand-off in flight and the continue-as-new). The last round's is open (NaN).
  */
 export async function admissionRounds(client: Client, workflowId: string): Promise<Round[]> {
   const runIds: string[] = [];
@@ -130,7 +130,7 @@ export async function admissionRounds(client: Client, workflowId: string): Promi
   return rounds;
 }
 
-/** One paragraph on admission rounds: how many, how big, how long the hand-offs blocked the next round. */
+/** One paragraph on admission rounds: how many, how big, how long from one round to the next. */
 export function describeRounds(rounds: Round[]): string {
   if (rounds.length === 0) return 'No admission round found in the campaignRun histories.';
   const sorted = (xs: number[]): number[] => xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
@@ -144,10 +144,10 @@ export function describeRounds(rounds: Round[]): string {
   const s = (x: number): string => (Number.isFinite(x) ? `${(x / 1000).toFixed(2)} s` : 'n/a');
   return (
     `**Admission rounds** (from the campaignRun histories): ${rounds.length} admitRound activities, ` +
-    `${withHandoffs.length} of them handing off; seats handed off per round p50 ${pick(sizes, 50)}, max ` +
+    `${withHandoffs.length} of them handing off; contacts handed off per round p50 ${pick(sizes, 50)}, max ` +
     `${sizes[sizes.length - 1] ?? 0}. admitRound ran p50 ${s(pick(admit, 50))}, max ${s(admit[admit.length - 1] ?? Number.NaN)} ` +
     `(a long poll: it returns as soon as something is admitted). From a round's result to the next round being ` +
-    `scheduled — the hand-off, during which no seat is leased — p50 ${s(pick(hand, 50))}, p90 ${s(pick(hand, 90))}, ` +
+    `scheduled (the workflow task that hands the round off in the background; a continue-as-new when the next round is in the next run) p50 ${s(pick(hand, 50))}, p90 ${s(pick(hand, 90))}, ` +
     `max ${s(hand[hand.length - 1] ?? Number.NaN)}; the longest: ${longest
       .map((r) => `${s(r.handOffMs)} for ${r.handoffs} hand-offs`)
       .join(', ')}.`

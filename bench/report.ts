@@ -155,10 +155,10 @@ export function renderReport(r: ReportInput): string {
     'npm run bench -- --help                         # every flag',
     '```',
     '',
-    'Parts: `dial` (ceiling and dial throughput), `experiment` (two workflow variants), `util` (seat ' +
+    'Parts: `dial` (ceiling and dial throughput), `util` (seat ' +
       'utilisation and freed-seat latency), `cps` (carrier cap), `campaign` (100,000 contacts, bounded), ' +
       '`import` (CSV vs psql copy), `report` (attempts.csv), `trigger` (autocannon). "—" in the result ' +
-      'column marks a reference or an experiment, not a target.',
+      'column marks a reference, not a target.',
   );
   return `${out
     .join('\n')

@@ -9,7 +9,6 @@ import { createContext, type BenchContext } from './context';
 import { campaignPart } from './parts/campaign';
 import { cpsPart } from './parts/cps';
 import { dialPart } from './parts/dial';
-import { experimentPart } from './parts/experiment';
 import { importPart } from './parts/import';
 import { reportPart } from './parts/report';
 import { triggerPart } from './parts/trigger';
@@ -22,7 +21,6 @@ const ROOT = path.resolve(__dirname, '..');
 
 const PART_FNS: Record<PartId, (ctx: BenchContext) => Promise<PartReport>> = {
   dial: dialPart,
-  experiment: experimentPart,
   util: utilPart,
   cps: cpsPart,
   campaign: campaignPart,
@@ -30,7 +28,7 @@ const PART_FNS: Record<PartId, (ctx: BenchContext) => Promise<PartReport>> = {
   report: reportPart,
   trigger: triggerPart,
 };
-const ENGINE_PARTS: readonly PartId[] = ['dial', 'experiment', 'util', 'cps', 'campaign'];
+const ENGINE_PARTS: readonly PartId[] = ['dial', 'util', 'cps', 'campaign'];
 const API_PARTS: readonly PartId[] = ['import', 'report', 'trigger'];
 
 async function main(): Promise<void> {

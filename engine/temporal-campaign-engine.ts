@@ -7,6 +7,7 @@ import {
   contactWorkflowId,
   pauseUpdate,
   resultSignal,
+  runTaskQueue,
   resumeUpdate,
   stopUpdate,
   wakeSignal,
@@ -58,9 +59,9 @@ export function temporalCampaignEngine(client: Client, taskQueue: string): Campa
     async startRun(r) {
       try {
         await client.workflow.start('campaignRun', {
-          taskQueue,
+          taskQueue: runTaskQueue(taskQueue),
           workflowId: campaignRunWorkflowId(r.campaignId, r.runNo),
-          args: [{ campaignId: r.campaignId, runNo: r.runNo }],
+          args: [{ campaignId: r.campaignId, runNo: r.runNo, contactTaskQueue: taskQueue }],
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         });
       } catch (err) {

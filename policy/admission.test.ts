@@ -41,19 +41,19 @@ describe('onDeckSeats', () => {
     [Number.NaN, 0],
     [0.5, 0],
     [1, 1],
-    [5, 1],
-    [10, 1],
-    [11, 2],
-    [200, 20],
-    [999, 100],
-    [1000, 100],
-    [5000, 100],
-    [12.9, 2],
+    [3, 1],
+    [4, 1],
+    [5, 2],
+    [12.9, 3],
+    [200, 50],
+    [999, 250],
+    [1000, 250],
+    [5000, 250],
   ])('concurrency %s keeps %s on deck', (concurrency, expected) => {
     expect(onDeckSeats(concurrency)).toBe(expected);
   });
 
-  it('never exceeds the cap nor a tenth of the seats (rounded up), for every concurrency up to 3,000', () => {
+  it('never exceeds the cap nor a quarter of the seats (rounded up), for every concurrency up to 3,000', () => {
     for (let c = 1; c <= 3000; c++) {
       const n = onDeckSeats(c);
       expect(n).toBeGreaterThanOrEqual(1);

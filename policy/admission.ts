@@ -13,13 +13,14 @@ export function freeSeats(concurrency: number, inFlight: number): number {
 /**
  * How many contacts wait on deck beyond the seats: leased, handed to their contact workflow and holding a
  * running dial activity, they take a seat the moment one frees (the claim counts the seats), so refilling a
- * seat costs one Postgres transaction instead of an admission round and three Temporal hops. A tenth of the
- * concurrency covers the hand-off time (well under a second) at any realistic call length; at least one so
- * a single-seat campaign refills as fast, and at most 100 so a large campaign does not hold hundreds of
- * contacts back from a due callback that arrives later. Zero seats, zero on deck.
+ * seat costs one Postgres transaction instead of an admission round and three Temporal hops. The deck must
+ * outlast a burst of ends — calls started together end together (the first wave of a campaign, a batch of
+ * busy signals) — while admission and Temporal refill it, which takes seconds under load: a quarter of the
+ * concurrency, at least one so a single-seat campaign refills as fast, and at most 250, since every dial on
+ * deck polls its claim and a due callback has to bump one. Zero seats, zero on deck.
  */
-export const ON_DECK_SHARE = 0.1;
-export const ON_DECK_MAX = 100;
+export const ON_DECK_SHARE = 0.25;
+export const ON_DECK_MAX = 250;
 export function onDeckSeats(concurrency: number): number {
   if (!Number.isFinite(concurrency) || concurrency < 1) return 0;
   return Math.min(ON_DECK_MAX, Math.max(1, Math.ceil(Math.floor(concurrency) * ON_DECK_SHARE)));

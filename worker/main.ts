@@ -6,7 +6,13 @@ import { migrateToLatest } from '../db/migrate';
 import { SeatNotifier } from '../activities/seat-notifier';
 import { createSwitchClient } from '../telephony/switch-client';
 import { WebhookDispatcher } from '../activities/webhook-dispatcher';
-import { bundleWorkflows, createDiallerWorker, createWebhookWorker, webhookTaskQueue } from './worker';
+import {
+  bundleWorkflows,
+  createDiallerWorker,
+  createRunWorker,
+  createWebhookWorker,
+  webhookTaskQueue,
+} from './worker';
 
 /**
  * The dialler worker: runs the campaign and contact workflows and the activities that dial through
@@ -38,7 +44,7 @@ async function main(): Promise<void> {
     workflowBundle,
   });
   const dispatcher = new WebhookDispatcher({ db, client, taskQueue: webhookTaskQueue(settings.taskQueue) });
-  const worker = await createDiallerWorker({
+  const diallerOptions = {
     connection,
     namespace: settings.temporalNamespace,
     taskQueue: settings.taskQueue,
@@ -55,9 +61,12 @@ async function main(): Promise<void> {
         resultGraceS: settings.resultGraceS,
       },
     },
-  });
+  };
+  const worker = await createDiallerWorker(diallerOptions);
+  const runs = await createRunWorker(diallerOptions);
   const shutdown = (): void => {
     worker.shutdown();
+    runs.shutdown();
     webhooks.shutdown();
   };
   process.once('SIGINT', shutdown);
@@ -65,7 +74,7 @@ async function main(): Promise<void> {
   dispatcher.start();
   console.log(`worker: polling task queue "${settings.taskQueue}" on ${temporalAddress}`);
   try {
-    await Promise.all([worker.run(), webhooks.run()]);
+    await Promise.all([worker.run(), runs.run(), webhooks.run()]);
   } finally {
     await dispatcher.stop();
     await clientConnection.close();

@@ -7,6 +7,7 @@ import {
 import path from 'node:path';
 import { createActivities, type ActivityDeps } from '../activities';
 import { createWebhookActivities } from '../activities/webhook.activity';
+import { runTaskQueue } from '../workflows/messages';
 
 // A file path, not a module id: the bundler (webpack + swc) compiles the TypeScript itself.
 export const WORKFLOWS_PATH = path.join(__dirname, '..', 'workflows', 'index.ts');
@@ -44,6 +45,26 @@ export async function createWebhookWorker(opts: {
     activities: createWebhookActivities({ db: opts.db }),
     maxConcurrentActivityTaskExecutions: 50,
     maxCachedWorkflows: 500,
+  });
+}
+
+/**
+ * The campaign runs' worker (task queue `runTaskQueue`): their workflow tasks and admission long polls,
+ * apart from the contacts' so they never queue behind them. Same workflows and activities.
+ */
+export async function createRunWorker(
+  opts: Omit<DiallerWorkerOptions, 'maxConcurrentActivities'>,
+): Promise<Worker> {
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: runTaskQueue(opts.taskQueue),
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createActivities(opts.deps),
+    // One admission long poll and one cached workflow per running campaign.
+    maxConcurrentActivityTaskExecutions: 500,
+    maxCachedWorkflows: 500,
+    shutdownGraceTime: '5 seconds',
   });
 }
 

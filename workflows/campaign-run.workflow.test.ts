@@ -9,7 +9,13 @@ import type { RunView } from '../db/repositories/run-engine.repository';
 import { resolveCampaignConfig, type CampaignConfig } from '../policy/campaign-config';
 import { bundleWorkflows } from '../worker/worker';
 import { createTimeSkippingEnv } from '../test/support/temporal';
-import { campaignRunWorkflowId, contactWorkflowId, pauseUpdate, resumeUpdate } from './messages';
+import {
+  campaignRunWorkflowId,
+  contactWorkflowId,
+  pauseUpdate,
+  resumeUpdate,
+  runTaskQueue,
+} from './messages';
 
 /**
  * The run's orchestration on the time-skipping server, with its activities replaced by scripted ones that
@@ -154,6 +160,67 @@ describe('campaignRun', () => {
     expect(completed).toEqual(['all_final']);
   });
 
+  it('runs on its own task queue and starts the contacts on the dialler queue', async () => {
+    const campaignId = randomUUID();
+    const contactId = randomUUID();
+    const contactQueue = `test-${randomUUID()}`;
+    const seen: { activity: string; taskQueue: string }[] = [];
+    const where = (activity: string): void => {
+      seen.push({ activity, taskQueue: Context.current().info.taskQueue });
+    };
+    const view: RunView = {
+      status: 'running',
+      runNo: 1,
+      config: config({ window: { start: '00:00', end: '23:59' } }),
+    };
+    let rounds = 0;
+    let dialled = false;
+    const activities: Partialize<Activities> = {
+      loadRun: async () => view,
+      admitRound: async () => {
+        where('admitRound');
+        rounds++;
+        if (rounds === 1) return { handoffs: [handoff(contactId)], status: 'ok', completion: null };
+        return { handoffs: [], status: 'idle', completion: dialled ? 'all_final' : null };
+      },
+      completeRun: async () => true,
+      dial: async () => {
+        where('dial');
+        dialled = true;
+        return { kind: 'cancelled', reason: 'contact_final', contactFinal: true };
+      },
+    };
+    const runs = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: runTaskQueue(contactQueue),
+      workflowBundle: bundle,
+      activities,
+    });
+    const dialler = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: contactQueue,
+      workflowBundle: bundle,
+      activities,
+    });
+    await runs.runUntil(
+      dialler.runUntil(async () => {
+        const result = await env.client.workflow.execute('campaignRun', {
+          taskQueue: runTaskQueue(contactQueue),
+          workflowId: campaignRunWorkflowId(campaignId, 1),
+          args: [{ campaignId, runNo: 1, contactTaskQueue: contactQueue }],
+        });
+        expect(result).toBe('all_final');
+        const child = env.client.workflow.getHandle(contactWorkflowId(campaignId, 1, contactId));
+        await child.result();
+        expect((await child.describe()).taskQueue).toBe(contactQueue);
+      }),
+    );
+    expect(seen.find((s) => s.activity === 'dial')?.taskQueue).toBe(contactQueue);
+    expect(new Set(seen.filter((s) => s.activity === 'admitRound').map((s) => s.taskQueue))).toEqual(
+      new Set([runTaskQueue(contactQueue)]),
+    );
+  });
+
   it('continues-as-new past its limits without losing or repeating a contact, which outlive the old run', async () => {
     const campaignId = randomUUID();
     const contacts = Array.from({ length: 12 }, () => randomUUID());
@@ -167,9 +234,10 @@ describe('campaignRun', () => {
     await runWith(
       {
         loadRun: async () => view,
-        admitRound: async () => {
-          // Two contacts a round; done once every contact was dialled.
-          const batch = contacts.slice(next, next + 2);
+        admitRound: async ({ maxHandoffs }) => {
+          // Three contacts a round, or fewer when the run says it may start fewer before it continues-as-new;
+          // done once every contact was dialled.
+          const batch = contacts.slice(next, next + Math.min(3, maxHandoffs ?? 3));
           next += batch.length;
           if (batch.length > 0)
             return { handoffs: batch.map((c) => handoff(c)), status: 'ok', completion: null };
@@ -197,13 +265,16 @@ describe('campaignRun', () => {
           .getHandle(workflowId, first.firstExecutionRunId)
           .describe();
         expect(original.status.name).toBe('CONTINUED_AS_NEW');
-        // Walk the chain of runs through each run's closing ContinuedAsNew event.
+        // Walk the chain of runs through each run's closing ContinuedAsNew event. No run starts more
+        // children than its limit, although its hand-offs run in the background: admission is capped.
         let runs = 1;
         let runId: string | undefined = first.firstExecutionRunId;
         while (runId) {
           const current: string = runId;
           const events =
             (await env.client.workflow.getHandle(workflowId, current).fetchHistory()).events ?? [];
+          const started = events.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes);
+          expect(started.length).toBeLessThanOrEqual(4);
           const closing = events[events.length - 1];
           runId = closing?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
           if (runId) runs++;

@@ -102,15 +102,17 @@ export async function campaignRun(input: CampaignRunInput): Promise<string> {
       handoffs.map(async (h) => {
         const workflowId = contactWorkflowId(campaignId, runNo, h.contactId);
         const start = async (): Promise<boolean> => {
+          // Counted when initiated: a start in flight is a pending child for Temporal's limit too.
+          childrenStarted++;
           try {
             await startChild(contact, {
               workflowId,
+              ...(input.contactTaskQueue ? { taskQueue: input.contactTaskQueue } : {}),
               args: [{ campaignId, runNo, contactId: h.contactId, handoff: h }],
               // A contact outlives this run's continue-as-new: it must not be cancelled with it.
               parentClosePolicy: ParentClosePolicy.ABANDON,
               workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
             });
-            childrenStarted++;
             return true;
           } catch (err) {
             if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
@@ -197,10 +199,14 @@ export async function campaignRun(input: CampaignRunInput): Promise<string> {
 
     const closeAt = windowCloseAt(config.window, config.working_days, now);
     const untilClose = closeAt ? closeAt.getTime() - now.getTime() : MAX_ROUND_MS;
+    const maxChildren = input.limits?.maxChildrenPerRun ?? MAX_CHILDREN_PER_RUN;
     const round = await admission.admitRound({
       campaignId,
       runNo,
       waitMs: Math.max(0, Math.min(MAX_ROUND_MS, untilClose)),
+      // Hand-offs run in the background: never lease more than this run may still start, so its pending
+      // children stay under Temporal's 2,000 whatever the concurrency.
+      maxHandoffs: Math.max(1, maxChildren - childrenStarted),
     });
     handOffInBackground(round.handoffs);
     if (round.status === 'not_running') reload = true;
@@ -221,13 +227,14 @@ export async function campaignRun(input: CampaignRunInput): Promise<string> {
     if (
       info.continueAsNewSuggested ||
       info.historyLength > (input.limits?.maxHistoryEvents ?? MAX_HISTORY_EVENTS) ||
-      childrenStarted >= (input.limits?.maxChildrenPerRun ?? MAX_CHILDREN_PER_RUN)
+      childrenStarted >= maxChildren
     ) {
       // Every startChild is settled first, so no child is lost across the new run.
       await settleHandOffs();
       await continueAsNew<typeof campaignRun>({
         campaignId,
         runNo,
+        contactTaskQueue: input.contactTaskQueue,
         carried: { windowSeen, childrenStarted: 0 },
         limits: input.limits,
       });

@@ -12,6 +12,12 @@ export const contactWorkflowId = (campaignId: string, runNo: number, contactId: 
   `contact-${campaignId}-run-${runNo}-${contactId}`;
 export const webhookDeliveryWorkflowId = (deliveryId: string): string => `webhook-${deliveryId}`;
 
+/**
+ * Campaign runs poll their own task queue beside the dialler's: a run's workflow tasks and its admission
+ * long poll never wait in line behind hundreds of contacts' tasks, so admission keeps pace under load.
+ */
+export const runTaskQueue = (taskQueue: string): string => `${taskQueue}-runs`;
+
 export interface ControlArgs {
   actor: string;
 }
@@ -36,6 +42,8 @@ export const resultSignal = defineSignal<[{ attemptId: string }]>('result');
 export interface CampaignRunInput {
   campaignId: string;
   runNo: number;
+  /** The task queue of the contact workflows (and their dial activities); default: the run's own. */
+  contactTaskQueue?: string;
   /** Carried over continue-as-new. */
   carried?: { windowSeen: boolean; childrenStarted: number };
   /** When to continue-as-new; defaults suit production, tests lower them to see it happen. */

@@ -728,6 +728,34 @@ describe('the lifecycle', () => {
     }
   });
 
+  it('keeps an exclusion made on the prepared run (after restart, before start) when that run starts', async () => {
+    const c = await newCampaign(h, { sticky_exclusion: false }, 2);
+    await action(c.id, 'start');
+    await action(c.id, 'stop');
+    await action(c.id, 'restart');
+    const contacts = await h.db
+      .selectFrom('contacts')
+      .select(['id', 'phone'])
+      .where('campaign_id', '=', c.id)
+      .orderBy('seq')
+      .execute();
+    const excluded = await h.post(`/api/v1/contacts/exclude`, {
+      campaign_id: c.id,
+      mobile: contacts[0]!.phone,
+    });
+    expect(excluded.body).toEqual({ matched: 1 });
+    expect((await action(c.id, 'start')).status).toBe(200);
+    const rows = await h.db
+      .selectFrom('contacts')
+      .select(['id', 'state', 'ready_at', 'run_no'])
+      .where('campaign_id', '=', c.id)
+      .orderBy('seq')
+      .execute();
+    expect(rows[0]).toMatchObject({ state: 'excluded', ready_at: null, run_no: 2 });
+    expect(rows[1]).toMatchObject({ state: 'pending', run_no: 2 });
+    expect(rows[1]!.ready_at).toBeInstanceOf(Date);
+  });
+
   it('keeps the prepared run when the engine refuses a restarted run', async () => {
     const c = await newCampaign(h, {}, 1);
     await action(c.id, 'start');

@@ -163,41 +163,29 @@ export async function dialPart(ctx: BenchContext): Promise<PartReport> {
   ];
   const bottlenecks: string[] = [];
   if (!(ratio >= 0.5)) {
+    const serverMsPerDial = cpuMsPerDial('temporal');
+    const serverMsPerWorkflow =
+      ((ceilingCpu.byComponent.temporal ?? 0) * ceilingCpu.seconds * 1000) / Math.max(1, ceiling.total);
     bottlenecks.push(
-      `**Temporal events per dial.** Each dial costs ${fmt(perDial, 0)} history events on the server ` +
-        `(${fmt(trivialEvents, 0)} for the reference workflow), persisted by the dev server through one SQLite ` +
-        `connection; per dial the Temporal server spent ${fmt(((dialCpu.byComponent.temporal ?? 0) * dialCpu.seconds * 1000) / Math.max(1, run.calls.length), 1)} ` +
-        `CPU-ms against ${fmt(((ceilingCpu.byComponent.temporal ?? 0) * ceilingCpu.seconds * 1000) / Math.max(1, ceiling.total), 1)} ` +
-        `per trivial workflow. A contact workflow ran ${fmt(events.byType.ACTIVITY_TASK_SCHEDULED ?? 0, 1)} ` +
-        `activities and ${fmt(events.byType.WORKFLOW_TASK_COMPLETED ?? 0, 1)} workflow tasks per attempt ` +
-        `(each activity: 3 events and a server round trip, each workflow task: 3 events and a round trip), ` +
-        `and the parent records \`START_CHILD_WORKFLOW_EXECUTION_INITIATED\`, \`CHILD_WORKFLOW_EXECUTION_STARTED\` ` +
-        `and — although the child is abandoned — \`CHILD_WORKFLOW_EXECUTION_COMPLETED\` for every contact, each ` +
-        `of which also wakes the parent for a workflow task (${fmt(events.parent, 1)} parent events per contact). ` +
-        `The dev server persists through one SQLite connection and one history shard, so it saturates near ` +
-        `one core: it ran at ${fmt(ceilingCpu.byComponent.temporal ?? 0, 2)} cores while driving the ceiling and ` +
-        `${fmt(dialCpu.byComponent.temporal ?? 0, 2)} while dialling. At ` +
-        `${fmt(((dialCpu.byComponent.temporal ?? 0) * dialCpu.seconds * 1000) / Math.max(1, run.calls.length), 1)} ` +
-        `server CPU-ms per dial against ${fmt(((ceilingCpu.byComponent.temporal ?? 0) * ceilingCpu.seconds * 1000) / Math.max(1, ceiling.total), 1)} ` +
-        `per trivial workflow, a saturated server would give a ratio near ` +
-        `${fmt(((ceilingCpu.byComponent.temporal ?? 0) * ceilingCpu.seconds * run.calls.length) / Math.max(1e-9, (dialCpu.byComponent.temporal ?? 0) * dialCpu.seconds * ceiling.total), 2)}; ` +
-        `the rest of the gap is the server standing idle during the hand-off saw-tooth below.`,
-      `**Head-of-line blocking in the hand-off.** \`campaignRun\` awaits \`handOff()\` — every \`startChild\` of ` +
-        `the round — before it runs the next \`admitRound\`. A round at free seats = concurrency leases ` +
-        `${args.dialConcurrency} seats at once; the children then start at the server's pace, and seats freed ` +
-        `meanwhile are not refilled until the slowest child of the batch has started. The seats-held trace ` +
-        `above is the saw-tooth this produces.`,
-      `**What would lift it.** (1) Run the contact workflow's short Postgres calls (\`loadAttemptFacts\`, ` +
-        `\`recordContactStep\`, \`markContactReady\`, …) as local activities: one marker event each instead of ` +
-        `three activity events plus a workflow task — part \`experiment\` measures exactly this change. ` +
-        `(2) Start or wake contact workflows from the admission activity with \`client.workflow.signalWithStart\` ` +
-        `(admit signal) instead of \`startChild\` from the parent: the parent's history becomes O(1) per round ` +
-        `instead of ~${fmt(events.parent, 0)} events per contact plus a workflow task per child completion, there ` +
-        `is no pending-child bookkeeping (nor its 2,000 limit), and a slow start no longer blocks the next round. ` +
-        `(3) Do not await the whole batch: let \`admitRound\` run again while earlier hand-offs are still ` +
-        `starting (or cap a round at a few dozen seats). (4) In production, a Temporal server with ` +
-        `Postgres/Cassandra persistence and more history shards: the dev server's single SQLite connection is ` +
-        `the ceiling for both figures here.`,
+      `**Temporal work per dial.** Each dial costs ${fmt(perDial, 1)} history events on the server ` +
+        `(${fmt(events.contact, 1)} in the contact workflow, ${fmt(events.parent, 1)} in campaignRun: ` +
+        `\`START_CHILD_WORKFLOW_EXECUTION_INITIATED\`, \`CHILD_WORKFLOW_EXECUTION_STARTED\` and — although ` +
+        `the child is abandoned — \`CHILD_WORKFLOW_EXECUTION_COMPLETED\`, with their share of the run's ` +
+        `workflow tasks and admission rounds) against ${fmt(trivialEvents, 0)} for the reference workflow; ` +
+        `the server spent ${fmt(serverMsPerDial, 1)} CPU-ms per dial against ${fmt(serverMsPerWorkflow, 1)} per ` +
+        `trivial workflow, so even a saturated server gives a ratio near ` +
+        `${fmt(serverMsPerWorkflow / Math.max(1e-9, serverMsPerDial), 2)}.`,
+      `**Server time left idle.** The server ran at ${fmt(dialCpu.byComponent.temporal ?? 0, 2)} cores while ` +
+        `dialling against ${fmt(ceilingCpu.byComponent.temporal ?? 0, 2)} while driving the ceiling; ` +
+        `${lowSeconds} of ${held.length} seconds held fewer than half the seats. campaignRun ran as ` +
+        `${events.parentRuns} run(s): before each continue-as-new it waits for every hand-off in flight, and ` +
+        `admission pauses meanwhile (the dips to zero in the trace above).`,
+      `**What would lift it.** Fewer Temporal events per contact: start contacts from short-lived hand-off ` +
+        `batch workflows (children of the run, parents of the contacts: the contacts' completions then go to a ` +
+        `closed batch, not to the run, and a continue-as-new waits for one batch start instead of every ` +
+        `contact's); or wait for the post-call result inside the dial activity (no signal and workflow task per ` +
+        `answered call). And a Temporal cluster with real persistence (Postgres or Cassandra, several history ` +
+        `shards): the dev server's one SQLite connection is the ceiling of both figures here.`,
     );
   }
   return {

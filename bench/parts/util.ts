@@ -29,18 +29,26 @@ export async function hangUpEverything(ctx: BenchContext): Promise<void> {
 }
 
 interface GapSegments {
+  /** Refills from the deck (the attempt was leased before the call ended): call end → claimed. */
+  deckClaim: number[];
+  /** The gaps of those refills, call end → originate received (ms). */
+  deckGap: number[];
+  /** Refills that waited for admission: call end → leased, leased → claimed, and the whole gap. */
   leased: number[];
-  claimed: number[];
+  handOff: number[];
+  otherGap: number[];
+  /** Claimed → originate received by the switch, every refill. */
   sent: number[];
 }
 
 /**
- * Where a seat's empty time goes, from the database's own timestamps of the originate that took it:
- * call end → lease row created by admission → claimed by the dial activity (originate_sent_at) → received
- * by the switch.
+ * Where a seat's empty time goes, from the database's own timestamps of the originate that took it. A
+ * refill from the deck: its attempt was leased before the call ended, so the gap is the call's end → the
+ * claim (NOTIFY ori_deck, one transaction) → the switch. Otherwise the deck was empty and the gap also holds
+ * the admission round and the hand-off through Temporal.
  */
 async function gapSegments(ctx: BenchContext, lat: SeatLatency): Promise<GapSegments> {
-  const out: GapSegments = { leased: [], claimed: [], sent: [] };
+  const out: GapSegments = { deckClaim: [], deckGap: [], leased: [], handOff: [], otherGap: [], sent: [] };
   if (lat.list.length === 0) return out;
   const ids = lat.list.map((p) => p.next);
   const rows = await sql<{ attempt_id: string; created_at: Date; originate_sent_at: Date | null }>`
@@ -48,30 +56,44 @@ async function gapSegments(ctx: BenchContext, lat: SeatLatency): Promise<GapSegm
     ctx.stack.db,
   );
   const byId = new Map(rows.rows.map((r) => [r.attempt_id, r]));
-  const { leased, claimed, sent } = out;
   for (const p of lat.list) {
     const r = byId.get(p.next);
     if (!r?.originate_sent_at) continue;
     const received = p.freedAt + p.gapMs;
-    leased.push(r.created_at.getTime() - p.freedAt);
-    claimed.push(r.originate_sent_at.getTime() - r.created_at.getTime());
-    sent.push(received - r.originate_sent_at.getTime());
+    const claimed = r.originate_sent_at.getTime();
+    const leased = r.created_at.getTime();
+    out.sent.push(received - claimed);
+    if (leased <= p.freedAt) {
+      out.deckClaim.push(claimed - p.freedAt);
+      out.deckGap.push(p.gapMs);
+    } else {
+      out.leased.push(leased - p.freedAt);
+      out.handOff.push(claimed - leased);
+      out.otherGap.push(p.gapMs);
+    }
   }
-  for (const v of [leased, claimed, sent]) v.sort((a, b) => a - b);
+  for (const v of Object.values(out) as number[][]) v.sort((a, b) => a - b);
   return out;
 }
 
+const p50 = (xs: number[]): string => fmt(percentile(xs, 50), 0);
+const p99 = (xs: number[]): string => fmt(percentile(xs, 99), 0);
+
 function gapBreakdown(seg: GapSegments): string {
-  const { leased, claimed, sent } = seg;
-  if (leased.length === 0) return '';
-  const show = (name: string, v: number[]): string => {
-    const sorted = [...v].sort((a, b) => a - b);
-    return `${name} p50 ${fmt(percentile(sorted, 50), 0)} / p99 ${fmt(percentile(sorted, 99), 0)} ms`;
-  };
+  const total = seg.deckGap.length + seg.otherGap.length;
+  if (total === 0) return '';
   return (
-    `Where the gap goes (database timestamps of the originate that took the seat, ${leased.length} pairs): ` +
-    `${show('call end → seat leased by admitRound', leased)}; ${show('leased → claimed by the dial activity (hand-off: activity result, campaignRun workflow task, child start or signal, contact workflow task, dial activity start)', claimed)}; ` +
-    `${show('claimed → originate received by the switch', sent)}. (A negative first segment means the lease was taken before this particular call ended: pairs are matched in order, not by seat.)`
+    `Where the gap goes (database timestamps of the originate that took the seat, ${total} pairs; pairs are ` +
+    `matched in order, not by seat): ${seg.deckGap.length} seats were refilled from the deck — call end → ` +
+    `claimed p50 ${p50(seg.deckClaim)} / p99 ${p99(seg.deckClaim)} ms, whole gap p50 ${p50(seg.deckGap)} / ` +
+    `p99 ${p99(seg.deckGap)} ms; ` +
+    (seg.otherGap.length > 0
+      ? `${seg.otherGap.length} found the deck empty and waited for admission — call end → leased p50 ` +
+        `${p50(seg.leased)} / p99 ${p99(seg.leased)} ms, leased → claimed (round result, campaignRun workflow ` +
+        `task, child start or signal, contact workflow task, dial activity start) p50 ${p50(seg.handOff)} / p99 ` +
+        `${p99(seg.handOff)} ms, whole gap p50 ${p50(seg.otherGap)} / p99 ${p99(seg.otherGap)} ms; `
+      : 'none found the deck empty; ') +
+    `claimed → originate received by the switch p50 ${p50(seg.sent)} / p99 ${p99(seg.sent)} ms.`
   );
 }
 
@@ -120,11 +142,9 @@ export async function utilPart(ctx: BenchContext): Promise<PartReport> {
     const steady = ramp !== null && ramp < run.stoppedAt ? inFlight(calls, ramp, run.stoppedAt) : null;
     const util = steady ? steady.mean / concurrency : Number.NaN;
     const lat = seatLatency(calls, concurrency, run.stoppedAt);
-    const roundList = await admissionRounds(stack.client, `campaign-${run.campaignId}-run-1`).catch(() => []);
-    const rounds = describeRounds(roundList);
-    const longestHandOff = roundList
-      .filter((r) => r.handoffs > 0 && Number.isFinite(r.handOffMs))
-      .sort((a, b) => b.handOffMs - a.handOffMs)[0];
+    const rounds = describeRounds(
+      await admissionRounds(stack.client, `campaign-${run.campaignId}-run-1`).catch(() => []),
+    );
     const seg = await gapSegments(ctx, lat);
     const breakdown = gapBreakdown(seg);
     const ceiling = ctx.shared.ceilingPerSecond;
@@ -171,32 +191,26 @@ export async function utilPart(ctx: BenchContext): Promise<PartReport> {
     );
     if (!(util >= 0.95) || !(lat.p99 <= 250)) {
       const dialRate = ctx.shared.dialPerSecond;
-      const p50 = (xs: number[]): string => fmt(percentile(xs, 50), 0);
-      const p99 = (xs: number[]): string => fmt(percentile(xs, 99), 0);
+      const total = seg.deckGap.length + seg.otherGap.length;
       bottlenecks.push(
         `**Concurrency ${concurrency}.** ` +
           (dialRate !== undefined && dialRate < needRate
             ? `The engine's sustained dial rate on this stack (${fmt(dialRate)}/s, part \`dial\`) is below the ` +
-              `${fmt(needRate)}/s these seats need: freed seats queue behind contact-workflow starts, and the ` +
-              `seat gap is queueing time — the server does not hold this concurrency with calls this short. `
+              `${fmt(needRate)}/s these seats need: the deck drains faster than Temporal refills it, and a freed ` +
+              `seat waits in that queue — the server does not hold this concurrency with calls this short. `
             : '') +
-          (longestHandOff
-            ? `**The tail is the hand-off blocking the next round.** \`campaignRun\` awaits every \`startChild\` ` +
-              `of a round before the next \`admitRound\`; the longest hand-off took ` +
-              `${fmt(longestHandOff.handOffMs / 1000, 2)} s for ${longestHandOff.handoffs} contacts (the ramp), and ` +
-              `every seat freed meanwhile — the immediate \`sip:486\` rejections first — waited for it: call end → ` +
-              `leased p99 ${p99(seg.leased)} ms against p50 ${p50(seg.leased)} ms. `
+          (seg.otherGap.length > 0
+            ? `**The tail is an empty deck.** ${seg.otherGap.length} of ${total} refills found no contact on ` +
+              `deck: calls started together end together (the first wave's \`sip:486\` rejections at once, its ` +
+              `\`no_answer:30\` calls within the ring spread), and such a burst outran the deck's refill — an ` +
+              `admission round and a hand-off through Temporal (leased → claimed p50 ${p50(seg.handOff)} ms, ` +
+              `p99 ${p99(seg.handOff)} ms). Those refills are the tail (p99 ${p99(seg.otherGap)} ms), while a refill ` +
+              `from the deck took p99 ${p99(seg.deckGap)} ms. A deeper deck (policy \`onDeckSeats\`) or a faster ` +
+              `Temporal server shortens it. `
             : '') +
-          `**The median is Temporal hops.** Outside the ramp a seat's refill still crosses the admission long ` +
-          `poll's return, a campaignRun workflow task, the child's start, its first workflow task and the dial ` +
-          `activity's dispatch (leased → claimed p50 ${p50(seg.claimed)} ms, p99 ${p99(seg.claimed)} ms), plus the ` +
-          `claim and the originate (p50 ${p50(seg.sent)} ms). p99 ≤ 250 ms needs those hops out of the refill ` +
-          `path. Lifting it: (1) hand off without awaiting the batch (part \`experiment\`, variant ` +
-          `"nonblocking", removes the ramp tail); (2) start/wake contacts from the admission activity ` +
-          `(signalWithStart: one hop instead of three); (3) for the last hops, keep a small on-deck set of ` +
-          `contact workflows (say 10% of the seats) whose \`dial\` activity is already running and waits in ` +
-          `Postgres (LISTEN/NOTIFY, as \`admitRound\` does) for its own seat lease — a freed seat is then ` +
-          `re-leased and dialled with no Temporal round trip at all.`,
+          `A refill from the deck is one Postgres transaction after the call's end (call end → claimed p50 ` +
+          `${p50(seg.deckClaim)} ms, p99 ${p99(seg.deckClaim)} ms) plus the ESL write (claimed → switch p50 ` +
+          `${p50(seg.sent)} ms).`,
       );
     }
   }

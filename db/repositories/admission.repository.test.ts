@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { Client } from 'pg';
+import { sql } from 'kysely';
 import { useTestDatabase } from '../../test/support/db';
 import { seedRunningCampaign } from '../../test/fixtures/seed';
 import { admit, admitContactNow } from './admission.repository';
@@ -60,10 +62,10 @@ describe('admission', () => {
   it('lets no two claims racing for the last seat both dial', async () => {
     const s = await seedRunningCampaign(test.db, { contacts: 30, config: { concurrency: 20 } });
     const { handoffs } = await admit(test.db, { campaignId: s.campaignId, runNo: 1, now: now() });
-    expect(handoffs).toHaveLength(22);
+    expect(handoffs).toHaveLength(25); // 20 seats and 5 on deck
     const kinds = await Promise.all(handoffs.map((h) => claimAttempt(test.db, h.attemptId, now())));
     expect(kinds.filter((k) => k.kind === 'claimed')).toHaveLength(20);
-    expect(kinds.filter((k) => k.kind === 'no_seat')).toHaveLength(2);
+    expect(kinds.filter((k) => k.kind === 'no_seat')).toHaveLength(5);
   });
 
   it('keeps a contact waiting until its claim: on deck it is not yet dialling', async () => {
@@ -105,6 +107,53 @@ describe('admission', () => {
     expect((await claimAttempt(test.db, onDeck!.attemptId, new Date(t + 3))).kind).toBe('claimed');
   });
 
+  it('names the first in line on deck when a call ends or a round finds seats free (NOTIFY ori_deck)', async () => {
+    const listener = new Client({ connectionString: test.url });
+    await listener.connect();
+    const named: string[] = [];
+    let heard: () => void = () => undefined;
+    listener.on('notification', (m) => {
+      if (m.channel === 'ori_deck' && m.payload) named.push(m.payload);
+      heard();
+    });
+    await listener.query('LISTEN ori_deck');
+    const nextNamed = (): Promise<string> =>
+      new Promise((resolve) => {
+        const take = (): void => {
+          const id = named.shift();
+          if (id) resolve(id);
+          else heard = take;
+        };
+        take();
+      });
+    try {
+      const s = await seedRunningCampaign(test.db, { contacts: 6, config: { concurrency: 2 } });
+      const { handoffs } = await admit(test.db, { campaignId: s.campaignId, runNo: 1, now: now() });
+      const [a, b, onDeck] = handoffs;
+      for (const h of [a, b, onDeck]) await claimAttempt(test.db, h!.attemptId, now());
+      named.length = 0;
+      // A call ends: the contact on deck is named, and nobody else.
+      await finishAttempt(test.db, a!.attemptId, { ...ended, endedAt: now() });
+      expect(await nextNamed()).toBe(onDeck!.attemptId);
+      expect((await claimAttempt(test.db, onDeck!.attemptId, now())).kind).toBe('claimed');
+
+      // The concurrency is raised: no call ends, but the next round finds a seat and names who takes it.
+      const next = await admit(test.db, { campaignId: s.campaignId, runNo: 1, now: now() });
+      expect(next.handoffs).toHaveLength(1);
+      expect((await claimAttempt(test.db, next.handoffs[0]!.attemptId, now())).kind).toBe('no_seat');
+      await test.db
+        .updateTable('campaigns')
+        .set({ config: sql`jsonb_set(config, '{concurrency}', '3')` })
+        .where('id', '=', s.campaignId)
+        .execute();
+      named.length = 0;
+      await admit(test.db, { campaignId: s.campaignId, runNo: 1, now: now() });
+      expect(await nextNamed()).toBe(next.handoffs[0]!.attemptId);
+    } finally {
+      await listener.end();
+    }
+  });
+
   it('never admits two seats to one contact, even when two rounds race', async () => {
     const s = await seedRunningCampaign(test.db, { contacts: 40, config: { concurrency: 30 } });
     const rounds = await Promise.all(
@@ -112,7 +161,7 @@ describe('admission', () => {
     );
     const contactIds = rounds.flatMap((r) => r.handoffs.map((h) => h.contactId));
     expect(new Set(contactIds).size).toBe(contactIds.length);
-    expect(contactIds.length).toBe(33); // 30 seats and 3 on deck
+    expect(contactIds.length).toBe(38); // 30 seats and 8 on deck
   });
 
   it('rotates the number pool least recently used first', async () => {

@@ -12,7 +12,7 @@ import {
   onDeckSeats,
   pickNumbers,
 } from '../../policy/admission';
-import { returnSeats, UNCLAIMED_LEASE_MS } from './attempts.repository';
+import { returnSeats, UNCLAIMED_LEASE_MS, wakeFirstOnDeck } from './attempts.repository';
 
 /**
  * Admission: who dials next. One transaction per call asks Postgres for the top ready contacts up to the
@@ -71,6 +71,8 @@ interface AdmitOptions {
   now: Date;
   /** Admit only this contact (the trigger API's "dial now"). */
   onlyContactId?: string;
+  /** Lease at most this many new contacts this round. */
+  maxContacts?: number;
 }
 
 type Tx = Transaction<Database>;
@@ -276,7 +278,7 @@ async function admitInTransaction(tx: Tx, opts: AdmitOptions): Promise<Admission
     .orderBy('pass')
     .orderBy('ready_at')
     .orderBy('seq')
-    .limit(free)
+    .limit(Math.max(1, Math.min(free, opts.maxContacts ?? free)))
     .forUpdate()
     .skipLocked();
   if (opts.onlyContactId) candidatesQuery = candidatesQuery.where('id', '=', opts.onlyContactId);
@@ -460,6 +462,7 @@ async function admitInTransaction(tx: Tx, opts: AdmitOptions): Promise<Admission
       .where('id', '=', carrierId)
       .execute();
   }
+  if (!opts.onlyContactId) await wakeFirstOnDeck(tx, campaignId, now);
   return {
     handoffs: [...reHandoffs, ...handoffs],
     status: handoffs.length < eligible.length ? 'no_rate' : 'ok',

@@ -126,12 +126,15 @@ async function aheadOnDeck(tx: Transaction<Database>, attempt: Attempt, now: Dat
 const WAKE_AT_MOST = 5;
 
 /**
- * A seat freed: wake the first in line on deck, one per free seat (NOTIFY `ori_deck`, payload the attempt
- * id; the dial activity waiting on deck listens for its own id). The admission loop is woken too
- * (`ori_seats`, payload the campaign id) to put the next contact on deck.
+ * Wake the first in line on deck, one per free seat (NOTIFY `ori_deck`, payload the attempt id; the dial
+ * activity waiting on deck listens for its own id). Called when a call ends and by every admission round
+ * (a raised concurrency or an expired seat frees seats without a call ending).
  */
-async function wakeOnDeck(tx: Transaction<Database>, campaignId: string, now: Date): Promise<void> {
-  await sql`select pg_notify('ori_seats', ${campaignId})`.execute(tx);
+export async function wakeFirstOnDeck(
+  tx: Transaction<Database>,
+  campaignId: string,
+  now: Date,
+): Promise<void> {
   const campaign = await tx
     .selectFrom('campaigns')
     .select('config')
@@ -348,7 +351,9 @@ export async function finishAttempt(db: Db, attemptId: string, end: CallEnd): Pr
       .selectAll()
       .where('attempt_id', '=', attemptId)
       .executeTakeFirstOrThrow();
-    await wakeOnDeck(tx, attempt.campaign_id, end.endedAt);
+    // A seat freed: the first on deck takes it, and admission puts the next contact on deck.
+    await wakeFirstOnDeck(tx, attempt.campaign_id, end.endedAt);
+    await sql`select pg_notify('ori_seats', ${attempt.campaign_id})`.execute(tx);
     return attempt;
   });
 }

@@ -133,10 +133,11 @@ export async function startCampaignRun(db: Db, id: string, actor: string, now: D
 
     if (isNewRun) {
       // A new run starts every contact from zero. Sticky exclusion keeps excluded contacts suppressed;
-      // without it an exclusion belongs to the run it was made in ("never dialled again in that run").
+      // without it an exclusion belongs to the run it was made in ("never dialled again in that run") —
+      // and one made on this prepared run, before its start, is of this run (it moved the contact to it).
       const keep = campaign.config.sticky_exclusion
         ? sql<boolean>`(excluded_at is not null or state = 'excluded')`
-        : sql<boolean>`false`;
+        : sql<boolean>`(excluded_at is not null and run_no = ${runNo})`;
       await tx
         .updateTable('contacts')
         .set({
