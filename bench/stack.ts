@@ -55,7 +55,8 @@ export interface BenchStack {
   taskQueue: string;
   worker(): ManagedProcess | null;
   /** (Re)start the worker child; resolves once it polls its task queue. `preload`: a `--require` module. */
-  startWorker(env?: Record<string, string>, preload?: string): Promise<ManagedProcess>;
+  /** Extra node flags for the worker come from BENCH_WORKER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`). */
+  startWorker(env?: Record<string, string>): Promise<ManagedProcess>;
   stopWorker(): Promise<void>;
   request<T = unknown>(method: string, route: string, body?: unknown): Promise<ApiAnswer<T>>;
   versions: { postgres: string; temporal: string };
@@ -250,10 +251,10 @@ export async function startStack(opts: StackOptions): Promise<BenchStack> {
       apiKey,
       taskQueue,
       worker: () => worker,
-      async startWorker(env = {}, preload) {
+      async startWorker(env = {}) {
         await stopWorker();
         const nodeArgs = [
-          ...(preload ? ['--require', preload] : []),
+          ...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
           '--import',
           TSX_LOADER,
           'worker/main.ts',

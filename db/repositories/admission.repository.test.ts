@@ -121,8 +121,10 @@ describe('admission', () => {
       new Promise((resolve) => {
         const take = (): void => {
           const id = named.shift();
-          if (id) resolve(id);
-          else heard = take;
+          if (id) {
+            heard = () => undefined;
+            resolve(id);
+          } else heard = take;
         };
         take();
       });
@@ -149,6 +151,24 @@ describe('admission', () => {
       named.length = 0;
       await admit(test.db, { campaignId: s.campaignId, runNo: 1, now: now() });
       expect(await nextNamed()).toBe(next.handoffs[0]!.attemptId);
+
+      // A burst: six calls end together with six on deck. The ends name at most five; the first claim
+      // names the rest, so none waits for its poll.
+      const burst = await seedRunningCampaign(test.db, { contacts: 30, config: { concurrency: 24 } });
+      const all = (await admit(test.db, { campaignId: burst.campaignId, runNo: 1, now: now() })).handoffs;
+      expect(all).toHaveLength(30);
+      for (const h of all) await claimAttempt(test.db, h.attemptId, now());
+      const deck = all.slice(24).map((h) => h.attemptId);
+      await listener.query('select 1');
+      named.length = 0;
+      for (const h of all.slice(0, 6))
+        await finishAttempt(test.db, h.attemptId, { ...ended, endedAt: now() });
+      await listener.query('select 1'); // every notification of the finishes has arrived before this answer
+      expect(new Set(named)).toEqual(new Set(deck.slice(0, 5)));
+      named.length = 0;
+      expect((await claimAttempt(test.db, deck[0]!, now())).kind).toBe('claimed');
+      await listener.query('select 1');
+      expect(named).toContain(deck[5]);
     } finally {
       await listener.end();
     }

@@ -126,22 +126,27 @@ async function aheadOnDeck(tx: Transaction<Database>, attempt: Attempt, now: Dat
 const WAKE_AT_MOST = 5;
 
 /**
- * Wake the first in line on deck, one per free seat (NOTIFY `ori_deck`, payload the attempt id; the dial
- * activity waiting on deck listens for its own id). Called when a call ends and by every admission round
- * (a raised concurrency or an expired seat frees seats without a call ending).
+ * Wake the first in line on deck, one per free seat up to WAKE_AT_MOST (NOTIFY `ori_deck`, payload the
+ * attempt id; the dial activity waiting on deck listens for its own id). Called when a call ends, by every
+ * admission round (a raised concurrency or an expired seat frees seats without a call ending) and by a
+ * claim that leaves seats free, so a burst of ends is drained in a chain rather than by the 5-second poll.
  */
 export async function wakeFirstOnDeck(
   tx: Transaction<Database>,
   campaignId: string,
   now: Date,
+  knownFree?: number,
 ): Promise<void> {
-  const campaign = await tx
-    .selectFrom('campaigns')
-    .select('config')
-    .where('id', '=', campaignId)
-    .executeTakeFirst();
-  if (!campaign) return;
-  const free = campaign.config.concurrency - (await seatsTaken(tx, campaignId, now));
+  let free = knownFree;
+  if (free === undefined) {
+    const campaign = await tx
+      .selectFrom('campaigns')
+      .select('config')
+      .where('id', '=', campaignId)
+      .executeTakeFirst();
+    if (!campaign) return;
+    free = campaign.config.concurrency - (await seatsTaken(tx, campaignId, now));
+  }
   if (free <= 0) return;
   const first = await tx
     .selectFrom('attempts')
@@ -243,8 +248,8 @@ export async function claimAttempt(db: Db, attemptId: string, now: Date): Promis
 
     // A seat is free for this contact only once every contact ahead of it on deck has one too: freed seats
     // go in admission order (a due callback before fresh contacts before retries), whoever claims first.
-    const taken = (await seatsTaken(tx, attempt.campaign_id, now)) + (await aheadOnDeck(tx, attempt, now));
-    const seatFree = taken < campaign.config.concurrency;
+    const calls = await seatsTaken(tx, attempt.campaign_id, now);
+    const seatFree = calls + (await aheadOnDeck(tx, attempt, now)) < campaign.config.concurrency;
     const retryAt = seatFree ? await carrierRateWait(tx, attempt.carrier_id, now) : null;
     if (!seatFree || retryAt) {
       // On deck: keep the place (the lease) while this dial waits for a seat or its carrier's rate.
@@ -273,6 +278,7 @@ export async function claimAttempt(db: Db, attemptId: string, now: Date): Promis
       .where('run_no', '=', attempt.run_no)
       .where('final_at', 'is', null)
       .execute();
+    await wakeFirstOnDeck(tx, attempt.campaign_id, now, campaign.config.concurrency - calls - 1);
     return { kind: 'claimed' };
   });
 }
