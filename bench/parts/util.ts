@@ -97,6 +97,24 @@ function gapBreakdown(seg: GapSegments): string {
   );
 }
 
+/** Percentiles of a set of seat gaps. */
+function gapStats(list: SeatLatency['list']): {
+  pairs: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+} {
+  const gaps = list.map((p) => p.gapMs).sort((a, b) => a - b);
+  return {
+    pairs: gaps.length,
+    p50: percentile(gaps, 50),
+    p95: percentile(gaps, 95),
+    p99: percentile(gaps, 99),
+    max: gaps.length ? (gaps[gaps.length - 1] as number) : Number.NaN,
+  };
+}
+
 function rampEnd(calls: readonly Call[], concurrency: number): number | null {
   return calls[concurrency - 1]?.start ?? null;
 }
@@ -142,6 +160,10 @@ export async function utilPart(ctx: BenchContext): Promise<PartReport> {
     const steady = ramp !== null && ramp < run.stoppedAt ? inFlight(calls, ramp, run.stoppedAt) : null;
     const util = steady ? steady.mean / concurrency : Number.NaN;
     const lat = seatLatency(calls, concurrency, run.stoppedAt);
+    // Seats freed after the ramp (the concurrency-th originate), the steady state utilisation is measured
+    // over too; during the ramp every contact admitted so far is still on its way through Temporal.
+    const steadyLat = gapStats(lat.list.filter((p) => ramp !== null && p.freedAt >= ramp));
+    const rampLat = gapStats(lat.list.filter((p) => ramp === null || p.freedAt < ramp));
     const rounds = describeRounds(
       await admissionRounds(stack.client, `campaign-${run.campaignId}-run-1`).catch(() => []),
     );
@@ -152,7 +174,8 @@ export async function utilPart(ctx: BenchContext): Promise<PartReport> {
     const serverCannot = ceiling !== undefined && ceiling * meanCallS < concurrency;
     log(
       `util ${concurrency}: steady ${pct(util)}, whole ${pct(whole.mean / concurrency)}, max up ${whole.max}, ` +
-        `ramp ${ramp ? ((ramp - first) / 1000).toFixed(1) : 'never'} s, latency p99 ${fmt(lat.p99, 0)} ms`,
+        `ramp ${ramp ? ((ramp - first) / 1000).toFixed(1) : 'never'} s, latency p99 ${fmt(steadyLat.p99, 0)} ms ` +
+        `(steady), ${fmt(lat.p99, 0)} ms (all)`,
     );
     const note = serverCannot
       ? ` — the server does not hold it: its trivial-workflow ceiling (${fmt(ceiling ?? 0)}/s) × ${fmt(meanCallS, 0)} s calls < ${concurrency} seats`
@@ -166,12 +189,14 @@ export async function utilPart(ctx: BenchContext): Promise<PartReport> {
       verdict: serverCannot && !(util >= 0.95) ? 'n/a' : verdict(util >= 0.95),
     });
     figures.push({
-      figure: `Freed seat → next originate at concurrency ${concurrency}`,
-      measured: lat.pairs
-        ? `p99 ${fmt(lat.p99, 0)} ms (p50 ${fmt(lat.p50, 0)}, p95 ${fmt(lat.p95, 0)}, max ${fmt(lat.max, 0)}; ${lat.pairs} pairs)`
+      figure: `Freed seat → next originate at concurrency ${concurrency} (seats freed in the steady state)`,
+      measured: steadyLat.pairs
+        ? `p99 ${fmt(steadyLat.p99, 0)} ms (p50 ${fmt(steadyLat.p50, 0)}, p95 ${fmt(steadyLat.p95, 0)}, max ` +
+          `${fmt(steadyLat.max, 0)}; ${steadyLat.pairs} pairs). Counting the ${rampLat.pairs} seats freed during ` +
+          `the ramp: p99 ${fmt(lat.p99, 0)} ms over all ${lat.pairs}`
         : 'no pairs (never saturated)',
       target: 'p99 ≤ 250 ms',
-      verdict: serverCannot && !(lat.p99 <= 250) ? 'n/a' : verdict(lat.p99 <= 250),
+      verdict: serverCannot && !(steadyLat.p99 <= 250) ? 'n/a' : verdict(steadyLat.p99 <= 250),
     });
     body.push(
       `**Concurrency ${concurrency}.** ${contacts} due contacts; ${calls.length} originates in ` +
@@ -185,11 +210,15 @@ export async function utilPart(ctx: BenchContext): Promise<PartReport> {
         `Turning ${concurrency} seats over with ${fmt(meanCallS, 0)} s calls needs ${fmt(needRate)} dials/s. ` +
         `Seat gaps: ${lat.pairs} pairs, p50 ${fmt(lat.p50, 0)} ms, p95 ${fmt(lat.p95, 0)} ms, p99 ${fmt(lat.p99, 0)} ms, ` +
         `max ${fmt(lat.max, 0)} ms; ${lat.unpaired} calls ended before the stop without their seat being re-used. ` +
+        `Of these, ${steadyLat.pairs} seats freed in the steady state: p50 ${fmt(steadyLat.p50, 0)}, p95 ` +
+        `${fmt(steadyLat.p95, 0)}, p99 ${fmt(steadyLat.p99, 0)}, max ${fmt(steadyLat.max, 0)} ms; ${rampLat.pairs} ` +
+        `freed during the ramp (a first-wave \`sip:486\` ends at once, while the contacts admitted with it are ` +
+        `still being handed off): p50 ${fmt(rampLat.p50, 0)}, p99 ${fmt(rampLat.p99, 0)}, max ${fmt(rampLat.max, 0)} ms. ` +
         `${breakdown} ` +
         `Seats held per the database, once a second: ${run.seatsHeld.join(', ')}. CPU: ${formatCpu(cpu)}.`,
       rounds,
     );
-    if (!(util >= 0.95) || !(lat.p99 <= 250)) {
+    if (!(util >= 0.95) || !(steadyLat.p99 <= 250)) {
       const dialRate = ctx.shared.dialPerSecond;
       const total = seg.deckGap.length + seg.otherGap.length;
       bottlenecks.push(
