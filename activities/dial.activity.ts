@@ -5,6 +5,7 @@ import type { Attempt } from '../db/schema';
 import type { Handoff } from '../db/repositories/admission.repository';
 import {
   claimAttempt,
+  type ClaimResult,
   loadAttemptFacts,
   type AttemptFacts,
   finishAttempt,
@@ -81,16 +82,17 @@ function endedFromAttempt(attempt: Attempt): Extract<DialResult, { kind: 'ended'
 }
 
 /**
- * Dial one attempt exactly once. The attempt id is the call's `origination_uuid`. A first try claims the
- * leased seat (re-checking suppression, pause and the window), places the call with `bgapi originate` and
- * follows its events to CHANNEL_HANGUP_COMPLETE, heartbeating and renewing the seat. A retried try
- * reconciles instead: a recorded end is returned as is, a live channel is followed again, and a call the
- * switch no longer knows is closed from what was recorded — it is never placed a second time.
+ * Dial one attempt exactly once. The attempt id is the call's `origination_uuid`. A first try claims a
+ * seat for the leased attempt (re-checking suppression, pause, the window and the carrier's rate) — waiting
+ * on deck, woken by the call that ends, while every seat holds a call — places the call with
+ * `bgapi originate` and follows its events to CHANNEL_HANGUP_COMPLETE, heartbeating and renewing the seat.
+ * A retried try reconciles instead: a recorded end is returned as is, a live channel is followed again, and
+ * a call the switch no longer knows is closed from what was recorded — it is never placed a second time.
  */
 export function createDialActivities(deps: {
   db: Db;
   switch: SwitchControl;
-  seats: Pick<SeatNotifier, 'waitForSeat'>;
+  seats: Pick<SeatNotifier, 'seatLatch'>;
   timings: DialTimings;
   botEndpoint?: (campaignId: string) => Promise<string | null>;
   now?: () => Date;
@@ -224,6 +226,31 @@ export function createDialActivities(deps: {
     },
   };
 
+  /**
+   * Claim until the claim says dial, or never: on deck while every seat holds a call (the call that ends
+   * names the first in line), or held back by the carrier's rate.
+   */
+  async function claimSeat(attemptId: string): Promise<Exclude<ClaimResult, { kind: 'wait' | 'no_seat' }>> {
+    // Listening before the first claim: a seat that frees while a claim runs is not missed.
+    const named = deps.seats.seatLatch(attemptId);
+    try {
+      for (;;) {
+        const claim = await claimAttempt(deps.db, attemptId, now());
+        if (claim.kind === 'wait') {
+          Context.current().heartbeat({ attemptId, phase: 'carrier_rate' });
+          await delay(Math.max(1, Math.min(claim.retryAt.getTime() - now().getTime(), 5_000)));
+        } else if (claim.kind === 'no_seat') {
+          Context.current().heartbeat({ attemptId, phase: 'on_deck' });
+          await named.wait(ON_DECK_POLL_MS);
+        } else {
+          return claim;
+        }
+      }
+    } finally {
+      named.close();
+    }
+  }
+
   async function dialAttempt(input: DialInput): Promise<DialResult> {
     const { handoff } = input;
     const attemptId = handoff.attemptId;
@@ -233,18 +260,7 @@ export function createDialActivities(deps: {
     const waitMs = Date.parse(handoff.dialNotBefore) - now().getTime();
     if (waitMs > 0) await delay(Math.min(waitMs, 5_000)); // the carrier pacing slot
 
-    let claim = await claimAttempt(deps.db, attemptId, now());
-    while (claim.kind === 'wait' || claim.kind === 'no_seat') {
-      if (claim.kind === 'wait') {
-        Context.current().heartbeat({ attemptId, phase: 'carrier_rate' });
-        await delay(Math.max(1, Math.min(claim.retryAt.getTime() - now().getTime(), 5_000)));
-      } else {
-        // On deck: every seat holds a call. The call that ends wakes the first in line.
-        Context.current().heartbeat({ attemptId, phase: 'on_deck' });
-        await deps.seats.waitForSeat(attemptId, ON_DECK_POLL_MS);
-      }
-      claim = await claimAttempt(deps.db, attemptId, now());
-    }
+    const claim = await claimSeat(attemptId);
     switch (claim.kind) {
       case 'cancelled':
         return { kind: 'cancelled', reason: claim.reason, contactFinal: claim.contactFinal };

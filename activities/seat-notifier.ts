@@ -5,10 +5,17 @@ import { Client } from 'pg';
  * One connection per worker, two channels:
  * - `ori_seats` (payload: the campaign id) wakes every admission round of the campaign (`wait`);
  * - `ori_deck` (payload: an attempt id) wakes the dial activity on deck waiting for that attempt's seat
- *   (`waitForSeat`): a call's end names the first in line (attempts.repository `finishAttempt`), so a
+ *   (`seatLatch`): a call's end names the first in line (attempts.repository `finishAttempt`), so a
  *   freed seat costs one claim, not one per contact on deck.
  * Everyone also polls, so a lost notification only costs latency, never correctness.
  */
+/** A dial on deck's ear for its own name (see `SeatNotifier.seatLatch`). */
+export interface SeatLatch {
+  /** Resolves when the attempt was named since the last wait (at once if it already was), or after `ms`. */
+  wait(ms: number): Promise<void>;
+  close(): void;
+}
+
 export class SeatNotifier {
   private client: Client | null = null;
   private readonly waiters = new Map<string, Set<() => void>>();
@@ -60,17 +67,34 @@ export class SeatNotifier {
     });
   }
 
-  /** Resolves when a freed seat names this attempt as first in line on deck, or after `ms`. */
-  waitForSeat(attemptId: string, ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        if (this.seatWaiters.get(attemptId) === done) this.seatWaiters.delete(attemptId);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.seatWaiters.set(attemptId, done);
-    });
+  /**
+   * Listen for this attempt being named first in line on deck. Armed before the claim, so a name given
+   * while the claim runs is not lost: the next `wait` returns at once. Close it when done.
+   */
+  seatLatch(attemptId: string): SeatLatch {
+    const latch = { named: false, wake: null as (() => void) | null };
+    const onName = (): void => {
+      latch.named = true;
+      latch.wake?.();
+    };
+    this.seatWaiters.set(attemptId, onName);
+    return {
+      wait: (ms) =>
+        new Promise<void>((resolve) => {
+          const done = (): void => {
+            clearTimeout(timer);
+            latch.wake = null;
+            latch.named = false;
+            resolve();
+          };
+          const timer = setTimeout(done, latch.named ? 0 : ms);
+          latch.wake = done;
+        }),
+      close: () => {
+        if (this.seatWaiters.get(attemptId) === onName) this.seatWaiters.delete(attemptId);
+        latch.wake?.();
+      },
+    };
   }
 
   async close(): Promise<void> {

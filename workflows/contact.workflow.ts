@@ -96,7 +96,8 @@ export async function contact(input: ContactInput): Promise<string> {
       } else if (dialled.contactFinal) {
         return dialled.reason;
       }
-      // Not dialled (paused, outside the window, lease lost): admission hands it a new seat later.
+      // Not dialled (paused, outside the window, lease lost or bumped from the deck): admission hands it
+      // a new attempt later.
     }
     handoff = undefined;
     while (!handoff) {

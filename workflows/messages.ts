@@ -34,7 +34,7 @@ export const configChangedUpdate = defineUpdate<ControlResult, []>('configChange
 /** Coalesced "look again": contacts added, excluded or re-added. Never per dial. */
 export const wakeSignal = defineSignal<[]>('wake');
 
-/** Parent → contact: a seat was leased for this contact's next attempt. */
+/** Parent → contact: an attempt was leased for this contact (its dial claims the seat). */
 export const admitSignal = defineSignal<[Handoff]>('admit');
 /** API → contact: the bot platform's post-call result for one of its attempts was stored. */
 export const resultSignal = defineSignal<[{ attemptId: string }]>('result');

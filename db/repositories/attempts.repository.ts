@@ -122,6 +122,9 @@ async function aheadOnDeck(tx: Transaction<Database>, attempt: Attempt, now: Dat
   return Number(row.n);
 }
 
+/** Namespaces the claim's advisory lock key (hashed with the campaign id). */
+const CLAIM_LOCK_PREFIX = 'ori-claim:';
+
 /** How many of the first in line on deck a freed seat wakes at most (the rest poll). */
 const WAKE_AT_MOST = 5;
 
@@ -166,8 +169,9 @@ export async function wakeFirstOnDeck(
 /**
  * Claim a leased attempt for dialling: take a seat and record "originate sent". Everything that may forbid
  * a dial — suppression, pause, stop, the window, the seat budget, the carrier's rate — is checked in the
- * same transaction, so a dial happens at most once and only when allowed. The campaign row's lock
- * serialises the claims of one campaign (and its admissions), so two claims never take the last seat.
+ * same transaction, so a dial happens at most once and only when allowed. A transaction-scoped advisory
+ * lock per campaign serialises its claims, so two claims never take the last seat; admission, which only
+ * adds and removes contacts on deck, does not hold them up.
  */
 export async function claimAttempt(db: Db, attemptId: string, now: Date): Promise<ClaimResult> {
   return db.transaction().execute(async (tx) => {
@@ -177,12 +181,15 @@ export async function claimAttempt(db: Db, attemptId: string, now: Date): Promis
       .where('attempt_id', '=', attemptId)
       .executeTakeFirst();
     if (!owner) return { kind: 'cancelled', reason: 'lease_lost', contactFinal: false };
-    // Campaign first, then the attempt: the order admission locks them in (it deletes expired leases).
+    // The campaign's claim lock first, then the attempt. Not the campaign row's lock: admission holds that
+    // for its whole round, and a freed seat's claim would wait behind the round the same call end woke.
+    await sql`select pg_advisory_xact_lock(hashtextextended(${CLAIM_LOCK_PREFIX + owner.campaign_id}, 0))`.execute(
+      tx,
+    );
     const campaign = await tx
       .selectFrom('campaigns')
       .select(['status', 'run_no', 'config', 'completion_reason'])
       .where('id', '=', owner.campaign_id)
-      .forUpdate()
       .executeTakeFirstOrThrow();
     const attempt = await tx
       .selectFrom('attempts')
