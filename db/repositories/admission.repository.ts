@@ -19,9 +19,9 @@ import { returnSeats, UNCLAIMED_LEASE_MS, wakeFirstOnDeck } from './attempts.rep
  * campaign's open places — its seats plus a few on deck (policy `onDeckSeats`) — and its carriers'
  * dial-rate budget, in priority order, leases an attempt row to each and rotates the number pool. The seat
  * itself is taken by the dial activity's claim (attempts.repository `claimAttempt`), which counts the calls
- * in flight: a contact on deck dials the moment a call ends, without waiting for the next round. The campaign row lock serialises admissions of one campaign
- * (the engine's loop and the trigger API), the carrier row lock serialises the rate budget across
- * campaigns sharing a carrier.
+ * in flight: a contact on deck dials the moment a call ends, without waiting for the next round. The
+ * campaign row lock serialises admissions of one campaign (the engine's loop and the trigger API), the
+ * carrier row lock serialises the rate budget across campaigns sharing a carrier.
  */
 
 /** How far ahead a carrier pacing slot may be handed out; the dial activity waits for its slot. */
