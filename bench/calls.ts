@@ -82,12 +82,16 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[i] as number;
 }
 
-export interface SeatLatency {
+/** Seat gaps in ms: how many pairs, and their percentiles. */
+export interface GapStats {
   pairs: number;
   p50: number;
   p95: number;
   p99: number;
   max: number;
+}
+
+export interface SeatLatency extends GapStats {
   /** Ends before the cut-off whose seat no originate took before it. */
   unpaired: number;
   /** Pairs where the next originate came before the end (more than `concurrency` calls up at once). */
@@ -108,7 +112,6 @@ export function seatLatency(calls: readonly Call[], concurrency: number, cutoff:
     .map((c) => c.end)
     .filter((t) => Number.isFinite(t) && t < cutoff)
     .sort((a, b) => a - b);
-  const latencies: number[] = [];
   const list: SeatLatency['list'] = [];
   let negative = 0;
   for (let j = 0; j < ends.length; j++) {
@@ -116,19 +119,20 @@ export function seatLatency(calls: readonly Call[], concurrency: number, cutoff:
     if (next === undefined) break;
     const l = next.start - (ends[j] as number);
     if (l < 0) negative++;
-    latencies.push(Math.max(0, l));
     list.push({ freedAt: ends[j] as number, next: next.uuid, gapMs: Math.max(0, l) });
   }
-  latencies.sort((a, b) => a - b);
+  return { ...gapStats(list), unpaired: ends.length - list.length, negative, list };
+}
+
+/** Percentiles of a set of seat gaps (all of a run's pairs, or a part of them). */
+export function gapStats(list: SeatLatency['list']): GapStats {
+  const gaps = list.map((p) => p.gapMs).sort((a, b) => a - b);
   return {
-    pairs: latencies.length,
-    p50: percentile(latencies, 50),
-    p95: percentile(latencies, 95),
-    p99: percentile(latencies, 99),
-    max: latencies.length ? (latencies[latencies.length - 1] as number) : Number.NaN,
-    unpaired: ends.length - latencies.length,
-    negative,
-    list,
+    pairs: gaps.length,
+    p50: percentile(gaps, 50),
+    p95: percentile(gaps, 95),
+    p99: percentile(gaps, 99),
+    max: gaps.length ? (gaps[gaps.length - 1] as number) : Number.NaN,
   };
 }
 

@@ -3,7 +3,7 @@
  * concurrency asked for (200 and 1,000 by default), from the simulator's call log.
  */
 import { sql } from 'kysely';
-import { inFlight, percentile, seatLatency, type Call, type SeatLatency } from '../calls';
+import { gapStats, inFlight, percentile, seatLatency, type Call, type SeatLatency } from '../calls';
 import { sleep } from '../campaign';
 import type { BenchContext } from '../context';
 import { dialRun } from '../dial-run';
@@ -95,24 +95,6 @@ function gapBreakdown(seg: GapSegments): string {
       : 'none found the deck empty; ') +
     `claimed → originate received by the switch p50 ${p50(seg.sent)} / p99 ${p99(seg.sent)} ms.`
   );
-}
-
-/** Percentiles of a set of seat gaps. */
-function gapStats(list: SeatLatency['list']): {
-  pairs: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-} {
-  const gaps = list.map((p) => p.gapMs).sort((a, b) => a - b);
-  return {
-    pairs: gaps.length,
-    p50: percentile(gaps, 50),
-    p95: percentile(gaps, 95),
-    p99: percentile(gaps, 99),
-    max: gaps.length ? (gaps[gaps.length - 1] as number) : Number.NaN,
-  };
 }
 
 function rampEnd(calls: readonly Call[], concurrency: number): number | null {
