@@ -462,7 +462,7 @@ async function admitInTransaction(tx: Tx, opts: AdmitOptions): Promise<Admission
       .where('id', '=', carrierId)
       .execute();
   }
-  if (!opts.onlyContactId) await wakeFirstOnDeck(tx, campaignId, now);
+  if (!opts.onlyContactId) await wakeFirstOnDeck(tx, campaignId, now, { concurrency: config.concurrency });
   return {
     handoffs: [...reHandoffs, ...handoffs],
     status: handoffs.length < eligible.length ? 'no_rate' : 'ok',

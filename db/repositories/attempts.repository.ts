@@ -138,18 +138,20 @@ export async function wakeFirstOnDeck(
   tx: Transaction<Database>,
   campaignId: string,
   now: Date,
-  knownFree?: number,
+  /** What the caller already read in this transaction; the rest is read here. */
+  known: { concurrency?: number; callsUp?: number } = {},
 ): Promise<void> {
-  let free = knownFree;
-  if (free === undefined) {
+  let concurrency = known.concurrency;
+  if (concurrency === undefined) {
     const campaign = await tx
       .selectFrom('campaigns')
       .select('config')
       .where('id', '=', campaignId)
       .executeTakeFirst();
     if (!campaign) return;
-    free = campaign.config.concurrency - (await seatsTaken(tx, campaignId, now));
+    concurrency = campaign.config.concurrency;
   }
+  const free = concurrency - (known.callsUp ?? (await seatsTaken(tx, campaignId, now)));
   if (free <= 0) return;
   const first = await tx
     .selectFrom('attempts')
@@ -285,7 +287,10 @@ export async function claimAttempt(db: Db, attemptId: string, now: Date): Promis
       .where('run_no', '=', attempt.run_no)
       .where('final_at', 'is', null)
       .execute();
-    await wakeFirstOnDeck(tx, attempt.campaign_id, now, campaign.config.concurrency - calls - 1);
+    await wakeFirstOnDeck(tx, attempt.campaign_id, now, {
+      concurrency: campaign.config.concurrency,
+      callsUp: calls + 1,
+    });
     return { kind: 'claimed' };
   });
 }
