@@ -17,6 +17,7 @@ import { startSimulator, type RunningSimulator, type ScenarioInput } from '../si
 import { ensurePostgres, findPostgresBinDirs, type PostgresHandle } from '../scripts/postgres';
 import { ensureTemporalBinaries, startTemporalDevServer, type DevServer } from '../scripts/temporal';
 import { run, spawnManaged, type ManagedProcess } from '../scripts/processes';
+import { apiRequest, type ApiAnswer } from '../test/support/api-request';
 import { freePort, httpStatus, waitFor } from '../scripts/net';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -30,10 +31,7 @@ export interface StackOptions {
   log: (message: string) => void;
 }
 
-export interface ApiAnswer<T> {
-  status: number;
-  body: T;
-}
+export type { ApiAnswer };
 
 export interface BenchStack {
   tmp: string;
@@ -276,23 +274,8 @@ export async function startStack(opts: StackOptions): Promise<BenchStack> {
         return w;
       },
       stopWorker,
-      async request<T>(method: string, route: string, body?: unknown): Promise<ApiAnswer<T>> {
-        const headers: Record<string, string> = { authorization: `Bearer ${apiKey}` };
-        let payload: string | undefined;
-        if (body !== undefined) {
-          headers['content-type'] = 'application/json';
-          payload = JSON.stringify(body);
-        }
-        const res = await fetch(`${apiUrl}${route}`, { method, headers, body: payload });
-        const text = await res.text();
-        let parsed: unknown = text;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          // Not JSON: CSV or an empty body.
-        }
-        return { status: res.status, body: parsed as T };
-      },
+      request: <T>(method: string, route: string, body?: unknown) =>
+        apiRequest<T>({ apiUrl, apiKey }, method, route, body),
       versions: { postgres: pgVersion, temporal: temporalVersion },
       stop: stopAllStarted,
     };

@@ -16,6 +16,7 @@ import { startTemporalDevServer, type DevServer } from '../../scripts/temporal';
 import { spawnManaged, type ManagedProcess } from '../../scripts/processes';
 import { freePort } from '../../scripts/net';
 import { createTestDatabase, type TestDatabase } from '../support/db';
+import { apiRequest } from '../support/api-request';
 import '../support/context';
 
 /**
@@ -134,23 +135,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       temporal = await startTemporal();
       stack.temporal = temporal;
     },
-    async api(method, route, body, contentType) {
-      const headers: Record<string, string> = { authorization: `Bearer ${apiKey}` };
-      let payload: string | undefined;
-      if (body !== undefined) {
-        headers['content-type'] = contentType ?? 'application/json';
-        payload = typeof body === 'string' ? body : JSON.stringify(body);
-      }
-      const res = await fetch(`${apiUrl}${route}`, { method, headers, body: payload });
-      const text = await res.text();
-      let parsed: unknown = text;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        // CSV and other text bodies stay as they are.
-      }
-      return { status: res.status, body: parsed as never };
-    },
+    api: (method, route, body, contentType) =>
+      apiRequest<never>({ apiUrl, apiKey }, method, route, body, contentType),
     async stop() {
       await stack.worker?.stop().catch(() => undefined);
       await app.close().catch(() => undefined);
