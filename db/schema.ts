@@ -265,6 +265,18 @@ export interface LeadStateChangesTable {
   changed_at: GeneratedTimestamp;
 }
 
+/** One row per running worker, refreshed about every second (db/repositories/worker-presence.repository.ts). */
+export interface WorkerPresenceTable {
+  worker_id: string;
+  hostname: string;
+  pid: number;
+  task_queue: string;
+  started_at: GeneratedTimestamp;
+  seen_at: GeneratedTimestamp;
+  esl_connected: Generated<boolean>;
+  esl_changed_at: Timestamp | null;
+}
+
 export interface Database {
   api_keys: ApiKeysTable;
   bots: BotsTable;
@@ -283,6 +295,7 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   lead_state_changes: LeadStateChangesTable;
   campaign_variables: CampaignVariablesTable;
+  worker_presence: WorkerPresenceTable;
 }
 
 export type Campaign = Selectable<CampaignsTable>;

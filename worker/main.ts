@@ -6,6 +6,7 @@ import { migrateToLatest } from '../db/migrate';
 import { SeatNotifier } from '../activities/seat-notifier';
 import { createSwitchClient } from '../telephony/switch-client';
 import { WebhookDispatcher } from '../activities/webhook-dispatcher';
+import { WorkerPresence } from './presence';
 import {
   bundleWorkflows,
   createDiallerWorker,
@@ -31,6 +32,14 @@ async function main(): Promise<void> {
   await notifier.start();
   const switchClient = createSwitchClient({ ...settings.esl });
   await switchClient.connect();
+  const presence = new WorkerPresence({
+    db,
+    switch: switchClient,
+    taskQueue: settings.taskQueue,
+    onError: (error) =>
+      console.warn('worker presence not refreshed:', error instanceof Error ? error.message : error),
+  });
+  await presence.start();
   const connection = await NativeConnection.connect({ address: temporalAddress });
   const clientConnection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection: clientConnection, namespace: settings.temporalNamespace });
@@ -77,6 +86,7 @@ async function main(): Promise<void> {
     await Promise.all([worker.run(), runs.run(), webhooks.run()]);
   } finally {
     await dispatcher.stop();
+    await presence.stop();
     await clientConnection.close();
     await switchClient.close();
     await notifier.close();
