@@ -876,11 +876,23 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web UI in Chromium', 
       .poll(() => apiCalls('GET', `/campaigns/${RUNNING}/contacts`).some((r) => /page=2/.test(r.url)))
       .toBe(true);
 
-    // polling every 3 s picks up new live numbers and the idle label
+    // polling every 3 s picks up new live numbers and the idle label, patching the page in place: the
+    // first call-list row and the Ringing figure are the same nodes after the refresh.
+    await page.evaluate(() => {
+      const w = window as unknown as { keptRow: Element | null; keptFigure: Element | null };
+      w.keptRow = document.querySelector('table.calls tbody tr');
+      w.keptFigure = document.querySelector('.live .counter dd');
+    });
     state.live = { ...state.live, ringing: 5, activity: 'idle' };
     await page.getByRole('heading', { name: 'Idle — Waiting for retries' }).waitFor({ timeout: 7000 });
     expect(await counter('Ringing').textContent()).toBe('5');
     expect(await counter('Dials/sec').textContent()).toBe('--');
+    expect(
+      await page.evaluate(() => {
+        const w = window as unknown as { keptRow: Element | null; keptFigure: Element | null };
+        return [w.keptRow?.isConnected, w.keptFigure?.isConnected, w.keptFigure?.textContent];
+      }),
+    ).toEqual([true, true, '5']);
 
     // activity log modal
     await button('Activity (1)').click();

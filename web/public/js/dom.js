@@ -12,13 +12,104 @@ export function h(tag, attrs, ...children) {
     if (key === 'class') el.className = value;
     else if (key === 'text') el.textContent = value;
     else if (key === 'dataset') Object.assign(el.dataset, value);
-    else if (key.startsWith('on') && typeof value === 'function') el.addEventListener(key.slice(2), value);
+    else if (key.startsWith('on') && typeof value === 'function') listen(el, key.slice(2), value);
     else if (['disabled', 'checked', 'hidden', 'value', 'selected', 'required', 'multiple'].includes(key))
       el[key] = value;
     else el.setAttribute(key, value === true ? '' : String(value));
   }
   append(el, children);
   return el;
+}
+
+// Handlers go through one dispatcher per event type, so `patch` can hand a kept node the handlers of the
+// node it was patched from (they close over the fresh data) without stacking listeners.
+const HANDLERS = Symbol('handlers');
+function dispatch(event) {
+  return this[HANDLERS]?.[event.type]?.call(this, event);
+}
+function listen(el, type, fn) {
+  el[HANDLERS] ??= {};
+  if (!(type in el[HANDLERS])) el.addEventListener(type, dispatch);
+  el[HANDLERS][type] = fn;
+}
+
+// Properties a browser keeps apart from their attributes; `open` (a <details>) and a focused field's value
+// are the operator's, so a refresh leaves them alone.
+const PROPS = ['checked', 'disabled', 'hidden', 'selected', 'required', 'multiple'];
+
+/**
+ * Bring `target` to look like `source` (a freshly built tree) while keeping every node that is still the
+ * same thing: text nodes change their text in place, elements their attributes, and children are matched
+ * by `data-key` (rows, list items) or else by position and tag. So a text selection, the element under the
+ * pointer (and its tooltip) and focus survive a refresh. Answers the node that is now in the document.
+ */
+export function patch(target, source) {
+  if (
+    target.nodeType !== source.nodeType ||
+    target.nodeName !== source.nodeName ||
+    keyOf(target) !== keyOf(source)
+  ) {
+    target.replaceWith(source);
+    return source;
+  }
+  if (target.nodeType !== 1) {
+    if (target.nodeValue !== source.nodeValue) target.nodeValue = source.nodeValue;
+    return target;
+  }
+  for (const { name } of [...target.attributes])
+    if (!source.hasAttribute(name) && name !== 'open') target.removeAttribute(name);
+  for (const { name, value } of [...source.attributes])
+    if (target.getAttribute(name) !== value) target.setAttribute(name, value);
+  for (const prop of PROPS) if (prop in source && target[prop] !== source[prop]) target[prop] = source[prop];
+  if ('value' in source && target !== document.activeElement && target.value !== source.value)
+    target.value = source.value;
+  const handlers = source[HANDLERS] ?? {};
+  for (const type of Object.keys(target[HANDLERS] ?? {}))
+    if (!(type in handlers)) delete target[HANDLERS][type];
+  for (const [type, fn] of Object.entries(handlers)) listen(target, type, fn);
+  patchChildren(target, [...source.childNodes]);
+  return target;
+}
+
+/** Patch `el`'s children to `children` (arrays flattened, null/false skipped, strings as text, like h()). */
+export function patchInto(el, ...children) {
+  const nodes = [];
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    nodes.push(child instanceof window.Node ? child : document.createTextNode(String(child)));
+  }
+  patchChildren(el, nodes);
+  return el;
+}
+
+function keyOf(node) {
+  return node.nodeType === 1 ? (node.dataset.key ?? null) : null;
+}
+
+function patchChildren(parent, wanted) {
+  const old = [...parent.childNodes];
+  const keyed = new Map();
+  const unkeyed = [];
+  for (const node of old) {
+    const key = keyOf(node);
+    if (key !== null) keyed.set(key, node);
+    else unkeyed.push(node);
+  }
+  let nextUnkeyed = 0;
+  const kept = new Set();
+  wanted.forEach((next, i) => {
+    const key = keyOf(next);
+    let match = null;
+    if (key !== null) match = keyed.get(key) ?? null;
+    else if (nextUnkeyed < unkeyed.length && unkeyed[nextUnkeyed].nodeName === next.nodeName)
+      match = unkeyed[nextUnkeyed++];
+    if (match && match.nodeName !== next.nodeName) match = null;
+    const node = match ? patch(match, next) : next;
+    kept.add(node);
+    const at = parent.childNodes[i] ?? null;
+    if (at !== node) parent.insertBefore(node, at);
+  });
+  for (const node of old) if (!kept.has(node) && node.parentNode === parent) node.remove();
 }
 
 export function append(el, children) {
@@ -100,7 +191,8 @@ export function showError(box, err, scope, opts = {}) {
     if (!errEl || opts.listAll) listed.push(d);
   }
   box.hidden = false;
-  box.append(
+  // append(), not box.append(): the DOM's own append writes a null child as the text "null".
+  append(box, [
     h('p', {}, message),
     listed.length
       ? h(
@@ -109,7 +201,7 @@ export function showError(box, err, scope, opts = {}) {
           listed.map((d) => h('li', {}, d.field ? `${label(d)}: ${d.message}` : d.message)),
         )
       : null,
-  );
+  ]);
 }
 
 export function clearErrors(box, scope) {
