@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../../test/support/db';
 import { seedRunningCampaign } from '../../test/fixtures/seed';
-import { isContactFinal, markContactReady, recordContactStep } from './attempts.repository';
+import {
+  claimAttempt,
+  isContactFinal,
+  lockCampaignClaims,
+  markContactReady,
+  recordContactStep,
+} from './attempts.repository';
+import { admit } from './admission.repository';
+import { stopCampaignRun } from './runs.repository';
 
 const test = useTestDatabase();
 
@@ -37,5 +45,50 @@ describe('contact writes are fenced by run', () => {
     // Its own run writes as before.
     expect(await markContactReady(test.db, id, 2, now)).toBe(true);
     expect(await isContactFinal(test.db, id, 2)).toBe(false);
+  });
+});
+
+describe('a stop and a claim in flight', () => {
+  it('the stop waits for a claim that holds the campaign claim lock: the claimed contact is not finalised as waiting', async () => {
+    const s = await seedRunningCampaign(test.db, { contacts: 2, config: { concurrency: 2 } });
+    const admitted = await admit(test.db, { campaignId: s.campaignId, runNo: 1, now: new Date() });
+    const claimed = admitted.handoffs[0]!;
+    let stopDone = false;
+    let stopping: Promise<number> | null = null;
+    await test.db.transaction().execute(async (tx) => {
+      // Where claimAttempt is after its checks read the campaign `running`.
+      await lockCampaignClaims(tx, s.campaignId);
+      stopping = stopCampaignRun(test.db, s.campaignId, 'tester', new Date()).then((n) => {
+        stopDone = true;
+        return n;
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(stopDone).toBe(false);
+      // The claim's writes, as claimAttempt makes them.
+      await tx
+        .updateTable('attempts')
+        .set({ status: 'dialling', originate_sent_at: new Date(), started_at: new Date() })
+        .where('attempt_id', '=', claimed.attemptId)
+        .execute();
+      await tx
+        .updateTable('contacts')
+        .set({ state: 'dialling' })
+        .where('id', '=', claimed.contactId)
+        .where('final_at', 'is', null)
+        .execute();
+    });
+    await stopping;
+    const rows = await test.db
+      .selectFrom('contacts')
+      .select(['id', 'state', 'final_at'])
+      .where('campaign_id', '=', s.campaignId)
+      .execute();
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    // The claimed contact is on a call: the engine finalises it when the call ends.
+    expect(byId.get(claimed.contactId)).toMatchObject({ state: 'dialling', final_at: null });
+    // The other, never claimed, is stopped with the run; its claim now sees the stop and never dials.
+    const other = admitted.handoffs[1]!;
+    expect(byId.get(other.contactId)?.state).toBe('manually_stopped');
+    expect(await claimAttempt(test.db, other.attemptId, new Date())).toMatchObject({ kind: 'cancelled' });
   });
 });

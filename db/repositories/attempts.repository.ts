@@ -125,6 +125,16 @@ async function aheadOnDeck(tx: Transaction<Database>, attempt: Attempt, now: Dat
 /** Namespaces the claim's advisory lock key (hashed with the campaign id). */
 const CLAIM_LOCK_PREFIX = 'ori-claim:';
 
+/**
+ * The campaign's claim lock (transaction-scoped). Claims serialise on it; a pause or a stop takes it too,
+ * so a claim either commits before the status change (its call is in flight and finishes) or sees it (it
+ * never dials). Without it a claim that read `running` just before a stop committed still dialled, and
+ * its contact, finalised by the stop as waiting, ended `manually_stopped` although it was called.
+ */
+export async function lockCampaignClaims(tx: Transaction<Database>, campaignId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${CLAIM_LOCK_PREFIX + campaignId}, 0))`.execute(tx);
+}
+
 /** How many of the first in line on deck a freed seat wakes at most (the rest poll). */
 const WAKE_AT_MOST = 5;
 
@@ -185,9 +195,7 @@ export async function claimAttempt(db: Db, attemptId: string, now: Date): Promis
     if (!owner) return { kind: 'cancelled', reason: 'lease_lost', contactFinal: false };
     // The campaign's claim lock first, then the attempt. Not the campaign row's lock: admission holds that
     // for its whole round, and a freed seat's claim would wait behind the round the same call end woke.
-    await sql`select pg_advisory_xact_lock(hashtextextended(${CLAIM_LOCK_PREFIX + owner.campaign_id}, 0))`.execute(
-      tx,
-    );
+    await lockCampaignClaims(tx, owner.campaign_id);
     const campaign = await tx
       .selectFrom('campaigns')
       .select(['status', 'run_no', 'config', 'completion_reason'])

@@ -4,6 +4,7 @@ import type { Campaign, CampaignRun, CampaignStatus, RunSetup } from '../schema'
 import { resolveCampaignConfig } from '../../policy/campaign-config';
 import { conflict, invalid, notFound, type ErrorDetail } from '../../api/errors';
 import { logActivity } from './activity-log.repository';
+import { lockCampaignClaims } from './attempts.repository';
 
 /**
  * A campaign's runs and the operator's lifecycle actions (API.md "Campaigns", monitor-campaign.txt):
@@ -282,6 +283,7 @@ async function transition(
 /** running → paused: no new dials; calls in flight finish. */
 export async function pauseCampaignRun(db: Db, id: string, actor: string, now: Date): Promise<number> {
   return db.transaction().execute(async (tx) => {
+    await lockCampaignClaims(tx, id);
     const c = await transition(
       tx,
       id,
@@ -331,6 +333,8 @@ export async function resumeCampaignRun(db: Db, id: string, actor: string, now: 
  */
 export async function stopCampaignRun(db: Db, id: string, actor: string, now: Date): Promise<number> {
   return db.transaction().execute(async (tx) => {
+    // No claim between the status change and the finalising of waiting contacts (see lockCampaignClaims).
+    await lockCampaignClaims(tx, id);
     const c = await transition(
       tx,
       id,
