@@ -10,7 +10,7 @@ import { createApiKey, ensureApiKey, revokeApiKeys } from '../db/repositories/ap
 const h = useApiHarness({ internalApiKey: 'internal-key-for-the-simulator' });
 
 const errorShape = (code: string) => ({
-  error: { code, message: expect.any(String), details: expect.any(Array) },
+  error: { code, message: expect.any(String), details: expect.any(Array), request_id: expect.any(String) },
 });
 
 describe('authentication', () => {
@@ -134,6 +134,7 @@ describe('error handling', () => {
     });
     expect(bad.status).toBe(422);
     expect(bad.body.error).toEqual({
+      request_id: expect.any(String),
       code: 'validation_failed',
       message: expect.any(String),
       details: [{ field: 'body', message: 'is not valid JSON' }],
@@ -176,7 +177,12 @@ describe('error handling', () => {
       const boom = await app.inject({ method: 'GET', url: '/api/v1/boom', headers });
       expect(boom.statusCode).toBe(500);
       expect(boom.json()).toEqual({
-        error: { code: 'internal_error', message: expect.any(String), details: [] },
+        error: {
+          code: 'internal_error',
+          message: expect.any(String),
+          details: [],
+          request_id: boom.headers['x-request-id'],
+        },
       });
       expect(boom.body).not.toContain('secret');
       expect(boom.body).not.toContain('at ');
@@ -184,7 +190,14 @@ describe('error handling', () => {
 
       const domain = await app.inject({ method: 'GET', url: '/api/v1/conflict', headers });
       expect(domain.statusCode).toBe(409);
-      expect(domain.json()).toEqual({ error: { code: 'invalid_state', message: 'Not now', details: [] } });
+      expect(domain.json()).toEqual({
+        error: {
+          code: 'invalid_state',
+          message: 'Not now',
+          details: [],
+          request_id: domain.headers['x-request-id'],
+        },
+      });
     } finally {
       await app.close();
     }

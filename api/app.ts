@@ -14,6 +14,8 @@ import { integrationRoutes } from './routes/integration.routes';
 import { reportsRoutes } from './routes/reports.routes';
 import { webhooksRoutes } from './routes/webhooks.routes';
 import { webPlugin } from '../web/web.plugin';
+import { pinoOptions } from '../observability/log';
+import { installRequestIds, requestIdOf } from './plugins/request-id.plugin';
 
 /**
  * The HTTP application as a plugin tree built from injected dependencies (DESIGN.md house style 4):
@@ -27,8 +29,11 @@ export const CSV_UPLOAD_LIMIT_BYTES = 100 * 1024 * 1024;
 const CONTACTS_UPLOAD_ROUTE = `${API_PREFIX}/campaigns/:id/contacts`;
 
 export interface BuildOptions {
-  /** Fastify's logger option; tests pass `false`. */
-  logger?: FastifyServerOptions['logger'];
+  /**
+   * Fastify's logger: `false` for none (tests), or options (a `stream` to capture lines) laid over the
+   * dialler's line format at `settings.logLevel`. Default: JSON lines on stdout.
+   */
+  logger?: false | Exclude<FastifyServerOptions['logger'], boolean | undefined>;
   /** ORI_INTERNAL_API_KEY: the key the switch simulator posts call results with (read by main.ts). */
   internalApiKey?: string;
   /** Failed authentications allowed per client address before 429 (default 20 a minute). */
@@ -40,13 +45,15 @@ export interface BuildOptions {
 export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promise<FastifyInstance> {
   const now = deps.now ?? (() => new Date());
   const app = Fastify({
-    logger: options.logger ?? { level: 'info' },
-    // Per-request logs would dominate the log under CRM trigger load; errors are logged where they happen.
-    logController: new LogController({ disableRequestLogging: true }),
+    logger: options.logger === false ? false : { ...pinoOptions(deps.settings.logLevel), ...options.logger },
+    // Fastify's own request logging writes two lines per request; installRequestIds writes one, at its end.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    genReqId: requestIdOf,
     bodyLimit: JSON_BODY_LIMIT_BYTES,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
 
+  installRequestIds(app);
   installErrorHandling(app);
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];

@@ -1,3 +1,5 @@
+import { parseLogLevel, type LogLevel } from '../observability/log';
+
 /**
  * Every runtime setting, read once from the environment (API.md "Running it"). Services receive the
  * resolved object; nothing else reads process.env.
@@ -21,6 +23,18 @@ export interface Settings {
   maxCallS: number;
   /** How long after hangup a post-call result may still arrive before the attempt is closed without it. */
   resultGraceS: number;
+  /** ORI_LOG_LEVEL: the threshold of every process's JSON log lines. */
+  logLevel: LogLevel;
+  /** ORI_LOG_FORMAT: how `npm start` shows its children's lines: readable for a person, or the JSON as is. */
+  logFormat: 'pretty' | 'json';
+  /** ORI_WORKER_METRICS_PORT: the worker's own `/metrics` port; 0 picks a free one (logged). */
+  workerMetricsPort: number;
+}
+
+function logFormat(value: string | undefined): 'pretty' | 'json' {
+  if (value === undefined || value === '' || value === 'pretty') return 'pretty';
+  if (value === 'json') return 'json';
+  throw new Error(`ORI_LOG_FORMAT must be "pretty" or "json", got "${value}"`);
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {
@@ -58,5 +72,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     ringTimeoutS: int(env.ORI_RING_TIMEOUT_S, 30, 'ORI_RING_TIMEOUT_S'),
     maxCallS: int(env.ORI_MAX_CALL_S, 1800, 'ORI_MAX_CALL_S'),
     resultGraceS: int(env.ORI_RESULT_GRACE_S, 120, 'ORI_RESULT_GRACE_S'),
+    logLevel: parseLogLevel(env.ORI_LOG_LEVEL),
+    logFormat: logFormat(env.ORI_LOG_FORMAT),
+    workerMetricsPort: int(env.ORI_WORKER_METRICS_PORT, 9464, 'ORI_WORKER_METRICS_PORT'),
   };
 }

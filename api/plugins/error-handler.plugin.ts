@@ -5,8 +5,9 @@ import { validationDetails } from './validation-details';
 
 /**
  * The one place errors become HTTP answers, all in API.md's shape
- * `{"error": {"code", "message", "details"}}`: domain errors keep their status, schema failures are 422
- * with one detail per field, unknown routes 404, anything unexpected 500 (logged, never leaked).
+ * `{"error": {"code", "message", "details", "request_id"}}`: domain errors keep their status, schema
+ * failures are 422 with one detail per field, unknown routes 404, anything unexpected 500 (logged with the
+ * same request id, never leaked).
  */
 
 // TypeBox stops collecting errors at 8 by default; a body can have more bad fields than that and the
@@ -14,8 +15,13 @@ import { validationDetails } from './validation-details';
 TypeBoxSettings.Set({ maxErrors: 100 });
 
 export interface ErrorBody {
-  error: { code: string; message: string; details: ErrorDetail[] };
+  error: { code: string; message: string; details: ErrorDetail[]; request_id?: string };
 }
+
+/** The answer's body with the request's id, which its log lines also carry (request-id.plugin). */
+const withRequestId = (body: ErrorBody, request: FastifyRequest): ErrorBody => ({
+  error: { ...body.error, request_id: request.id },
+});
 
 export const errorBody = (code: string, message: string, details: ErrorDetail[] = []): ErrorBody => ({
   error: { code, message, details },
@@ -108,11 +114,13 @@ export function installErrorHandling(app: FastifyInstance): void {
     const { status, body } = toErrorResponse(error, request);
     if (status >= 500)
       request.log.error({ err: error, url: request.url, method: request.method }, 'request failed');
-    return reply.status(status).send(body);
+    return reply.status(status).send(withRequestId(body, request));
   });
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? request.url;
-    return reply.status(404).send(errorBody('not_found', `Route ${request.method} ${path} does not exist`));
+    return reply
+      .status(404)
+      .send(withRequestId(errorBody('not_found', `Route ${request.method} ${path} does not exist`), request));
   });
 }

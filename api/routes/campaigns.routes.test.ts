@@ -243,6 +243,7 @@ describe('GET /campaigns and /campaigns/:id', () => {
     const unknown = await h.get(`/api/v1/campaigns/${MISSING}`);
     expect(unknown.status).toBe(404);
     expect(unknown.body.error).toEqual({
+      request_id: expect.any(String),
       code: 'not_found',
       message: expect.stringContaining(MISSING),
       details: [],
@@ -286,6 +287,7 @@ describe('PATCH /campaigns/:id', () => {
     const running = await h.patch(`/api/v1/campaigns/${c.id}`, { concurrency: 3 });
     expect(running.status).toBe(409);
     expect(running.body.error).toEqual({
+      request_id: expect.any(String),
       code: 'invalid_state',
       message: 'Only draft and paused campaigns can be edited. Current status: running.',
       details: [],
@@ -398,6 +400,7 @@ describe('POST /campaigns/:id/start', () => {
     const again = await action(c.id, 'start');
     expect(again.status).toBe(409);
     expect(again.body.error).toEqual({
+      request_id: expect.any(String),
       code: 'invalid_state',
       message: 'Only a draft campaign can be started. Current status: running.',
       details: [],

@@ -19,7 +19,7 @@ import {
 const h = useApiHarness();
 
 const errorShape = (code: string) => ({
-  error: { code, message: expect.any(String), details: expect.any(Array) },
+  error: { code, message: expect.any(String), details: expect.any(Array), request_id: expect.any(String) },
 });
 
 describe('POST /campaigns/:id/contacts (CSV upload)', () => {

@@ -16,7 +16,7 @@ import {
 const h = useApiHarness();
 
 const errorShape = (code: string) => ({
-  error: { code, message: expect.any(String), details: expect.any(Array) },
+  error: { code, message: expect.any(String), details: expect.any(Array), request_id: expect.any(String) },
 });
 const trigger = (body: unknown) => h.post(`${API}/campaigns/trigger`, body);
 

@@ -40,7 +40,7 @@ const call = async (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: un
   };
 };
 const errorShape = (code: string) => ({
-  error: { code, message: expect.any(String), details: expect.any(Array) },
+  error: { code, message: expect.any(String), details: expect.any(Array), request_id: expect.any(String) },
 });
 
 describe('webhook subscriptions', () => {

@@ -19,6 +19,8 @@ export const ErrorResponseSchema = Type.Object({
     code: Type.String(),
     message: Type.String(),
     details: Type.Array(ErrorDetailSchema),
+    /** The request's id, also in its `X-Request-Id` header and on its log lines. */
+    request_id: Type.Optional(Type.String()),
   }),
 });
 
