@@ -1,7 +1,7 @@
 import type { AttemptFacts, ContactStep } from '../db/repositories/attempts.repository';
 import type { Outcome } from './outcome';
 import { decideNext } from './next-step';
-import { nextOpening } from './calendar';
+import { dialGate } from './dial-gate';
 
 /**
  * What follows an attempt, from everything the contact workflow loaded about it: the retry/redial/callback
@@ -59,17 +59,28 @@ export function planAfterAttempt(facts: AttemptFacts, now: Date): AfterAttemptPl
   });
   if (next.kind === 'final') return final(next.state, next.reason, next.exhaustedRetries);
 
-  // The run ended while this call was in flight: no more dials in it.
+  // The gate says when the redial may happen: not before it is due, and then at the window's next opening.
+  // A paused run still schedules it (the pause holds admission, not the contact's timer); a run that ended
+  // while this call was in flight dials no more.
   const runEnded = !['running', 'paused'].includes(facts.campaignStatus);
-  if (runEnded) {
+  const gate = dialGate({
+    campaign: facts.config,
+    ...(runEnded ? { run: { state: 'ended' as const } } : {}),
+    contact: { suppressed: facts.contact.excluded, dueAt: next.dueAt },
+    now,
+  });
+  if (!gate.allowed && gate.reason === 'suppressed') {
+    return final('excluded', 'excluded while the call was in flight');
+  }
+  if (!gate.allowed && gate.reason === 'run_ended') {
     return facts.completionReason === 'window_ended'
       ? final('window_closed', 'the calling window ended')
       : final('manually_stopped', 'the run was stopped');
   }
-  if (facts.contact.excluded) return final('excluded', 'excluded while the call was in flight');
-
-  const due = new Date(Math.max(next.dueAt.getTime(), now.getTime()));
-  const opening = nextOpening(facts.config.window, facts.config.working_days, due);
+  const opening = gate.allowed ? now : gate.until;
+  // A validated config always has an opening within a week; failing the workflow task (retried until the
+  // config is fixed) is what an invalid one did before.
+  if (!opening) throw new RangeError(`no calling window opens for ${JSON.stringify(facts.config.window)}`);
   return {
     step: {
       kind: 'redial',

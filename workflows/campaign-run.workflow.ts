@@ -13,7 +13,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { Handoff } from '../db/repositories/admission.repository';
 import type { RunView } from '../db/repositories/run-engine.repository';
-import { isDialAllowed, nextOpening, windowCloseAt } from '../policy/calendar';
+import { dialGate } from '../policy/dial-gate';
 import { contact } from './contact.workflow';
 import {
   admitSignal,
@@ -177,16 +177,21 @@ export async function campaignRun(input: CampaignRunInput): Promise<string> {
 
     const now = new Date();
     const { config } = view;
-    if (!isDialAllowed(config.window, config.working_days, now)) {
+    // The run asks the gate about its calendar only: its pause is its own state, checked below, because a
+    // paused single-day run still ends when its window does.
+    const gate = dialGate({ campaign: config, now });
+    if (!gate.allowed) {
       // A single-day campaign ends when its window ends and does not resume.
       if (config.mode === 'single_day' && windowSeen) {
         await settleHandOffs();
         await acts.closeWindow(campaignId, runNo);
         return 'window_ended';
       }
-      const opening = nextOpening(config.window, config.working_days, now);
       woken = false;
-      await condition(() => woken || stopping, Math.max(1, opening.getTime() - now.getTime()));
+      if (gate.until)
+        await condition(() => woken || stopping, Math.max(1, gate.until.getTime() - now.getTime()));
+      // No opening to wait for (a window that never opens): only a config change or a stop moves it on.
+      else await condition(() => woken || stopping);
       continue;
     }
     windowSeen = true;
@@ -197,7 +202,7 @@ export async function campaignRun(input: CampaignRunInput): Promise<string> {
       continue;
     }
 
-    const closeAt = windowCloseAt(config.window, config.working_days, now);
+    const closeAt = gate.closesAt;
     const untilClose = closeAt ? closeAt.getTime() - now.getTime() : MAX_ROUND_MS;
     const maxChildren = input.limits?.maxChildrenPerRun ?? MAX_CHILDREN_PER_RUN;
     const round = await admission.admitRound({

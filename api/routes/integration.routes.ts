@@ -4,7 +4,7 @@ import type { AppDeps } from '../deps';
 import { conflict, invalid, notFound, type ErrorDetail } from '../errors';
 import { errorResponses, Nullable, Timestamp, Uuid } from '../schemas/common.schema';
 import { normalisePhone } from '../../policy/phone';
-import { isDialAllowed } from '../../policy/calendar';
+import { dialGate, isCalendarBlock, type DialRunState } from '../../policy/dial-gate';
 import { admitContactNow } from '../../db/repositories/admission.repository';
 import {
   loadTriggerCampaign,
@@ -157,9 +157,9 @@ async function trigger(
       );
     }
     const live = status === 'running' || status === 'paused';
-    // Only a live run's window matters (a draft queues whatever the hour); the maths is not free at 2,000/s.
-    const insideWindow = live && isDialAllowed(config.window, config.working_days, now);
-    if (live && config.mode === 'single_day' && !insideWindow) {
+    // Only a live single-day run's window matters here (a draft queues whatever the hour); the maths is not
+    // free at 2,000/s.
+    if (live && config.mode === 'single_day' && isCalendarBlock(dialGate({ campaign: config, now }))) {
       throw conflict(
         'outside_window',
         'This single-day campaign is outside its calling window: a trigger now could not survive the window-close sweep. Use a multi-day campaign to queue out-of-hours triggers.',
@@ -180,7 +180,7 @@ async function trigger(
     if (!contact) continue; // lost the key to a concurrent request: wait for its answer
     try {
       const answer: TriggerAnswer = {
-        status: await decide(deps, campaignId, campaign, contact, insideWindow, now),
+        status: await decide(deps, campaignId, campaign, contact, now),
         contact_id: contact.id,
       };
       if (key !== null) await storeIdempotentResponse(deps.db, campaignId, key, contact.id, { ...answer });
@@ -207,19 +207,31 @@ async function decide(
   campaignId: string,
   campaign: TriggerCampaign,
   contact: TriggeredContact,
-  insideWindow: boolean,
   now: Date,
 ): Promise<TriggerStatus> {
-  if (contact.opted_out || contact.state === 'excluded') return 'suppressed';
-  if (contact.excluded_at !== null && campaign.config.sticky_exclusion) return 'suppressed';
+  const thisRun = contact.run_no === campaign.run_no;
+  const run: DialRunState =
+    thisRun && campaign.status === 'running'
+      ? 'running'
+      : thisRun && campaign.status === 'paused'
+        ? 'paused'
+        : 'not_running';
+  const gate = dialGate({
+    campaign: campaign.config,
+    run: { state: run },
+    contact: {
+      suppressed:
+        contact.opted_out ||
+        contact.state === 'excluded' ||
+        (contact.excluded_at !== null && campaign.config.sticky_exclusion),
+      dueAt: contact.ready ? now : null,
+    },
+    now,
+  });
+  if (!gate.allowed && gate.reason === 'suppressed') return 'suppressed';
   if ((IN_FLIGHT_STATES as readonly string[]).includes(contact.state)) return 'dialled';
   const dialNow =
-    campaign.status === 'running' &&
-    insideWindow &&
-    contact.state === 'pending' &&
-    contact.ready &&
-    contact.run_no === campaign.run_no &&
-    campaign.seats_in_use < campaign.config.concurrency;
+    gate.allowed && contact.state === 'pending' && campaign.seats_in_use < campaign.config.concurrency;
   if (!dialNow) return 'queued';
   const lease = await admitContactNow(deps.db, { campaignId, contactId: contact.id, now });
   return lease ? 'dialled' : 'queued';

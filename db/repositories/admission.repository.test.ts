@@ -3,7 +3,10 @@ import { Client } from 'pg';
 import { sql } from 'kysely';
 import { useTestDatabase } from '../../test/support/db';
 import { seedRunningCampaign } from '../../test/fixtures/seed';
-import { admit, admitContactNow } from './admission.repository';
+import fc from 'fast-check';
+import { admit, admitContactNow, dialGateFor, dueCandidates } from './admission.repository';
+import { admissionBounds, dialGate } from '../../policy/dial-gate';
+import { resolveCampaignConfig } from '../../policy/campaign-config';
 import { claimAttempt, finishAttempt, UNCLAIMED_LEASE_MS } from './attempts.repository';
 
 /** Admission against real Postgres: seats, rate, priority, rotation, suppression and lease recovery. */
@@ -424,6 +427,65 @@ describe('admission', () => {
     expect((await claimAttempt(test.db, all[2]!.attemptId, new Date(t.getTime() + 1100))).kind).toBe('wait');
     expect((await claimAttempt(test.db, all[2]!.attemptId, new Date(t.getTime() + 1200))).kind).toBe(
       'claimed',
+    );
+  });
+
+  // The candidates query is the set-wise form of the dial gate: for any mix of contacts (due, not yet due,
+  // not waiting, excluded, opted out) the query's rows that pass the per-row gate are exactly the contacts
+  // the gate allows one by one.
+  it('admits exactly the contacts the dial gate allows one by one (the SQL and the gate agree)', async () => {
+    const s = await seedRunningCampaign(test.db, { contacts: 12 });
+    const { config } = resolveCampaignConfig({ window: { start: '00:00', end: '23:59', timezone: 'UTC' } });
+    const at = new Date('2026-12-09T12:00:00Z');
+    const arbContact = fc.record({
+      readyIn: fc.option(fc.integer({ min: -3_600_000, max: 3_600_000 })),
+      excluded: fc.boolean(),
+      optedOut: fc.boolean(),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(arbContact, { minLength: 12, maxLength: 12 }), async (facts) => {
+        await test.db.deleteFrom('opt_outs').execute();
+        const contacts: {
+          id: string;
+          phone: string;
+          readyAt: Date | null;
+          excluded: boolean;
+          optedOut: boolean;
+        }[] = [];
+        for (const [i, f] of facts.entries()) {
+          const id = s.contactIds[i]!;
+          const phone = `+9199000000${String(i).padStart(2, '0')}`;
+          const readyAt = f.readyIn === null ? null : new Date(at.getTime() + f.readyIn);
+          await test.db
+            .updateTable('contacts')
+            .set({ phones: [phone], phone_index: 0, ready_at: readyAt, excluded_at: f.excluded ? at : null })
+            .where('id', '=', id)
+            .execute();
+          if (f.optedOut) await test.db.insertInto('opt_outs').values({ phone }).execute();
+          contacts.push({ id, phone, readyAt, ...f });
+        }
+        const one = contacts
+          .filter(
+            (c) =>
+              dialGate({
+                campaign: config,
+                run: { state: 'running' },
+                contact: { suppressed: c.excluded || c.optedOut, dueAt: c.readyAt },
+                now: at,
+              }).allowed,
+          )
+          .map((c) => c.id)
+          .sort();
+        const bounds = admissionBounds({ campaign: config, run: { state: 'running' }, now: at });
+        if (!bounds.open) throw new Error('the window is open all day');
+        const setWise = await test.db.transaction().execute(async (tx) => {
+          const rows = await dueCandidates(tx, s.campaignId, bounds, { limit: 100 });
+          const optedOut = new Set(contacts.filter((c) => c.optedOut).map((c) => c.phone));
+          return rows.filter((r) => dialGateFor(r, optedOut, config, at).allowed).map((r) => r.id);
+        });
+        expect(setWise.sort()).toEqual(one);
+      }),
+      { numRuns: 25 },
     );
   });
 });

@@ -3,7 +3,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Db } from '../connection';
 import type { Database } from '../schema';
 import type { CampaignConfig } from '../../policy/campaign-config';
-import { isDialAllowed } from '../../policy/calendar';
+import { admissionBounds, dialGate, type AdmissionBounds } from '../../policy/dial-gate';
 import {
   carrierSlots,
   freeSeats,
@@ -238,6 +238,71 @@ async function bumpFromDeck(tx: Tx, campaignId: string, now: Date): Promise<numb
   return bumped.length;
 }
 
+/**
+ * The contacts the gate's per-contact due rule lets through, best first: the set-wise form of
+ * `dialGate`'s `not_due` rule (`ready_at <= dueBy`; a contact not waiting has no `ready_at`). Suppression
+ * is asked of the gate per returned row (`dialGateFor`), since the opt-out list is keyed by phone.
+ */
+export async function dueCandidates(
+  tx: Tx,
+  campaignId: string,
+  bounds: Extract<AdmissionBounds, { open: true }>,
+  opts: { limit: number; onlyContactId?: string | undefined },
+) {
+  let query = tx
+    .selectFrom('contacts')
+    .select([
+      'id',
+      'phones',
+      'pass',
+      'phone_index',
+      'attempts',
+      'workflow_started',
+      'excluded_at',
+      'ready_at',
+      'priority',
+    ])
+    .where('campaign_id', '=', campaignId)
+    .where('ready_at', 'is not', null)
+    .where('ready_at', '<=', bounds.dueBy)
+    .orderBy('priority')
+    .orderBy('pass')
+    .orderBy('ready_at')
+    .orderBy('seq')
+    .limit(opts.limit)
+    .forUpdate()
+    .skipLocked();
+  if (opts.onlyContactId) query = query.where('id', '=', opts.onlyContactId);
+  return query.execute();
+}
+
+type Candidate = Awaited<ReturnType<typeof dueCandidates>>[number];
+
+/** The number a contact dials next: its current phone, else its first. */
+const dialPhoneOf = (c: Pick<Candidate, 'phones' | 'phone_index'>): string =>
+  c.phones[c.phone_index] ?? c.phones[0] ?? '';
+
+async function optedOutPhones(tx: Tx, phones: string[]): Promise<Set<string>> {
+  if (phones.length === 0) return new Set();
+  const rows = await tx.selectFrom('opt_outs').select('phone').where('phone', 'in', phones).execute();
+  return new Set(rows.map((r) => r.phone));
+}
+
+/** The gate's verdict on one candidate row, with the facts admission holds about it. */
+export function dialGateFor(
+  c: Pick<Candidate, 'phones' | 'phone_index' | 'excluded_at' | 'ready_at'>,
+  optedOut: ReadonlySet<string>,
+  config: CampaignConfig,
+  now: Date,
+) {
+  return dialGate({
+    campaign: config,
+    run: { state: 'running' },
+    contact: { suppressed: c.excluded_at !== null || optedOut.has(dialPhoneOf(c)), dueAt: c.ready_at },
+    now,
+  });
+}
+
 async function admitInTransaction(tx: Tx, opts: AdmitOptions): Promise<AdmissionResult> {
   const { campaignId, runNo, now } = opts;
   const campaign = await lockRunnableCampaign(tx, campaignId, runNo);
@@ -249,9 +314,10 @@ async function admitInTransaction(tx: Tx, opts: AdmitOptions): Promise<Admission
 
   const inFlight = await openAttempts(tx, campaignId, now);
   const base = { inFlight, concurrency: config.concurrency };
-  if (!isDialAllowed(config.window, config.working_days, now)) {
-    return { handoffs: reHandoffs, status: 'outside_window', ...base };
-  }
+  // The campaign is running this run (locked above): the gate's calendar decides, and its bounds drive
+  // the candidates query below.
+  const bounds = admissionBounds({ campaign: config, run: { state: 'running' }, now });
+  if (!bounds.open) return { handoffs: reHandoffs, status: 'outside_window', ...base };
   // A round leases the seats and a few contacts on deck; the trigger's "dial now" only a seat that no one
   // on deck is owed, since it answers `dialled`.
   const onDeck = opts.onlyContactId ? 0 : onDeckSeats(config.concurrency);
@@ -259,48 +325,19 @@ async function admitInTransaction(tx: Tx, opts: AdmitOptions): Promise<Admission
   if (free === 0 && onDeck > 0) free = await bumpFromDeck(tx, campaignId, now);
   if (free === 0) return { handoffs: reHandoffs, status: 'no_seats', ...base };
 
-  let candidatesQuery = tx
-    .selectFrom('contacts')
-    .select([
-      'id',
-      'phones',
-      'pass',
-      'phone_index',
-      'attempts',
-      'workflow_started',
-      'excluded_at',
-      'priority',
-    ])
-    .where('campaign_id', '=', campaignId)
-    .where('ready_at', 'is not', null)
-    .where('ready_at', '<=', now)
-    .orderBy('priority')
-    .orderBy('pass')
-    .orderBy('ready_at')
-    .orderBy('seq')
-    .limit(Math.max(1, Math.min(free, opts.maxContacts ?? free)))
-    .forUpdate()
-    .skipLocked();
-  if (opts.onlyContactId) candidatesQuery = candidatesQuery.where('id', '=', opts.onlyContactId);
-  const candidates = await candidatesQuery.execute();
+  const candidates = await dueCandidates(tx, campaignId, bounds, {
+    limit: Math.max(1, Math.min(free, opts.maxContacts ?? free)),
+    onlyContactId: opts.onlyContactId,
+  });
   if (candidates.length === 0) return { handoffs: reHandoffs, status: 'idle', ...base };
 
   // Suppression: excluded contacts and opted-out numbers never get a seat.
-  const phonesOf = (c: (typeof candidates)[number]): string => c.phones[c.phone_index] ?? c.phones[0] ?? '';
-  const optedOut = new Set(
-    (
-      await tx
-        .selectFrom('opt_outs')
-        .select('phone')
-        .where(
-          'phone',
-          'in',
-          candidates.map((c) => phonesOf(c)),
-        )
-        .execute()
-    ).map((r) => r.phone),
-  );
-  const suppressed = candidates.filter((c) => c.excluded_at !== null || optedOut.has(phonesOf(c)));
+  const optedOut = await optedOutPhones(tx, candidates.map(dialPhoneOf));
+  const verdicts = new Map(candidates.map((c) => [c.id, dialGateFor(c, optedOut, config, now)]));
+  const suppressed = candidates.filter((c) => {
+    const v = verdicts.get(c.id);
+    return v?.allowed === false && v.reason === 'suppressed';
+  });
   if (suppressed.length > 0) {
     await tx
       .updateTable('contacts')
@@ -312,7 +349,7 @@ async function admitInTransaction(tx: Tx, opts: AdmitOptions): Promise<Admission
       )
       .execute();
   }
-  const eligible = candidates.filter((c) => !suppressed.includes(c));
+  const eligible = candidates.filter((c) => verdicts.get(c.id)?.allowed === true);
   if (eligible.length === 0) return { handoffs: reHandoffs, status: 'idle', ...base };
 
   const pool = await tx
@@ -389,7 +426,7 @@ async function admitInTransaction(tx: Tx, opts: AdmitOptions): Promise<Admission
     }
     if (!assigned) break;
     const attemptNo = contact.attempts + 1;
-    const phone = phonesOf(contact);
+    const phone = dialPhoneOf(contact);
     handoffs.push({
       attemptId: randomUUID(),
       attemptNo,

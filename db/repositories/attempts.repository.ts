@@ -2,7 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Db } from '../connection';
 import type { Attempt, ContactState, Database } from '../schema';
 import type { CampaignConfig } from '../../policy/campaign-config';
-import { isDialAllowed } from '../../policy/calendar';
+import { dialGate, isCalendarBlock, type DialRunState } from '../../policy/dial-gate';
 import { effectiveCps } from '../../policy/admission';
 
 /**
@@ -221,23 +221,45 @@ export async function claimAttempt(db: Db, attemptId: string, now: Date): Promis
       .where('phone', '=', attempt.phone)
       .executeTakeFirst();
 
+    const sameRun = campaign.run_no === attempt.run_no;
+    const runState: DialRunState =
+      sameRun && ['completed', 'failed'].includes(campaign.status)
+        ? 'ended'
+        : sameRun && campaign.status === 'running'
+          ? 'running'
+          : sameRun && campaign.status === 'paused'
+            ? 'paused'
+            : 'not_running';
+    const verdict = dialGate({
+      campaign: campaign.config,
+      run: { state: runState },
+      contact: {
+        suppressed: contact.excluded_at !== null || optedOut !== undefined,
+        final: !!contact.final_at,
+      },
+      now,
+    });
     let reason: string | null = null;
     let contactState: ContactState | null = null;
-    if (contact.excluded_at || optedOut) {
+    if (verdict.allowed) {
+      // dial
+    } else if (verdict.reason === 'suppressed') {
       reason = 'suppressed';
       contactState = 'excluded';
-    } else if (contact.final_at) {
+    } else if (verdict.reason === 'contact_final') {
       reason = 'contact_final';
-    } else if (campaign.run_no === attempt.run_no && ['completed', 'failed'].includes(campaign.status)) {
+    } else if (verdict.reason === 'run_ended') {
       // The run ended (stopped, single-day window closed) while this seat waited for its carrier slot: the
       // stop and the window close only finalise waiting contacts, so this one is finalised here. Put back
       // to waiting, it stayed open forever in a completed campaign and its workflow never ended.
       reason = `campaign_${campaign.status}`;
       contactState = campaign.completion_reason === 'window_ended' ? 'window_closed' : 'manually_stopped';
-    } else if (campaign.status !== 'running' || campaign.run_no !== attempt.run_no) {
-      reason = `campaign_${campaign.status}`;
-    } else if (!isDialAllowed(campaign.config.window, campaign.config.working_days, now)) {
+    } else if (isCalendarBlock(verdict)) {
       reason = 'outside_window';
+    } else {
+      // paused, or not this run: the seat goes back (the reason names the campaign's status, as the
+      // contact workflow reports it)
+      reason = `campaign_${campaign.status}`;
     }
 
     if (reason !== null) {

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { CampaignStatus, Database } from '../schema';
 import { FINAL_STATES, WAITING_STATES } from '../schema';
-import { isDialAllowed } from '../../policy/calendar';
+import { dialGate } from '../../policy/dial-gate';
 import { liveActivity, type LiveActivity } from '../../policy/admission';
 import { findCampaignBasics } from './contacts.repository';
 
@@ -317,7 +317,8 @@ export async function liveView(db: AnyDb, campaignId: string, now: Date): Promis
   const ringing = recent?.ringing ?? 0;
   const inProgress = recent?.in_progress ?? 0;
   const lastDialAt = recent?.last_dial_at ?? null;
-  const insideWindow = isDialAllowed(campaign.config.window, campaign.config.working_days, now);
+  // The panel names the run's state first (paused, stopped), so the gate is asked about the calendar alone.
+  const insideWindow = dialGate({ campaign: campaign.config, now }).allowed;
   const finishRatePerS = (recent?.finished_5m ?? 0) / 300;
   const remaining = total - processed;
   return {
