@@ -22,7 +22,7 @@ let runtimeConfigured = false;
  * Workers log every state change and webpack's module list at INFO; tests log WARN and above unless
  * TEMPORAL_TEST_LOG_LEVEL says otherwise. Skipped when the test already installed its own Runtime.
  */
-function configureRuntime(): void {
+export function configureRuntime(): void {
   if (runtimeConfigured) return;
   runtimeConfigured = true;
   try {
