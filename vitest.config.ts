@@ -1,15 +1,45 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Four projects, so a developer changing a rule has a loop of seconds (`npm run test:unit`) while
+ * `npm test` still runs everything:
+ * - unit: the pure policy, configuration and the API's routes through `inject()` (a test database, no
+ *   Temporal, no switch);
+ * - integration: repositories, activities, workflows on the time-skipping server, the simulator, the ESL
+ *   client, provisioning — real Postgres and real sockets, one part at a time;
+ * - e2e: the whole stack (Postgres, Temporal dev server, simulator, worker, API) driven through the API;
+ * - browser: the same stack driven through real Chromium.
+ */
+const E2E = 'test/e2e/**/*.e2e.test.ts';
+const BROWSER = ['test/e2e/**/browser*.e2e.test.ts', 'test/e2e/**/*.browser.e2e.test.ts'];
+const UNIT = ['policy/**/*.test.ts', 'config/**/*.test.ts', 'api/**/*.test.ts', '*.test.ts'];
+const IGNORED = ['node_modules/**', '.data/**', '.tools/**'];
+/** Fuzzers take minutes: they run with the integration tests. */
+const FUZZ = '**/*fuzz.test.ts';
+const UNIT_NOT_FUZZ = UNIT.map((glob) => glob.replace('*.test.ts', '!(*fuzz).test.ts'));
+
 export default defineConfig({
   test: {
     // Temporal's native bridge does not survive worker threads (sdk-typescript#876).
     pool: 'forks',
-    include: ['**/*.test.ts'],
-    exclude: ['node_modules/**', '.data/**', '.tools/**'],
+    exclude: IGNORED,
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
     fileParallelism: true,
     maxWorkers: 2,
+    projects: [
+      { extends: true, test: { name: 'unit', include: UNIT, exclude: [...IGNORED, FUZZ] } },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['**/*.test.ts'],
+          exclude: [...IGNORED, ...UNIT_NOT_FUZZ, E2E],
+        },
+      },
+      { extends: true, test: { name: 'e2e', include: [E2E], exclude: [...IGNORED, ...BROWSER] } },
+      { extends: true, test: { name: 'browser', include: BROWSER } },
+    ],
   },
 });

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Client } from 'pg';
 import type { TestProject } from 'vitest/node';
-import { ensurePostgres, stopLeftoverCluster } from '../../scripts/postgres';
+import { ensurePostgres, stopLeftoverCluster, type PostgresKind } from '../../scripts/postgres';
 import { run } from '../../scripts/processes';
 import { ensureTemporalBinaries, REPO_ROOT } from '../../scripts/temporal';
 import './context';
@@ -69,7 +69,46 @@ async function migrate(url: string): Promise<void> {
   if (res.code !== 0) throw new Error(`migrating the template failed:\n${res.stderr || res.stdout}`);
 }
 
+interface Prepared {
+  provided: {
+    databaseAdminUrl: string;
+    templateDb: string;
+    databaseKind: PostgresKind;
+    testDbPrefix: string;
+    temporalCliPath: string | undefined;
+    temporalTestServerPath: string | undefined;
+  };
+  teardown: () => Promise<void>;
+}
+
+/**
+ * Vitest calls the global setup once per test project (unit, integration, e2e, browser) in this one
+ * process: the cluster is started by the first call and shared, and stopped after the last teardown.
+ */
+interface Shared {
+  prepared: Promise<Prepared>;
+  users: number;
+}
+const SHARED = Symbol.for('ori.test.globalSetup');
+type WithShared = typeof globalThis & { [SHARED]?: Shared };
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const holder = globalThis as WithShared;
+  const shared = (holder[SHARED] ??= { prepared: prepare(), users: 0 });
+  shared.users += 1;
+  const { provided, teardown } = await shared.prepared;
+  for (const [key, value] of Object.entries(provided)) {
+    project.provide(key as keyof Prepared['provided'], value as never);
+  }
+  return async () => {
+    shared.users -= 1;
+    if (shared.users > 0) return;
+    delete holder[SHARED];
+    await teardown();
+  };
+}
+
+async function prepare(): Promise<Prepared> {
   const started = Date.now();
   const dataRoot = path.join(REPO_ROOT, '.data');
   await fs.mkdir(dataRoot, { recursive: true });
@@ -103,15 +142,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
     );
   }
 
-  project.provide('databaseAdminUrl', pg.kind === 'pglite' ? '' : pg.adminUrl);
-  project.provide('templateDb', templateDb);
-  project.provide('databaseKind', pg.kind);
-  project.provide('testDbPrefix', prefix);
-  project.provide('temporalCliPath', bins.cli);
-  project.provide('temporalTestServerPath', bins.testServer);
   log(`${pg.kind} Postgres with template ${path.basename(templateDb)} ready in ${Date.now() - started} ms`);
 
-  return async () => {
+  const provided: Prepared['provided'] = {
+    databaseAdminUrl: pg.kind === 'pglite' ? '' : pg.adminUrl,
+    templateDb,
+    databaseKind: pg.kind,
+    testDbPrefix: prefix,
+    temporalCliPath: bins.cli,
+    temporalTestServerPath: bins.testServer,
+  };
+  const teardown = async (): Promise<void> => {
     if (pg.kind === 'external') {
       // A shared server: drop what this run created (tests normally drop their own databases).
       await admin(pg.adminUrl, async (c) => {
@@ -128,4 +169,5 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await pg.stop();
     await fs.rm(dataDir, { recursive: true, force: true });
   };
+  return { provided, teardown };
 }
