@@ -32,7 +32,12 @@ export function createContactActivities(deps: { db: Db; switch: SwitchControl; n
       if (!attempt) return;
       await deps.db
         .insertInto('opt_outs')
-        .values({ phone: attempt.phone, reason: 'OPT_OUT disposition', source_attempt_id: attemptId })
+        .values({
+          phone: attempt.phone,
+          reason: `disposition ${attempt.disposition ?? 'OPT_OUT'}`,
+          source: 'bot',
+          source_attempt_id: attemptId,
+        })
         .onConflict((oc) => oc.column('phone').doNothing())
         .execute();
     },

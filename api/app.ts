@@ -13,6 +13,7 @@ import { contactsRoutes } from './routes/contacts.routes';
 import { integrationRoutes } from './routes/integration.routes';
 import { reportsRoutes } from './routes/reports.routes';
 import { webhooksRoutes } from './routes/webhooks.routes';
+import { optOutsRoutes } from './routes/opt-outs.routes';
 import { webPlugin } from '../web/web.plugin';
 import { pinoOptions } from '../observability/log';
 import { installRequestIds, requestIdOf } from './plugins/request-id.plugin';
@@ -81,6 +82,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
       await api.register(integrationRoutes, { deps });
       await api.register(reportsRoutes, { deps });
       await api.register(webhooksRoutes, { deps });
+      await api.register(optOutsRoutes, { deps });
     },
     { prefix: API_PREFIX },
   );

@@ -215,6 +215,8 @@ export interface ExclusionsTable {
 export interface OptOutsTable {
   phone: string;
   reason: string | null;
+  /** `bot` (an opt-out disposition), `api` (one number) or `csv` (a list upload). */
+  source: ColumnType<string, string | undefined, string>;
   source_attempt_id: string | null;
   created_at: GeneratedTimestamp;
 }

@@ -2,6 +2,7 @@ import type { AttemptFacts, ContactStep } from '../db/repositories/attempts.repo
 import type { Outcome } from './outcome';
 import { decideNext } from './next-step';
 import { dialGate } from './dial-gate';
+import { isOptOutDisposition } from './opt-out';
 
 /**
  * What follows an attempt, from everything the contact workflow loaded about it: the retry/redial/callback
@@ -20,7 +21,7 @@ export function planAfterAttempt(facts: AttemptFacts, now: Date): AfterAttemptPl
   const last = facts.last;
   const outcome = last?.outcome ?? null;
   const disposition = last?.disposition ?? null;
-  const optOut = (disposition ?? '').trim().toUpperCase() === 'OPT_OUT';
+  const optOut = isOptOutDisposition(disposition);
   const final = (
     state: Extract<ContactStep, { kind: 'final' }>['state'],
     reason: string,

@@ -22,6 +22,8 @@
  */
 import type { CampaignConfig } from './campaign-config';
 import { isAnsweredOutcome, type Outcome } from './outcome';
+import { dispositionKey } from './disposition';
+import { isOptOutDisposition } from './opt-out';
 
 /** What the rules need to know about one finished attempt. */
 export interface AttemptSummary {
@@ -126,13 +128,7 @@ export const NOT_REACHED_OUTCOMES: readonly Outcome[] = [
   'machine',
 ];
 
-/** "opt-out", "Opt Out", " opt_out " → "OPT_OUT": the well-known dispositions are matched leniently. */
-export function dispositionKey(disposition: string | null | undefined): string {
-  return (disposition ?? '')
-    .trim()
-    .toUpperCase()
-    .replace(/[\s-]+/g, '_');
-}
+export { dispositionKey };
 
 /**
  * A short COMPLETED call (≤ 1 conversation turn) is treated as no_answer for retry purposes and as not
@@ -220,8 +216,7 @@ export function decideNext(input: NextStepInput): NextStep {
 
   if (contact.excluded) return final('excluded', NEXT_STEP_REASONS.excluded);
   if (contact.optedOut) return final('excluded', NEXT_STEP_REASONS.optedOut);
-  if (dispositionKey(last.disposition) === 'OPT_OUT')
-    return final('completed', NEXT_STEP_REASONS.optOutRequested);
+  if (isOptOutDisposition(last.disposition)) return final('completed', NEXT_STEP_REASONS.optOutRequested);
 
   const phoneCount = Math.max(1, contact.phones.length);
   const pass = Number.isInteger(contact.pass) && contact.pass >= 1 ? contact.pass : 1;

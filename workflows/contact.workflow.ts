@@ -5,6 +5,7 @@ import {
   setHandler,
   sleep,
   log,
+  patched,
   ActivityFailure,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -32,6 +33,15 @@ const control = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
+
+/**
+ * Histories written before every spelling of the opt-out disposition counted recorded it only for the exact
+ * `OPT_OUT` (trimmed, any case); they replay that way, and new ones record every spelling.
+ */
+function recordsOptOut(disposition: string | null): boolean {
+  if (patched('opt-out-any-spelling')) return true;
+  return (disposition ?? '').trim().toUpperCase() === 'OPT_OUT';
+}
 
 /**
  * The dial follows a whole call. Its own watchdog closes a stale call (ring timeout + longest call +
@@ -87,7 +97,9 @@ export async function contact(input: ContactInput): Promise<string> {
         const facts = dialled.facts ?? (await control.loadAttemptFacts(input.contactId, handoff.attemptId));
         const plan = planAfterAttempt(facts, new Date());
         await control.recordContactStep(input.contactId, input.runNo, plan.step, dialled.sipCode ?? null);
-        if (plan.optOut && facts.last) await control.recordOptOut(handoff.attemptId);
+        if (plan.optOut && facts.last && recordsOptOut(facts.last.disposition)) {
+          await control.recordOptOut(handoff.attemptId);
+        }
         if (plan.step.kind === 'final') return plan.step.state;
         log.info('next attempt scheduled', { dueAt: plan.step.dueAt, reason: plan.reason });
         const waitMs = Date.parse(plan.step.dueAt) - Date.now();

@@ -99,7 +99,11 @@ describe('POST /campaigns/trigger', () => {
     const c = await runningCampaign({ sticky_exclusion: true });
     await h.db.insertInto('opt_outs').values({ phone: '+14155550107', reason: 't' }).execute();
     const opted = await trigger({ campaign_id: c.id, mobile: '+14155550107' });
-    expect(opted.body).toEqual({ status: 'suppressed', contact_id: expect.any(String) });
+    expect(opted.body).toEqual({
+      status: 'suppressed',
+      contact_id: expect.any(String),
+      reason: 'the number is on the do-not-call list',
+    });
     expect((await contactsOf(h.db, c.id)).find((r) => r.id === opted.body.contact_id)).toMatchObject({
       state: 'excluded',
       exclusion_reason: 'opted out',
@@ -108,6 +112,31 @@ describe('POST /campaigns/trigger', () => {
     const sticky = await trigger({ campaign_id: c.id, mobile: '+14155550100' });
     expect(sticky.body.status).toBe('suppressed');
     expect(await contactCount(h.db, c.id)).toBe(2);
+  });
+
+  it('suppresses a re-add of a number whose finished contact was excluded with sticky exclusion', async () => {
+    const c = await runningCampaign({ sticky_exclusion: true });
+    // The contact finished before the exclusion came: the exclusion matches nothing, and is recorded.
+    await h.db
+      .updateTable('contacts')
+      .set({ state: 'completed', final_at: NOON, ready_at: null })
+      .where('campaign_id', '=', c.id)
+      .execute();
+    const excluded = await h.post(`${API}/contacts/exclude`, { campaign_id: c.id, mobile: '+14155550100' });
+    expect(excluded.body).toEqual({ matched: 0 });
+    for (let i = 0; i < 2; i++) {
+      const res = await trigger({ campaign_id: c.id, mobile: '+1 415 555 0100' });
+      expect(res.body).toEqual({
+        status: 'suppressed',
+        contact_id: expect.any(String),
+        reason: 'the number was excluded from this campaign (sticky exclusion)',
+      });
+    }
+    const [row] = await contactsOf(h.db, c.id);
+    expect(row).toMatchObject({ state: 'completed', ready_at: null });
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from attempts where campaign_id = ${c.id}`.execute(h.db);
+    expect(rows[0]?.n).toBe(0);
   });
 
   it('re-activates an excluded contact when sticky exclusion is off', async () => {
@@ -394,18 +423,31 @@ describe('POST /attempts/:attempt_id/result', () => {
     expect(different.body).toEqual(errorShape('result_conflict'));
   });
 
-  it('adds the number to the opt-out list for an OPT_OUT disposition (any case)', async () => {
+  it.each(['opt_out', 'OPT_OUT', 'opt-out', 'Opt Out'])(
+    'adds the number to the opt-out list for the disposition %j (source bot)',
+    async (disposition) => {
+      const { attemptId } = await attempt();
+      expect((await h.post(`${API}/attempts/${attemptId}/result`, { disposition })).status).toBe(200);
+      const { phone } = await h.db
+        .selectFrom('attempts')
+        .select('phone')
+        .where('attempt_id', '=', attemptId)
+        .executeTakeFirstOrThrow();
+      const row = await h.db.selectFrom('opt_outs').selectAll().where('phone', '=', phone).executeTakeFirst();
+      expect(row).toMatchObject({ source_attempt_id: attemptId, source: 'bot' });
+    },
+  );
+
+  it('adds nothing to the opt-out list for other dispositions', async () => {
     const { attemptId } = await attempt();
-    expect((await h.post(`${API}/attempts/${attemptId}/result`, { disposition: 'opt_out' })).status).toBe(
-      200,
-    );
+    expect((await h.post(`${API}/attempts/${attemptId}/result`, { disposition: 'OPT_IN' })).status).toBe(200);
     const { phone } = await h.db
       .selectFrom('attempts')
       .select('phone')
       .where('attempt_id', '=', attemptId)
       .executeTakeFirstOrThrow();
     const row = await h.db.selectFrom('opt_outs').selectAll().where('phone', '=', phone).executeTakeFirst();
-    expect(row).toMatchObject({ source_attempt_id: attemptId });
+    expect(row).toBeUndefined();
   });
 
   it('answers 404 for an unknown attempt and 422 for a bad body', async () => {

@@ -40,6 +40,8 @@ const TriggerBodySchema = Type.Object({
 const TriggerAnswerSchema = Type.Object({
   status: Type.Union([Type.Literal('dialled'), Type.Literal('queued'), Type.Literal('suppressed')]),
   contact_id: Uuid,
+  /** Why a `suppressed` contact will not be dialled. */
+  reason: Type.Optional(Type.String()),
 });
 
 const ExcludeBodySchema = Type.Object({
@@ -76,7 +78,15 @@ type TriggerStatus = 'dialled' | 'queued' | 'suppressed';
 interface TriggerAnswer {
   status: TriggerStatus;
   contact_id: string;
+  reason?: string;
 }
+
+/** The `reason` of a suppressed trigger. */
+export const SUPPRESSION_REASONS = {
+  optedOut: 'the number is on the do-not-call list',
+  stickyExclusion: 'the number was excluded from this campaign (sticky exclusion)',
+  excluded: 'the contact is excluded from this run',
+} as const;
 
 /** How long a concurrent duplicate waits for the first request's answer before answering 409. */
 const IDEMPOTENCY_WAIT_MS = 10_000;
@@ -179,9 +189,11 @@ async function trigger(
     });
     if (!contact) continue; // lost the key to a concurrent request: wait for its answer
     try {
+      const decided = await decide(deps, campaignId, campaign, contact, now);
       const answer: TriggerAnswer = {
-        status: await decide(deps, campaignId, campaign, contact, now),
+        status: decided.status,
         contact_id: contact.id,
+        ...(decided.reason ? { reason: decided.reason } : {}),
       };
       if (key !== null) await storeIdempotentResponse(deps.db, campaignId, key, contact.id, { ...answer });
       if (status === 'running' && answer.status !== 'suppressed') {
@@ -201,8 +213,27 @@ async function trigger(
   );
 }
 
-/** What the trigger did with the contact; `dialled` only when admission leased it a seat just now. */
+/** What the trigger did with the contact, and why when it will not be dialled. */
 async function decide(
+  deps: AppDeps,
+  campaignId: string,
+  campaign: TriggerCampaign,
+  contact: TriggeredContact,
+  now: Date,
+): Promise<{ status: TriggerStatus; reason?: string }> {
+  if (contact.opted_out) return { status: 'suppressed', reason: SUPPRESSION_REASONS.optedOut };
+  // A sticky exclusion outlives the contact it matched, or found none (a finished contact is not touched
+  // by the exclusion): a re-add of the number stays suppressed whatever the contact's state.
+  if (contact.sticky_excluded || (contact.excluded_at !== null && campaign.config.sticky_exclusion)) {
+    return { status: 'suppressed', reason: SUPPRESSION_REASONS.stickyExclusion };
+  }
+  if (contact.state === 'excluded') return { status: 'suppressed', reason: SUPPRESSION_REASONS.excluded };
+  const status = await dialOrQueue(deps, campaignId, campaign, contact, now);
+  return { status };
+}
+
+/** `dialled` only when admission leased it a seat just now. */
+async function dialOrQueue(
   deps: AppDeps,
   campaignId: string,
   campaign: TriggerCampaign,
@@ -219,16 +250,10 @@ async function decide(
   const gate = dialGate({
     campaign: campaign.config,
     run: { state: run },
-    contact: {
-      suppressed:
-        contact.opted_out ||
-        contact.state === 'excluded' ||
-        (contact.excluded_at !== null && campaign.config.sticky_exclusion),
-      dueAt: contact.ready ? now : null,
-    },
+    // Suppression was answered (with its reason) before this.
+    contact: { suppressed: false, dueAt: contact.ready ? now : null },
     now,
   });
-  if (!gate.allowed && gate.reason === 'suppressed') return 'suppressed';
   if ((IN_FLIGHT_STATES as readonly string[]).includes(contact.state)) return 'dialled';
   const dialNow =
     gate.allowed && contact.state === 'pending' && campaign.seats_in_use < campaign.config.concurrency;

@@ -315,6 +315,8 @@ export interface TriggeredContact {
   excluded_at: Date | null;
   inserted: boolean;
   opted_out: boolean;
+  /** The campaign has sticky exclusion and this number was excluded from it (whatever the contact's state). */
+  sticky_excluded: boolean;
   ready: boolean;
 }
 
@@ -398,7 +400,8 @@ function upsertSql(claimKey: boolean): string {
         updated_at = $7::timestamptz
       returning c.id, c.state, c.run_no, c.excluded_at, c.ready_at is not null as ready, (xmax = 0) as inserted
     )
-    select exists (select 1 from claim) as claimed, up.*, (select opted from flags) as opted_out
+    select exists (select 1 from claim) as claimed, up.*, (select opted from flags) as opted_out,
+           (select sticky_excluded from flags) as sticky_excluded
     from (select 1) one left join up on true`;
 }
 const UPSERT_SQL = { claim: upsertSql(true), plain: upsertSql(false) };
@@ -417,7 +420,7 @@ const UPSERT_SQL = { claim: upsertSql(true), plain: upsertSql(false) };
 export async function upsertTriggeredContact(db: AnyDb, u: TriggerUpsert): Promise<TriggeredContact | null> {
   const rows = await executePrepared<TriggeredContact & { claimed: boolean }>(
     db,
-    u.claimKey ? 'ori_trigger_upsert_claim_v1' : 'ori_trigger_upsert_v1',
+    u.claimKey ? 'ori_trigger_upsert_claim_v2' : 'ori_trigger_upsert_v2',
     u.claimKey ? UPSERT_SQL.claim : UPSERT_SQL.plain,
     [
       u.campaignId,
@@ -440,6 +443,7 @@ export async function upsertTriggeredContact(db: AnyDb, u: TriggerUpsert): Promi
     excluded_at: row.excluded_at,
     inserted: row.inserted,
     opted_out: row.opted_out,
+    sticky_excluded: row.sticky_excluded,
     ready: row.ready,
   };
 }

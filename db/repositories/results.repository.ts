@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema';
 import { conflict, notFound } from '../../api/errors';
+import { isOptOutDisposition } from '../../policy/opt-out';
 
 /**
  * The bot platform's post-call analysis (API.md "Attempts and outcomes"):
@@ -33,12 +34,6 @@ export interface StoredResult {
   summary: string | null;
   result_at: Date;
 }
-
-/** Dispositions that mean "never call this number again", compared case-insensitively. */
-export const OPT_OUT_DISPOSITIONS = ['OPT_OUT'];
-
-export const isOptOut = (disposition: string): boolean =>
-  OPT_OUT_DISPOSITIONS.includes(disposition.trim().toUpperCase());
 
 function sameResult(stored: StoredResult, input: ResultInput): boolean {
   return (
@@ -90,12 +85,13 @@ export async function recordAttemptResult(
       .executeTakeFirst();
     if (updated && updated.disposition !== null && updated.result_at !== null) {
       const result = { ...updated, disposition: updated.disposition, result_at: updated.result_at };
-      if (isOptOut(input.disposition)) {
+      if (isOptOutDisposition(input.disposition)) {
         await tx
           .insertInto('opt_outs')
           .values({
             phone: updated.phone,
             reason: `disposition ${input.disposition}`,
+            source: 'bot',
             source_attempt_id: attemptId,
           })
           .onConflict((oc) => oc.column('phone').doNothing())

@@ -1,6 +1,7 @@
 // Setup: bots, carriers and outbound numbers, so a newcomer can build a first campaign from the UI alone.
 import { api, listOf } from '../api.js';
 import { h, field, checkbox, errorBox, showError, clearErrors, toast, fill } from '../dom.js';
+import { doNotCallSection } from './do-not-call.js';
 
 export function setupPage(main) {
   document.title = 'Setup · Ori Dialler';
@@ -12,6 +13,7 @@ export function setupPage(main) {
   const carriersList = h('div', {});
   const numbersList = h('div', {});
   const carrierSelect = h('select', { name: 'carrier_id' });
+  const doNotCall = doNotCallSection();
 
   main.append(
     h('h1', {}, 'Setup'),
@@ -25,6 +27,7 @@ export function setupPage(main) {
     section('Bots', 'bots-title', botsList, botForm()),
     section('Carriers', 'carriers-title', carriersList, carrierForm()),
     section('Outbound numbers', 'numbers-title', numbersList, numberForm()),
+    doNotCall.el,
   );
 
   async function load() {
@@ -234,6 +237,7 @@ export function setupPage(main) {
   void load();
   return () => {
     alive = false;
+    doNotCall.dispose();
   };
 }
 

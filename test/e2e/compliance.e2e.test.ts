@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildCampaign,
+  callsTo,
+  eventually,
+  NumberPlan,
+  startStack,
+  waitForCompletion,
+  type Stack,
+} from './stack';
+
+/**
+ * Calling within the law, through the public API and checked against the switch's call log: the
+ * do-not-call list across campaigns, and sticky exclusion of a contact that had already finished.
+ */
+
+const TIME_SCALE = 0.1;
+
+const plan = new NumberPlan('+9196');
+const DNC = {
+  listedBefore: plan.add(['answer:10']),
+  listedAfterImport: plan.add(['answer:10']),
+  listedByCsv: plan.add(['answer:10']),
+  free: plan.many(2, ['answer:10']),
+};
+const STICKY = plan.add(['answer:10', 'answer:10']);
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({
+    scenario: { time_scale: TIME_SCALE, default: { 'sip:503': 1 }, numbers: plan.numbers },
+  });
+  await stack.startWorker();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const contactStates = async (campaignId: string): Promise<Map<string, string>> => {
+  const rows = await stack.db.db
+    .selectFrom('contacts')
+    .select(['phone', 'state'])
+    .where('campaign_id', '=', campaignId)
+    .execute();
+  return new Map(rows.map((r) => [r.phone, r.state]));
+};
+
+describe.concurrent('compliance', () => {
+  it('do-not-call: a number listed through the API is never dialled by any campaign', async () => {
+    const added = await stack.api('POST', '/api/v1/opt-outs', { phone: DNC.listedBefore, reason: 'asked' });
+    expect(added.body).toMatchObject({ added: 1, skipped: 0 });
+    const everyone = [DNC.listedBefore, DNC.listedAfterImport, DNC.listedByCsv, ...DNC.free];
+    // Imported before the other two are listed: the dialler itself must refuse them.
+    const early = await buildCampaign(stack, { phones: everyone, start: false });
+    expect(early.upload).toMatchObject({ added: everyone.length - 1, skipped: 1 });
+    expect(early.upload?.errors[0]?.reason).toContain('opted out');
+    await stack.api('POST', '/api/v1/opt-outs', { phone: DNC.listedAfterImport });
+    const csv = await stack.api('POST', '/api/v1/opt-outs', `phone\n${DNC.listedByCsv}\n`, 'text/csv');
+    expect(csv.body).toMatchObject({ added: 1, skipped: 0 });
+
+    const started = await stack.api('POST', `/api/v1/campaigns/${early.id}/start`);
+    expect(started.status).toBe(200);
+    const later = await buildCampaign(stack, { phones: everyone, config: { mode: 'multi_day' } });
+    const trigger = await stack.api<{ status: string; reason: string }>('POST', '/api/v1/campaigns/trigger', {
+      campaign_id: later.id,
+      mobile: DNC.listedByCsv,
+    });
+    expect(trigger.body).toMatchObject({
+      status: 'suppressed',
+      reason: 'the number is on the do-not-call list',
+    });
+
+    await waitForCompletion(stack, early.id);
+    await waitForCompletion(stack, later.id);
+    expect(callsTo(stack, [DNC.listedBefore, DNC.listedAfterImport, DNC.listedByCsv])).toEqual([]);
+    expect(callsTo(stack, DNC.free)).toHaveLength(4);
+    const states = await contactStates(early.id);
+    expect(states.get(DNC.listedAfterImport)).toBe('excluded');
+    expect(states.get(DNC.listedByCsv)).toBe('excluded');
+  });
+
+  it('sticky exclusion of a finished contact: a later trigger for the number answers suppressed', async () => {
+    const campaign = await buildCampaign(stack, {
+      phones: [STICKY],
+      config: { mode: 'multi_day', always_on: true, sticky_exclusion: true },
+    });
+    await eventually(
+      'the contact to finish',
+      async () => (await contactStates(campaign.id)).get(STICKY) === 'completed',
+    );
+    const excluded = await stack.api('POST', '/api/v1/contacts/exclude', {
+      campaign_id: campaign.id,
+      mobile: STICKY,
+    });
+    expect(excluded.body).toEqual({ matched: 0 });
+    for (let i = 0; i < 2; i++) {
+      const res = await stack.api<{ status: string }>('POST', '/api/v1/campaigns/trigger', {
+        campaign_id: campaign.id,
+        mobile: STICKY,
+      });
+      expect(res.body.status).toBe('suppressed');
+    }
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(callsTo(stack, STICKY)).toHaveLength(1);
+  });
+});
