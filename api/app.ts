@@ -3,6 +3,7 @@ import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/typ
 import type { AppDeps } from './deps';
 import { ensureApiKey } from '../db/repositories/api-keys.repository';
 import { installErrorHandling } from './plugins/error-handler.plugin';
+import { installStorableTextCheck } from './plugins/storable-text.plugin';
 import { API_PREFIX, installAuth } from './plugins/auth.plugin';
 import { FailedAuthLimiter, type FailedAuthLimit } from './plugins/failed-auth-limiter';
 import { registerOpenApi } from './plugins/openapi.plugin';
@@ -56,6 +57,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
 
   installRequestIds(app);
   installErrorHandling(app);
+  installStorableTextCheck(app);
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     if (route.url === CONTACTS_UPLOAD_ROUTE && methods.includes('POST')) {
