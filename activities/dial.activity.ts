@@ -17,6 +17,7 @@ import { classifyCall } from '../policy/outcome';
 import { CallTracker, type ChannelEvent } from './call-tracker';
 import type { OriginateRequest } from '../telephony/originate-command';
 import type { SeatNotifier } from './seat-notifier';
+import { whileDatabaseAway } from '../db/retry';
 
 /** What the dial activity needs of the telephony layer (implemented by telephony/switch-client). */
 export interface SwitchControl {
@@ -111,6 +112,10 @@ export function createDialActivities(deps: {
     knownLive: boolean,
   ): Promise<DialResult> {
     const ctx = Context.current();
+    // Postgres restarting while we follow a call is waited out (heartbeating), so the follow goes on and
+    // no event of the call is missed; the writes are idempotent.
+    const persist = <T>(write: () => Promise<T>): Promise<T> =>
+      whileDatabaseAway(write, { onWait: () => ctx.heartbeat({ attemptId, phase: 'database_away' }) });
     let lostTrack = false;
     let wakeUp: () => void = () => undefined;
     const unChange = tracker.onChange(() => wakeUp());
@@ -134,15 +139,12 @@ export function createDialActivities(deps: {
         }
         if (tracker.answeredAt && progressWritten !== 'in_progress') {
           progressWritten = 'in_progress';
-          await markCallProgress(deps.db, attemptId, 'in_progress', tracker.answeredAt);
+          const answeredAt = tracker.answeredAt;
+          await persist(() => markCallProgress(deps.db, attemptId, 'in_progress', answeredAt));
         } else if ((tracker.ringingAt || tracker.createdAt) && progressWritten === 'none') {
           progressWritten = 'ringing';
-          await markCallProgress(
-            deps.db,
-            attemptId,
-            'ringing',
-            tracker.ringingAt ?? tracker.createdAt ?? now(),
-          );
+          const ringingAt = tracker.ringingAt ?? tracker.createdAt ?? now();
+          await persist(() => markCallProgress(deps.db, attemptId, 'ringing', ringingAt));
         }
         if (recheck) {
           recheck = false;
@@ -164,7 +166,7 @@ export function createDialActivities(deps: {
         if (Date.now() - lastBeat >= HEARTBEAT_MS) {
           lastBeat = Date.now();
           ctx.heartbeat({ attemptId, phase: progressWritten });
-          await renewLease(deps.db, attemptId, now());
+          await persist(() => renewLease(deps.db, attemptId, now()));
           if (!knownLive && !tracker.createdAt && Date.now() - startedAt.getTime() > 10_000) {
             // Reconciling a call we did not see start: make sure the switch still has it.
             knownLive = true;
@@ -211,7 +213,9 @@ export function createDialActivities(deps: {
         coreUuid: tracker.coreUuid,
       };
     }
-    return endedFrom(await finishAttempt(deps.db, attemptId, end));
+    // The end is a fact only this activity saw: failing here would leave a retry that can only reconcile
+    // it as untracked.
+    return endedFrom(await persist(() => finishAttempt(deps.db, attemptId, end)));
   }
 
   /** Whether the contact must still wait for this call's post-call result before deciding. */

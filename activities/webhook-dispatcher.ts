@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
-import type { Db } from '../db/connection';
+import { isDatabaseUnavailable, type Db } from '../db/connection';
 import { drainLeadChanges, staleUndeliveredIds } from '../db/repositories/lead-outbox.repository';
 import { webhookDeliveryWorkflowId } from '../workflows/messages';
 
@@ -13,14 +13,23 @@ export class WebhookDispatcher {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private lastRecovery = 0;
+  private away = false;
 
   constructor(private readonly deps: { db: Db; client: Client; taskQueue: string; intervalMs?: number }) {}
 
   start(): void {
     const tick = (): void => {
       this.running = this.once()
-        .then(() => undefined)
-        .catch((err: unknown) => console.error('webhook dispatcher:', err))
+        .then(() => {
+          if (this.away) console.log('webhook dispatcher: the database is back');
+          this.away = false;
+        })
+        .catch((err: unknown) => {
+          // Postgres restarting is said once, not twice a second; the next tick simply tries again.
+          if (!isDatabaseUnavailable(err)) console.error('webhook dispatcher:', err);
+          else if (!this.away) console.error('webhook dispatcher: the database is away; retrying');
+          this.away ||= isDatabaseUnavailable(err);
+        })
         .finally(() => {
           if (this.timer !== null) this.timer = setTimeout(tick, this.deps.intervalMs ?? 500);
         });

@@ -27,6 +27,13 @@ export interface PostgresHandle {
   port: number | undefined;
   /** Stops what this call started (nothing for external). Idempotent. */
   stop(): Promise<void>;
+  /**
+   * Local cluster only: stop the server (`pg_ctl -m <mode>`; `immediate` is a crash as far as clients and
+   * recovery can tell), stay down `downMs`, start it again on the same port and data directory.
+   */
+  restart?: (options?: { mode?: 'immediate' | 'fast'; downMs?: number }) => Promise<void>;
+  /** Local cluster only: whether its server is running (`pg_ctl status`). */
+  isRunning?: () => Promise<boolean>;
   /** PGlite only: a dump of its data directory (loadable with `PGlite.create({ loadDataDir })`). */
   dump?: () => Promise<Uint8Array>;
 }
@@ -368,16 +375,29 @@ async function startCluster(
   if (options.temporary)
     serverOpts.push('-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off');
   const started = Date.now();
-  const res = await run(
-    bin('pg_ctl'),
-    ['start', '-D', data, '-l', logFile, '-w', '-t', '60', '-s', '-o', serverOpts.join(' ')],
-    { ...as, env, cwd: dir },
-  );
-  if (res.code !== 0) {
-    throw new Error(
-      `pg_ctl start failed (exit ${res.code}): ${res.stderr.trim()}\n--- ${logFile} ---\n${await readTail(logFile)}`,
+  const startServer = async (): Promise<void> => {
+    const res = await run(
+      bin('pg_ctl'),
+      ['start', '-D', data, '-l', logFile, '-w', '-t', '60', '-s', '-o', serverOpts.join(' ')],
+      { ...as, env, cwd: dir },
     );
-  }
+    if (res.code !== 0) {
+      throw new Error(
+        `pg_ctl start failed (exit ${res.code}): ${res.stderr.trim()}\n--- ${logFile} ---\n${await readTail(logFile)}`,
+      );
+    }
+  };
+  await startServer();
+  const isRunning = async (): Promise<boolean> =>
+    (await run(bin('pg_ctl'), ['status', '-D', data], { ...as, env })).code === 0;
+  const restart = async (opts: { mode?: 'immediate' | 'fast'; downMs?: number } = {}): Promise<void> => {
+    if (await isRunning()) {
+      const mode = opts.mode ?? 'fast';
+      await run(bin('pg_ctl'), ['stop', '-D', data, '-m', mode, '-w', '-t', '60', '-s'], { ...as, env });
+    }
+    if (opts.downMs) await new Promise((r) => setTimeout(r, opts.downMs));
+    await startServer();
+  };
 
   const stopSync = (): void => {
     spawnSync(bin('pg_ctl'), ['stop', '-D', data, '-m', 'fast', '-W'], { ...as, env, stdio: 'ignore' });
@@ -410,7 +430,16 @@ async function startCluster(
     throw err;
   }
   log(`PostgreSQL ${pgMajor(binDir)} on 127.0.0.1:${port} ready in ${Date.now() - started} ms (${dir})`);
-  return { kind: 'cluster', url: withDatabase(adminUrl, name), adminUrl, dir, port, stop };
+  return {
+    kind: 'cluster',
+    url: withDatabase(adminUrl, name),
+    adminUrl,
+    dir,
+    port,
+    stop,
+    restart,
+    isRunning,
+  };
 }
 
 /**

@@ -1,14 +1,19 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Settings as TypeBoxSettings } from 'typebox/system';
+import { isDatabaseUnavailable } from '../../db/connection';
 import { ApiError, type ErrorDetail } from '../errors';
 import { validationDetails } from './validation-details';
 
 /**
  * The one place errors become HTTP answers, all in API.md's shape
  * `{"error": {"code", "message", "details", "request_id"}}`: domain errors keep their status, schema
- * failures are 422 with one detail per field, unknown routes 404, anything unexpected 500 (logged with the
- * same request id, never leaked).
+ * failures are 422 with one detail per field, unknown routes 404, Postgres away (restarting, unreachable)
+ * 503 with `Retry-After` so clients wait it out, anything unexpected 500 (logged with the same request id,
+ * never leaked).
  */
+
+/** What a client is told to wait while the database is away: a restart takes a few seconds. */
+export const UNAVAILABLE_RETRY_AFTER_S = 5;
 
 // TypeBox stops collecting errors at 8 by default; a body can have more bad fields than that and the
 // contract wants one detail for each.
@@ -47,10 +52,14 @@ function megabytes(bytes: number | undefined): string {
   return bytes ? `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB` : 'the limit';
 }
 
-export function toErrorResponse(
-  error: FastifyError,
-  request: FastifyRequest,
-): { status: number; body: ErrorBody } {
+export interface ErrorResponse {
+  status: number;
+  body: ErrorBody;
+  /** Seconds for the `Retry-After` header, when the client should simply try again later. */
+  retryAfterS?: number;
+}
+
+export function toErrorResponse(error: FastifyError, request: FastifyRequest): ErrorResponse {
   if (error instanceof ApiError) {
     return { status: error.statusCode, body: errorBody(error.code, error.message, error.details) };
   }
@@ -85,6 +94,16 @@ export function toErrorResponse(
     default:
       break;
   }
+  if (isDatabaseUnavailable(error)) {
+    return {
+      status: 503,
+      body: errorBody(
+        'unavailable',
+        `The database is unavailable right now (restarting or unreachable). Retry in ${UNAVAILABLE_RETRY_AFTER_S} s.`,
+      ),
+      retryAfterS: UNAVAILABLE_RETRY_AFTER_S,
+    };
+  }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {
     return { status, body: errorBody(CODES_BY_STATUS[status] ?? 'bad_request', error.message) };
@@ -111,9 +130,13 @@ export function installErrorHandling(app: FastifyInstance): void {
   });
 
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const { status, body } = toErrorResponse(error, request);
-    if (status >= 500)
+    const { status, body, retryAfterS } = toErrorResponse(error, request);
+    if (retryAfterS !== undefined) {
+      reply.header('retry-after', String(retryAfterS));
+      request.log.warn({ url: request.url, method: request.method, reason: error.message }, 'unavailable');
+    } else if (status >= 500) {
       request.log.error({ err: error, url: request.url, method: request.method }, 'request failed');
+    }
     return reply.status(status).send(withRequestId(body, request));
   });
 

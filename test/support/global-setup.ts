@@ -24,11 +24,11 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** `.data/test-<pid>` folders of runs that were killed: stop their cluster and delete them. */
+/** `.data/test-<pid>` (and `test-<pid>-own-<n>`, test/support/own-postgres.ts) folders of runs that were killed: stop their cluster and delete them. */
 async function removeStaleRuns(root: string): Promise<void> {
   const names = await fs.readdir(root).catch(() => [] as string[]);
   for (const name of names) {
-    const m = /^test-(\d+)$/.exec(name);
+    const m = /^test-(\d+)(-own-\d+)?$/.exec(name);
     if (!m || pidAlive(Number(m[1]))) continue;
     const dir = path.join(root, name);
     await stopLeftoverCluster(dir, true).catch(() => undefined);
