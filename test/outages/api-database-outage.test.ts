@@ -1,17 +1,17 @@
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { loadSettings } from '../config/settings';
-import { createDb, type Db } from '../db/connection';
-import { createApiKey } from '../db/repositories/api-keys.repository';
+import { loadSettings } from '../../config/settings';
+import { createDb, type Db } from '../../db/connection';
+import { createApiKey } from '../../db/repositories/api-keys.repository';
 import {
   canRunOwnPostgres,
   migrateDatabase,
   startOwnPostgres,
   type OwnPostgres,
-} from '../test/support/own-postgres';
-import { buildApp } from './app';
-import { RecordingEngine } from './testing/recording-engine';
+} from '../support/own-postgres';
+import { buildApp } from '../../api/app';
+import { RecordingEngine } from '../../api/testing/recording-engine';
 
 /**
  * The API while Postgres is away (a cluster of the test's own, stopped with `pg_ctl -m immediate`): every
@@ -81,7 +81,7 @@ describe.skipIf(!canRunOwnPostgres())('the API across a Postgres restart', () =>
     const down = await call('GET', '/api/v1/bots');
     expect(down.status).toBe(503);
     expect(down.headers['retry-after']).toBe('5');
-    expect(down.body).toEqual({
+    expect(down.body).toMatchObject({
       error: { code: 'unavailable', message: expect.stringContaining('database'), details: [] },
     });
     const result = await call('POST', '/api/v1/attempts/8b0d6a52-1f7e-4a43-9a57-0f0a3e0f6c11/result', {
