@@ -108,6 +108,20 @@ describe('rate limit on failed authentication', () => {
 });
 
 describe('error handling', () => {
+  it('answers 405 with Allow for a known path with an unknown method, 404 for an unknown path', async () => {
+    const put = await h.request('PUT', '/api/v1/bots', { name: 'x' });
+    expect(put.status).toBe(405);
+    expect(put.headers.allow).toBe('GET, HEAD, POST');
+    expect(put.body.error.code).toBe('method_not_allowed');
+    const campaign = await h.request('PUT', '/api/v1/campaigns/00000000-0000-4000-8000-000000000000');
+    expect(campaign.status).toBe(405);
+    expect(String(campaign.headers.allow).split(', ').sort()).toEqual(
+      expect.arrayContaining(['DELETE', 'GET', 'PATCH']),
+    );
+    const unknown = await h.request('PUT', '/api/v1/no-such-thing');
+    expect(unknown.status).toBe(404);
+  });
+
   it('answers 422 validation_failed with one detail per bad field, as dotted paths', async () => {
     const res = await h.post('/api/v1/campaigns', {
       bot_id: 'not-a-uuid',

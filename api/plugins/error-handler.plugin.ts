@@ -3,6 +3,7 @@ import { Settings as TypeBoxSettings } from 'typebox/system';
 import { isDatabaseUnavailable } from '../../db/connection';
 import { ApiError, type ErrorDetail } from '../errors';
 import { validationDetails } from './validation-details';
+import { recordRoutes } from './route-table';
 
 /**
  * The one place errors become HTTP answers, all in API.md's shape
@@ -140,8 +141,17 @@ export function installErrorHandling(app: FastifyInstance): void {
     return reply.status(status).send(withRequestId(body, request));
   });
 
+  const routes = recordRoutes(app);
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? request.url;
+    const allowed = routes.methodsFor(path);
+    if (allowed.length > 0) {
+      const message = `${request.method} is not allowed on ${path}; it answers ${allowed.join(', ')}`;
+      return reply
+        .status(405)
+        .header('allow', allowed.join(', '))
+        .send(withRequestId(errorBody('method_not_allowed', message), request));
+    }
     return reply
       .status(404)
       .send(withRequestId(errorBody('not_found', `Route ${request.method} ${path} does not exist`), request));
