@@ -10,3 +10,4 @@ export * from './next-step';
 export * from './completion';
 export * from './admission';
 export * from './variables';
+export * from './attempt-story';

@@ -929,7 +929,10 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web UI in Chromium', 
     await page.getByText('Run #2 is prepared, not started').waitFor();
     expect(await button('Start').count()).toBe(1);
     expect(await button('Delete').count()).toBe(0); // it ran before
-    await button('Cancel Restart').click();
+    await page
+      .getByRole('group', { name: 'Campaign actions' })
+      .getByRole('button', { name: 'Cancel Restart' })
+      .click();
     await page.locator('.page-head .badge-completed').waitFor();
     expect(dialogs.at(-1)).toBe('Cancel the prepared Run #2 and restore the previous completed run?');
     expect(apiCalls('POST', `/campaigns/${RUNNING}/`).map((r) => r.url.split('/').pop())).toEqual([
@@ -955,7 +958,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web UI in Chromium', 
     await button('Start').click();
     const alert = page.getByRole('alert').filter({ hasText: 'The campaign cannot start yet' });
     await alert.waitFor();
-    expect(await alert.textContent()).toContain('contacts: no contacts uploaded');
+    expect(await alert.textContent()).toContain('Contacts: no contacts uploaded');
 
     await button('Delete').click();
     await page.waitForURL(/\/dashboard\/campaigns$/);

@@ -516,7 +516,11 @@ describe('GET /campaigns/:id/contacts (call list)', () => {
       email: 'a@x.io',
       state: 'ringing',
       attempts: 2,
+      attempts_used: 2,
+      callback_dials: 0,
       max_attempts: 4,
+      pass: 1,
+      phone_index: 0,
       last_result: 'no_answer',
       last_disposition: null,
       callback_at: null,
@@ -532,6 +536,10 @@ describe('GET /campaigns/:id/contacts (call list)', () => {
           at: t0.toISOString(),
           status: 'ended',
           disposition: null,
+          pass: 1,
+          phone: '+919876543210',
+          from_number: '+14155550199',
+          is_callback: false,
         },
         {
           attempt_no: 2,
@@ -541,6 +549,10 @@ describe('GET /campaigns/:id/contacts (call list)', () => {
           at: new Date(t0.getTime() + 60_000).toISOString(),
           status: 'ringing',
           disposition: null,
+          pass: 2,
+          phone: '+919876543210',
+          from_number: '+14155550199',
+          is_callback: false,
         },
       ],
     });
@@ -581,6 +593,158 @@ describe('GET /campaigns/:id/contacts (call list)', () => {
       state: 'callback_scheduled',
     });
     expect((await h.get(`${API}/campaigns/${c.id}/contacts?callback=pending`)).body.total).toBe(1);
+  });
+
+  it('counts callbacks apart from max_attempts: six dials of which five callbacks read 1 used of 3', async () => {
+    const c = await createCampaign(h, { max_attempts: 3, callback_detection: true });
+    await uploadCsv(h, c.id, 'phone_number\n9876543210\n');
+    await startCampaign(h, c.id);
+    const [first] = await contactsOf(h.db, c.id);
+    const t0 = new Date('2026-11-20T10:00:00.000Z');
+    for (let n = 1; n <= 6; n++) {
+      await addAttempt(h.db, {
+        campaignId: c.id,
+        contactId: first!.id,
+        attemptNo: n,
+        phone: first!.phone,
+        createdAt: new Date(t0.getTime() + n * 60_000),
+        answered: true,
+        talkS: 5,
+        outcome: 'completed',
+        disposition: 'CALLBACK',
+        admitPriority: n === 1 ? 1 : 0,
+      });
+    }
+    await h.db
+      .updateTable('contacts')
+      .set({ state: 'callback_scheduled', attempts: 6, callback_state: 'pending' })
+      .where('id', '=', first!.id)
+      .execute();
+    const item = (await h.get(`${API}/campaigns/${c.id}/contacts`)).body.items[0];
+    expect(item).toMatchObject({ attempts: 6, attempts_used: 1, callback_dials: 5, max_attempts: 3 });
+    expect(item.attempt_trail.map((t: { is_callback: boolean }) => t.is_callback)).toEqual([
+      false,
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
+  });
+
+  it('filters by last outcome and disposition, and sorts by latest attempt, due time, dials and name', async () => {
+    const c = await createCampaign(h);
+    await uploadCsv(h, c.id, 'phone_number,name\n9876543210,Cyd\n9876543211,Abe\n9876543212,Bea\n');
+    await startCampaign(h, c.id);
+    const rows = await contactsOf(h.db, c.id);
+    const set = (i: number, v: Record<string, unknown>) =>
+      h.db.updateTable('contacts').set(v).where('id', '=', rows[i]!.id).execute();
+    await set(0, {
+      last_outcome: 'completed',
+      last_disposition: 'INTERESTED',
+      attempts: 1,
+      last_attempt_at: new Date('2026-11-20T10:00:00Z'),
+    });
+    await set(1, {
+      last_outcome: 'no_answer',
+      attempts: 2,
+      last_attempt_at: new Date('2026-11-20T11:00:00Z'),
+      next_due_at: new Date('2026-11-20T12:00:00Z'),
+      state: 'retry_scheduled',
+    });
+    await set(2, {
+      last_outcome: 'completed',
+      last_disposition: 'NOT_INTERESTED',
+      attempts: 3,
+      next_due_at: new Date('2026-11-20T11:30:00Z'),
+    });
+    const names = async (q: string) =>
+      ((await h.get(`${API}/campaigns/${c.id}/contacts?${q}`)).body.items as { name: string }[]).map(
+        (i) => i.name,
+      );
+    expect(await names('outcome=completed')).toEqual(['Cyd', 'Bea']);
+    expect(await names('disposition=interested')).toEqual(['Cyd']);
+    expect(await names('outcome=no_answer&state=retry_scheduled')).toEqual(['Abe']);
+    expect(await names('sort=recent')).toEqual(['Abe', 'Cyd', 'Bea']);
+    expect(await names('sort=next_due')).toEqual(['Bea', 'Abe', 'Cyd']);
+    expect(await names('sort=attempts')).toEqual(['Bea', 'Abe', 'Cyd']);
+    expect(await names('sort=name')).toEqual(['Abe', 'Bea', 'Cyd']);
+    const bad = await h.get(`${API}/campaigns/${c.id}/contacts?sort=loudest`);
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.details[0].field).toBe('sort');
+  });
+
+  it("GET /contacts/:contact_id tells the contact's story: every attempt and the decision after it", async () => {
+    const c = await createCampaign(h, { max_attempts: 3, callback_detection: true });
+    await uploadCsv(h, c.id, 'phone1,phone2\n9876543210,9876543219\n');
+    await startCampaign(h, c.id);
+    const [first] = await contactsOf(h.db, c.id);
+    const t0 = new Date('2026-11-20T10:00:00.000Z');
+    const at = (m: number) => new Date(t0.getTime() + m * 60_000);
+    await addAttempt(h.db, {
+      campaignId: c.id,
+      contactId: first!.id,
+      attemptNo: 1,
+      phone: '+919876543210',
+      createdAt: at(0),
+      outcome: 'rejected',
+      sipCode: 486,
+    });
+    await addAttempt(h.db, {
+      campaignId: c.id,
+      contactId: first!.id,
+      attemptNo: 2,
+      phone: '+919876543219',
+      createdAt: at(1),
+      answered: true,
+      ringS: 4,
+      talkS: 30,
+      outcome: 'completed',
+      disposition: 'CALLBACK',
+      summary: 'Asked to be called after lunch',
+      callbackAt: at(60),
+    });
+    await addAttempt(h.db, {
+      campaignId: c.id,
+      contactId: first!.id,
+      attemptNo: 3,
+      phone: '+919876543219',
+      createdAt: at(61),
+      outcome: 'no_answer',
+      sipCode: 480,
+      admitPriority: 0,
+    });
+    await h.db
+      .updateTable('contacts')
+      .set({ state: 'retry_scheduled', attempts: 3, next_due_at: at(90), pass: 2 })
+      .where('id', '=', first!.id)
+      .execute();
+    const res = await h.get(`${API}/campaigns/${c.id}/contacts/${first!.id}`);
+    expect(res.status).toBe(200);
+    expect(res.body.contact).toMatchObject({
+      id: first!.id,
+      attempts: 3,
+      attempts_used: 1,
+      callback_dials: 1,
+    });
+    expect(res.body.attempts).toMatchObject([
+      { attempt_no: 1, sip_code: 486, phone: '+919876543210', decision: { kind: 'next_phone' } },
+      {
+        attempt_no: 2,
+        ring_s: 4,
+        talk_s: 30,
+        disposition: 'CALLBACK',
+        summary: 'Asked to be called after lunch',
+        decision: { kind: 'callback' },
+      },
+      {
+        attempt_no: 3,
+        is_callback: true,
+        decision: { kind: 'waiting_retry', due_at: at(90).toISOString() },
+      },
+    ]);
+    const other = await createCampaign(h);
+    expect((await h.get(`${API}/campaigns/${other.id}/contacts/${first!.id}`)).status).toBe(404);
   });
 
   it('shows the contacts of a prepared (restarted, not started) run as pending with no attempts', async () => {

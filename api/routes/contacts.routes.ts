@@ -13,10 +13,13 @@ import {
 } from '../../db/repositories/contact-import.repository';
 import {
   CALLBACK_FILTERS,
+  CALL_LIST_SORTS,
   CONTACT_STATES,
+  contactStory,
   findCampaignBasics,
   listContacts,
   type CallbackFilter,
+  type CallListSort,
 } from '../../db/repositories/contacts.repository';
 import type { ContactState } from '../../db/schema';
 import { forgetLiveAggregates } from '../../db/repositories/live.repository';
@@ -64,6 +67,10 @@ const TrailEntrySchema = Type.Object({
   at: Timestamp,
   status: Type.String(),
   disposition: Nullable(Type.String()),
+  pass: Type.Integer(),
+  phone: Type.String(),
+  from_number: Nullable(Type.String()),
+  is_callback: Type.Boolean(),
 });
 
 const CallListItemSchema = Type.Object({
@@ -74,7 +81,11 @@ const CallListItemSchema = Type.Object({
   email: Nullable(Type.String()),
   state: Type.String(),
   attempts: Type.Integer(),
+  attempts_used: Type.Integer(),
+  callback_dials: Type.Integer(),
   max_attempts: Type.Integer(),
+  pass: Type.Integer(),
+  phone_index: Type.Integer(),
   last_result: Nullable(Type.String()),
   last_disposition: Nullable(Type.String()),
   callback_at: Nullable(Timestamp),
@@ -98,7 +109,44 @@ const CallListQuerySchema = Type.Object({
   // several states separated by commas.
   state: Type.Optional(Type.String({ maxLength: 500 })),
   callback: Type.Optional(Type.String({ maxLength: 50 })),
+  outcome: Type.Optional(Type.String({ maxLength: 50 })),
+  disposition: Type.Optional(Type.String({ maxLength: 200 })),
+  sort: Type.Optional(Type.String({ maxLength: 20 })),
 });
+
+const DecisionSchema = Type.Object({
+  kind: Type.String(),
+  due_at: Nullable(Timestamp),
+  final_state: Nullable(Type.String()),
+});
+
+const ContactStorySchema = Type.Object({
+  contact: CallListItemSchema,
+  attempts: Type.Array(
+    Type.Object({
+      attempt_no: Type.Integer(),
+      attempt_id: Uuid,
+      pass: Type.Integer(),
+      phone: Type.String(),
+      from_number: Nullable(Type.String()),
+      is_callback: Type.Boolean(),
+      started_at: Timestamp,
+      answered_at: Nullable(Timestamp),
+      ended_at: Nullable(Timestamp),
+      ring_s: Nullable(Type.Number()),
+      talk_s: Nullable(Type.Number()),
+      outcome: Nullable(Type.String()),
+      sip_code: Nullable(Type.Integer()),
+      hangup_cause: Nullable(Type.String()),
+      disposition: Nullable(Type.String()),
+      summary: Nullable(Type.String()),
+      callback_at: Nullable(Timestamp),
+      decision: DecisionSchema,
+    }),
+  ),
+});
+
+const ContactParamsSchema = Type.Object({ id: Uuid, contact_id: Uuid });
 
 export const TEMPLATE_CSV =
   'phone_number,name,email,case_number,amount,due_date\r\n' +
@@ -127,6 +175,15 @@ function parseCallback(raw: string | undefined): CallbackFilter | undefined {
     throw invalid([{ field: 'callback', message: `must be one of: ${CALLBACK_FILTERS.join(', ')}` }]);
   }
   return v as CallbackFilter;
+}
+
+function parseSort(raw: string | undefined): CallListSort | undefined {
+  const v = (raw ?? '').trim();
+  if (v === '') return undefined;
+  if (!(CALL_LIST_SORTS as readonly string[]).includes(v)) {
+    throw invalid([{ field: 'sort', message: `must be one of: ${CALL_LIST_SORTS.join(', ')}` }]);
+  }
+  return v as CallListSort;
 }
 
 /** The CSV bytes of an upload: the multipart `file` part, or the raw body stream. */
@@ -245,13 +302,34 @@ export async function contactsRoutes(app: FastifyInstance, opts: ContactsRoutesO
       const q = request.query;
       const states = parseStates(q.state);
       const callback = parseCallback(q.callback);
+      const sort = parseSort(q.sort);
+      const outcome = q.outcome?.trim();
+      const disposition = q.disposition?.trim();
       const campaign = await findCampaignBasics(deps.db, request.params.id);
       return listContacts(deps.db, campaign, {
         page: q.page ?? 1,
         perPage: q.per_page ?? 50,
         ...(states ? { states } : {}),
         ...(callback ? { callback } : {}),
+        ...(outcome ? { outcome } : {}),
+        ...(disposition ? { disposition } : {}),
+        ...(sort ? { sort } : {}),
       });
+    },
+  );
+
+  r.get(
+    '/campaigns/:id/contacts/:contact_id',
+    {
+      schema: {
+        summary: "One contact's story: the call-list row and every attempt of the run with what followed it",
+        params: ContactParamsSchema,
+        response: { 200: ContactStorySchema, ...errorResponses(401, 404, 422) },
+      },
+    },
+    async (request) => {
+      const campaign = await findCampaignBasics(deps.db, request.params.id);
+      return contactStory(deps.db, campaign, request.params.contact_id);
     },
   );
 }

@@ -142,6 +142,9 @@ export async function addAttempt(
     callbackAt?: Date | null;
     disposition?: string | null;
     fromNumber?: string;
+    /** 0 marks a callback dial (the admission priority it was leased with). */
+    admitPriority?: number;
+    summary?: string | null;
   },
 ): Promise<string> {
   const open = a.status !== undefined && a.status !== 'ended';
@@ -158,6 +161,8 @@ export async function addAttempt(
       contact_id: a.contactId,
       attempt_no: a.attemptNo,
       pass: a.pass ?? 1,
+      admit_priority: a.admitPriority ?? 1,
+      summary: a.summary ?? null,
       phone: a.phone,
       from_number: a.fromNumber ?? '+14155550199',
       status: a.status ?? 'ended',

@@ -374,9 +374,55 @@ describe('GET /campaigns/:id/live', () => {
         aht_s: 55, // (100 + 10) / 2
       },
       callbacks: { requested: 1, pending: 1, completed: 0, cancelled: 0, avg_delay_s: 20 },
+      // 8 dials, 3 connected, from the first dial (600 s ago) to the last hang-up (5 s ago): 595 s.
+      run: {
+        dials: 8,
+        connected: 3,
+        started_at: ago(600).toISOString(),
+        ended_at: ago(5).toISOString(),
+        dials_per_sec: 0.01,
+        connected_per_hr: 18.15,
+        calls_per_min: 0.81,
+      },
     });
     expect(res.body.eta_s).toBeGreaterThan(0);
     h.clock.now = null;
+  });
+
+  it("a pass's time range is its own wave: a late callback kept in pass 1 does not stretch it past pass 2", async () => {
+    const c = await createCampaign(h, {
+      window: { start: '00:00', end: '23:59', timezone: 'UTC' },
+      max_attempts: 2,
+      callback_detection: true,
+    });
+    await uploadCsv(h, c.id, 'phone_number\n+14155550361\n+14155550362\n');
+    await startCampaign(h, c.id);
+    const [a, b] = await contactsOf(h.db, c.id);
+    const t0 = new Date('2026-11-23T10:00:00.000Z');
+    const at = (m: number) => new Date(t0.getTime() + m * 60_000);
+    const dial = (contact: typeof a, attemptNo: number, pass: number, m: number, admitPriority = 1) =>
+      addAttempt(h.db, {
+        campaignId: c.id,
+        contactId: contact!.id,
+        attemptNo,
+        pass,
+        phone: contact!.phone,
+        createdAt: at(m),
+        ringS: 5,
+        admitPriority,
+      });
+    await dial(a, 1, 1, 0);
+    await dial(b, 1, 1, 1);
+    await dial(b, 2, 2, 31); // the retry: pass 2
+    await dial(a, 2, 1, 90, 0); // a callback asked in pass 1, dialled an hour later
+    await h.db.updateTable('contacts').set({ state: 'completed' }).where('campaign_id', '=', c.id).execute();
+    const live = (await h.get(`${API}/campaigns/${c.id}/live`)).body;
+    const [p1, p2] = live.passes;
+    expect(p1.ended_at).toBe(new Date(at(1).getTime() + 5000).toISOString());
+    expect(p2.ended_at).toBe(new Date(at(31).getTime() + 5000).toISOString());
+    expect(Date.parse(p1.ended_at)).toBeLessThan(Date.parse(p2.started_at));
+    // The run's own span still reaches the callback's hang-up.
+    expect(live.run.ended_at).toBe(new Date(at(90).getTime() + 5000).toISOString());
   });
 
   it('is stopped for a draft and outside_window outside the calling window, and 404 for an unknown campaign', async () => {

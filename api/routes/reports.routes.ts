@@ -65,6 +65,15 @@ const LiveSchema = Type.Object({
     cancelled: Type.Integer(),
     avg_delay_s: Nullable(Type.Number()),
   }),
+  run: Type.Object({
+    dials: Type.Integer(),
+    connected: Type.Integer(),
+    started_at: Nullable(Timestamp),
+    ended_at: Nullable(Timestamp),
+    dials_per_sec: Nullable(Type.Number()),
+    connected_per_hr: Nullable(Type.Number()),
+    calls_per_min: Nullable(Type.Number()),
+  }),
 });
 
 export async function reportsRoutes(app: FastifyInstance, opts: { deps: AppDeps }): Promise<void> {

@@ -10,6 +10,7 @@ import {
 } from '../schema';
 import type { CampaignConfig } from '../../policy/campaign-config';
 import { notFound } from '../../api/errors';
+import { decisionsAfter, type AttemptDecision } from '../../policy/attempt-story';
 
 /**
  * Contacts as the API reads and writes them one at a time: the call list, the trigger API's upsert, the
@@ -83,11 +84,22 @@ export const CONTACT_STATES: readonly ContactState[] = [
 export const CALLBACK_FILTERS = ['requested', 'pending', 'completed', 'cancelled'] as const;
 export type CallbackFilter = (typeof CALLBACK_FILTERS)[number];
 
+/** The call list's orders: upload order, latest attempt first, soonest due first, most dials first, name. */
+export const CALL_LIST_SORTS = ['upload', 'recent', 'next_due', 'attempts', 'name'] as const;
+export type CallListSort = (typeof CALL_LIST_SORTS)[number];
+
 export interface CallListQuery {
   page: number;
   perPage: number;
   states?: ContactState[];
   callback?: CallbackFilter;
+  /** The latest attempt's system outcome (completed, no_answer, rejected …). */
+  outcome?: string;
+  /** The latest post-call disposition (INTERESTED, CALLBACK …), case-insensitive. */
+  disposition?: string;
+  sort?: CallListSort;
+  /** One contact only (the contact drawer). */
+  contactId?: string;
 }
 
 export interface TrailEntry {
@@ -98,6 +110,12 @@ export interface TrailEntry {
   at: string;
   status: string;
   disposition: string | null;
+  pass: number;
+  /** The number dialled (one of the contact's phones) and the caller id it went out from. */
+  phone: string;
+  from_number: string | null;
+  /** A dial the customer asked for: it does not count against max_attempts. */
+  is_callback: boolean;
 }
 
 export interface CallListItem {
@@ -107,8 +125,18 @@ export interface CallListItem {
   name: string | null;
   email: string | null;
   state: ContactState;
+  /** Every dial of this run, callbacks included. */
   attempts: number;
+  /**
+   * What counts against max_attempts: the passes dialled (max_attempts counts passes per phone, and a
+   * callback keeps its pass), so `attempts_used/max_attempts` never reads "6/3".
+   */
+  attempts_used: number;
+  callback_dials: number;
   max_attempts: number;
+  /** The pass the contact is in and the phone (index into `phones`) it is on. */
+  pass: number;
+  phone_index: number;
   last_result: string | null;
   last_disposition: string | null;
   callback_at: string | null;
@@ -152,7 +180,27 @@ function callListFilter(campaignId: string, runNo: number, sticky: boolean, q: C
         : sql`(c.run_no >= ${runNo} and c.callback_state = ${q.callback})`,
     );
   }
+  if (q.contactId) parts.push(sql`c.id = ${q.contactId}`);
+  if (q.outcome) parts.push(sql`(c.run_no >= ${runNo} and c.last_outcome = ${q.outcome})`);
+  if (q.disposition)
+    parts.push(sql`(c.run_no >= ${runNo} and upper(c.last_disposition) = upper(${q.disposition}))`);
   return sql.join(parts, sql` and `);
+}
+
+function callListOrder(sort: CallListSort, runNo: number) {
+  const current = sql`(c.run_no >= ${runNo})`;
+  switch (sort) {
+    case 'recent':
+      return sql`case when ${current} then c.last_attempt_at end desc nulls last, c.seq`;
+    case 'next_due':
+      return sql`case when ${current} then c.next_due_at end asc nulls last, c.seq`;
+    case 'attempts':
+      return sql`case when ${current} then c.attempts else 0 end desc, c.seq`;
+    case 'name':
+      return sql`c.name asc nulls last, c.seq`;
+    case 'upload':
+      return sql`c.seq`;
+  }
 }
 
 export async function listContacts(db: AnyDb, campaign: CampaignBasics, q: CallListQuery): Promise<CallList> {
@@ -177,6 +225,8 @@ export async function listContacts(db: AnyDb, campaign: CampaignBasics, q: CallL
       callback_at: Date | null;
       callback_state: CallbackState | null;
       next_due_at: Date | null;
+      pass: number;
+      phone_index: number;
       current: boolean;
     }>`
       select c.id, c.phone, c.phones, c.name, c.email, c.metadata,
@@ -188,10 +238,12 @@ export async function listContacts(db: AnyDb, campaign: CampaignBasics, q: CallL
         case when c.run_no >= ${runNo} then c.last_disposition end as last_disposition,
         case when c.run_no >= ${runNo} then c.callback_at end as callback_at,
         case when c.run_no >= ${runNo} then c.callback_state end as callback_state,
-        case when c.run_no >= ${runNo} then c.next_due_at end as next_due_at
+        case when c.run_no >= ${runNo} then c.next_due_at end as next_due_at,
+        case when c.run_no >= ${runNo} then c.pass else 1 end as pass,
+        case when c.run_no >= ${runNo} then c.phone_index else 0 end as phone_index
       from contacts c
       where ${where}
-      order by c.seq
+      order by ${callListOrder(q.sort ?? 'upload', runNo)}
       limit ${q.perPage} offset ${offset}`.execute(db),
     sql<{ n: number }>`select count(*)::int as n from contacts c where ${where}`.execute(db),
   ]);
@@ -210,6 +262,10 @@ export async function listContacts(db: AnyDb, campaign: CampaignBasics, q: CallL
         'sip_code',
         'status',
         'disposition',
+        'pass',
+        'phone',
+        'from_number',
+        'admit_priority',
         sql<Date>`coalesce(started_at, originate_sent_at, created_at)`.as('at'),
       ])
       .where('contact_id', 'in', currentIds)
@@ -227,6 +283,10 @@ export async function listContacts(db: AnyDb, campaign: CampaignBasics, q: CallL
         at: a.at.toISOString(),
         status: a.status,
         disposition: a.disposition,
+        pass: a.pass,
+        phone: a.phone,
+        from_number: a.from_number,
+        is_callback: a.admit_priority === 0,
       });
       trails.set(a.contact_id, list);
     }
@@ -245,7 +305,11 @@ export async function listContacts(db: AnyDb, campaign: CampaignBasics, q: CallL
         email: r.email,
         state: r.state,
         attempts: r.attempts,
+        attempts_used: trail.reduce((n, t) => Math.max(n, t.pass), 0),
+        callback_dials: trail.filter((t) => t.is_callback).length,
         max_attempts: maxAttempts,
+        pass: r.pass,
+        phone_index: r.phone_index,
         // The system outcome of the latest finished attempt (the disposition is its own field).
         last_result: r.last_outcome ?? lastFinished?.outcome ?? null,
         last_disposition: r.last_disposition ?? lastFinished?.disposition ?? null,
@@ -445,5 +509,104 @@ export async function upsertTriggeredContact(db: AnyDb, u: TriggerUpsert): Promi
     opted_out: row.opted_out,
     sticky_excluded: row.sticky_excluded,
     ready: row.ready,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// One contact's whole story (the console's contact drawer).
+
+export interface StoryAttemptRow {
+  attempt_no: number;
+  attempt_id: string;
+  pass: number;
+  phone: string;
+  from_number: string | null;
+  is_callback: boolean;
+  started_at: string;
+  answered_at: string | null;
+  ended_at: string | null;
+  ring_s: number | null;
+  talk_s: number | null;
+  outcome: string | null;
+  sip_code: number | null;
+  hangup_cause: string | null;
+  disposition: string | null;
+  summary: string | null;
+  callback_at: string | null;
+  /** What was decided after this attempt (policy/attempt-story.ts). */
+  decision: AttemptDecision;
+}
+
+export interface ContactStory {
+  contact: CallListItem;
+  attempts: StoryAttemptRow[];
+}
+
+/** The contact as the call list shows it, and every attempt of the current run with what followed it. */
+export async function contactStory(
+  db: AnyDb,
+  campaign: CampaignBasics,
+  contactId: string,
+): Promise<ContactStory> {
+  const listed = await listContacts(db, campaign, { page: 1, perPage: 1, contactId });
+  const contact = listed.items[0];
+  if (!contact) throw notFound('contact', contactId);
+  const attempts = await db
+    .selectFrom('attempts')
+    .select([
+      'attempt_no',
+      'attempt_id',
+      'pass',
+      'phone',
+      'from_number',
+      'admit_priority',
+      sql<Date>`coalesce(started_at, originate_sent_at, created_at)`.as('at'),
+      'answered_at',
+      'ended_at',
+      'ring_s',
+      'talk_s',
+      'outcome',
+      'sip_code',
+      'hangup_cause',
+      'disposition',
+      'summary',
+      'callback_at',
+    ])
+    .where('contact_id', '=', contactId)
+    .where('run_no', '=', campaign.run_no)
+    .orderBy('attempt_no')
+    .execute();
+  const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+  const decisions = decisionsAfter(
+    attempts.map((a) => ({
+      pass: a.pass,
+      phone: a.phone,
+      is_callback: a.admit_priority === 0,
+      ended: a.ended_at !== null,
+    })),
+    contact,
+  );
+  return {
+    contact,
+    attempts: attempts.map((a, i) => ({
+      attempt_no: a.attempt_no,
+      attempt_id: a.attempt_id,
+      pass: a.pass,
+      phone: a.phone,
+      from_number: a.from_number,
+      is_callback: a.admit_priority === 0,
+      started_at: a.at.toISOString(),
+      answered_at: iso(a.answered_at),
+      ended_at: iso(a.ended_at),
+      ring_s: a.ring_s === null ? null : Number(a.ring_s),
+      talk_s: a.talk_s === null ? null : Number(a.talk_s),
+      outcome: a.outcome,
+      sip_code: a.sip_code,
+      hangup_cause: a.hangup_cause,
+      disposition: a.disposition,
+      summary: a.summary,
+      callback_at: iso(a.callback_at),
+      decision: decisions[i] ?? { kind: 'final', due_at: null, final_state: contact.state },
+    })),
   };
 }

@@ -68,6 +68,43 @@ export interface LiveView {
     cancelled: number;
     avg_delay_s: number | null;
   };
+  /**
+   * The run as a whole (the finished campaign's figures): dials and connected calls, from the first dial to
+   * the last hang-up, and the rates over that span. The live counters above cover the last seconds only,
+   * which read 0 once a campaign is over.
+   */
+  run: RunFigures;
+}
+
+export interface RunFigures {
+  dials: number;
+  connected: number;
+  started_at: string | null;
+  ended_at: string | null;
+  dials_per_sec: number | null;
+  connected_per_hr: number | null;
+  calls_per_min: number | null;
+}
+
+/** Rates over the run's span; null until the span is a second long. */
+export function runFigures(
+  dials: number,
+  connected: number,
+  startedAt: Date | null,
+  endedAt: Date | null,
+): RunFigures {
+  const spanS = startedAt && endedAt ? (endedAt.getTime() - startedAt.getTime()) / 1000 : 0;
+  const rate = (n: number, perS: number): number | null =>
+    spanS >= 1 ? Math.round((n / spanS) * perS * 100) / 100 : null;
+  return {
+    dials,
+    connected,
+    started_at: startedAt ? startedAt.toISOString() : null,
+    ended_at: endedAt ? endedAt.toISOString() : null,
+    dials_per_sec: rate(dials, 1),
+    connected_per_hr: rate(connected, 3600),
+    calls_per_min: rate(dials, 60),
+  };
 }
 
 const pct = (part: number, whole: number): number | null =>
@@ -89,6 +126,7 @@ interface PassAggregate {
   open: number;
   started_at: Date | null;
   last_end: Date | null;
+  last_any_end: Date | null;
 }
 
 interface RunAggregates {
@@ -140,6 +178,7 @@ async function computeRunAggregates(
       open: number;
       started_at: Date | null;
       last_end: Date | null;
+      last_any_end: Date | null;
     }>`
       select pass, count(distinct contact_id)::int as attempted, count(*)::int as attempts,
         count(ended_at)::int as finished,
@@ -150,7 +189,11 @@ async function computeRunAggregates(
         count(talk_s) filter (where outcome = 'completed')::int as talk_n,
         sum(ring_s) as ring_sum, count(ring_s)::int as ring_n,
         count(*) filter (where ended_at is null)::int as open,
-        min(coalesce(originate_sent_at, created_at)) as started_at, max(ended_at) as last_end
+        min(coalesce(originate_sent_at, created_at)) as started_at,
+        -- A callback keeps the pass it was asked in but is dialled whenever the customer chose: the pass's
+        -- time range is its own wave of dials, so pass 1 does not run past the end of passes 2 and 3.
+        coalesce(max(ended_at) filter (where admit_priority <> 0), max(ended_at)) as last_end,
+        max(ended_at) as last_any_end
       from attempts where campaign_id = ${campaignId} and run_no = ${runNo}
       group by pass order by pass`.execute(db),
     sql<{ state: string; pass: number; n: number }>`
@@ -280,6 +323,9 @@ export async function liveView(db: AnyDb, campaignId: string, now: Date): Promis
   let talkN = 0;
   let ringSum = 0;
   let ringN = 0;
+  let dials = 0;
+  let firstDial: Date | null = null;
+  let lastEnd: Date | null = null;
   const passRows = heavy.passes;
   const passes: PassRow[] = passRows.map((p, i) => {
     finished += p.finished;
@@ -290,6 +336,9 @@ export async function liveView(db: AnyDb, campaignId: string, now: Date): Promis
     talkN += p.talk_n;
     ringSum += Number(p.ring_sum ?? 0);
     ringN += p.ring_n;
+    dials += p.attempts;
+    if (p.started_at && (!firstDial || p.started_at < firstDial)) firstDial = p.started_at;
+    if (p.last_any_end && (!lastEnd || p.last_any_end > lastEnd)) lastEnd = p.last_any_end;
     const eligible = Math.max(eligibleFor(p.pass), p.attempted);
     // A pass is over when a later one began, or when nothing of it is in flight or still waiting for it.
     const laterStarted = i < passRows.length - 1;
@@ -352,5 +401,6 @@ export async function liveView(db: AnyDb, campaignId: string, now: Date): Promis
       cancelled: callbackCount('cancelled'),
       avg_delay_s: heavy.callbackDelayS === null ? null : round1(Number(heavy.callbackDelayS)),
     },
+    run: runFigures(dials, answered, firstDial, lastEnd),
   };
 }

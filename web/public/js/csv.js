@@ -64,3 +64,24 @@ export async function previewCsv(file, maxRows = 5) {
     phoneColumns(header).length === 0 ? 'The CSV needs a phone_number column (or phone1 … phone10).' : null;
   return { header, rows: rows.slice(0, maxRows), more: rows.length > maxRows || truncated, error };
 }
+
+/** Count the data rows of a whole File (header and empty lines excluded), reading it in chunks. */
+export async function countCsvRows(file) {
+  const reader = file.stream().getReader();
+  let rows = 0;
+  let quoted = false;
+  let lineHasText = false;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    for (const b of value) {
+      if (b === 34) quoted = !quoted;
+      if (!quoted && (b === 10 || b === 13)) {
+        if (lineHasText) rows += 1;
+        lineHasText = false;
+      } else if (b !== 0xef && b !== 0xbb && b !== 0xbf) lineHasText = true;
+    }
+  }
+  if (lineHasText) rows += 1;
+  return Math.max(0, rows - 1);
+}

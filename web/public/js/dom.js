@@ -1,4 +1,5 @@
 // Tiny DOM helpers. Text always goes in as text nodes, never as HTML.
+import { fieldLabel, humanize } from './words.js';
 
 /**
  * h('button', { class: 'btn', onclick: fn, disabled: true }, 'Save')
@@ -177,15 +178,15 @@ export function toast(message, kind = 'ok') {
  */
 export function showError(box, err, scope, opts = {}) {
   clearErrors(box, scope);
-  const message = err?.message || 'Something went wrong.';
-  const label = opts.label ?? ((d) => d.field);
+  const message = humanize(err?.message || 'Something went wrong.');
+  const label = opts.label ?? ((d) => fieldLabel(d.field));
   const listed = [];
   for (const d of err?.details ?? []) {
     const control = d.field ? scope?.querySelector(`[data-field="${cssEscape(d.field)}"]`) : null;
     const errEl = control ? document.getElementById(`${control.id}-error`) : null;
     if (control && errEl) {
       control.setAttribute('aria-invalid', 'true');
-      errEl.textContent = d.message;
+      errEl.textContent = humanize(d.message);
       errEl.hidden = false;
     }
     if (!errEl || opts.listAll) listed.push(d);
@@ -198,7 +199,9 @@ export function showError(box, err, scope, opts = {}) {
       ? h(
           'ul',
           {},
-          listed.map((d) => h('li', {}, d.field ? `${label(d)}: ${d.message}` : d.message)),
+          listed.map((d) =>
+            h('li', {}, d.field ? `${label(d)}: ${humanize(d.message)}` : humanize(d.message)),
+          ),
         )
       : null,
   ]);

@@ -109,10 +109,16 @@ export function fmtPct(n, alreadyPercent = false) {
   return `${pct.toLocaleString('en-US', { maximumFractionDigits: 1 })}%`;
 }
 
-export function fmtTime(iso) {
+/** A date and time with its timezone named (the browser's, or `timeZone` when given). */
+export function fmtTime(iso, timeZone) {
   if (!iso) return '--';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleString();
+  if (Number.isNaN(d.getTime())) return String(iso);
+  try {
+    return d.toLocaleString(undefined, { timeZoneName: 'short', ...(timeZone ? { timeZone } : {}) });
+  } catch {
+    return d.toLocaleString(undefined, { timeZoneName: 'short' });
+  }
 }
 
 export function fmtClock(iso) {

@@ -61,64 +61,88 @@ export function campaignsPage(main, _params, { navigate }) {
     }
     body.append(
       h(
-        'table',
-        { class: 'table' },
-        h('caption', { class: 'sr-only' }, 'Campaigns'),
+        'div',
+        { class: 'table-wrap campaign-list-wrap' },
         h(
-          'thead',
-          {},
+          'table',
+          { class: 'table' },
+          h('caption', { class: 'sr-only' }, 'Campaigns'),
           h(
-            'tr',
+            'thead',
             {},
-            ['Name', 'ID', 'Status', 'Contacts', 'Run', 'Created', 'Actions'].map((t) =>
-              h('th', { scope: 'col' }, t),
-            ),
-          ),
-        ),
-        h(
-          'tbody',
-          {},
-          campaigns.map((c) =>
             h(
               'tr',
-              { dataset: { id: c.id } },
-              h('td', {}, h('a', { href: `/dashboard/campaigns/${c.id}` }, c.name)),
-              h('td', {}, h('code', {}, shortId(c))),
-              h(
-                'td',
-                {},
-                h('span', { class: 'badges' }, statusBadge(c.status), isAlwaysOn(c) ? alwaysOnBadge() : null),
+              {},
+              ['Name', 'ID', 'Status', 'Contacts', 'Run', 'Created', 'Actions'].map((t) =>
+                h('th', { scope: 'col' }, t),
               ),
-              h('td', {}, countsCell(c)),
-              h('td', {}, `#${c.run_no ?? 1}`),
-              h('td', {}, fmtTime(c.created_at)),
+            ),
+          ),
+          h(
+            'tbody',
+            {},
+            campaigns.map((c) =>
               h(
-                'td',
-                {},
+                'tr',
+                { dataset: { id: c.id } },
+                h('td', {}, h('a', { href: `/dashboard/campaigns/${c.id}` }, c.name)),
                 h(
-                  'div',
-                  { class: 'actions' },
-                  canEdit(c)
-                    ? h(
-                        'a',
+                  'td',
+                  { class: 'idcell' },
+                  h('code', { title: c.id }, shortId(c)),
+                  ' ',
+                  h(
+                    'button',
+                    {
+                      type: 'button',
+                      class: 'btn btn-small',
+                      'aria-label': `Copy the ID of ${c.name}`,
+                      onclick: () => void copyId(c.id),
+                    },
+                    'Copy',
+                  ),
+                ),
+                h(
+                  'td',
+                  {},
+                  h(
+                    'span',
+                    { class: 'badges' },
+                    statusBadge(c.status),
+                    isAlwaysOn(c) ? alwaysOnBadge() : null,
+                  ),
+                ),
+                h('td', {}, countsCell(c)),
+                h('td', {}, `#${c.run_no ?? 1}`),
+                h('td', {}, fmtTime(c.created_at, c.config?.window?.timezone)),
+                h(
+                  'td',
+                  {},
+                  h(
+                    'div',
+                    { class: 'actions' },
+                    canEdit(c)
+                      ? h(
+                          'a',
+                          {
+                            class: 'btn btn-small',
+                            href: `/dashboard/campaigns/${c.id}/edit`,
+                            'aria-label': `Edit ${c.name}`,
+                          },
+                          'Edit',
+                        )
+                      : null,
+                    ROW_ACTIONS.filter((n) => ACTIONS[n].when(c)).map((n) =>
+                      h(
+                        'button',
                         {
-                          class: 'btn btn-small',
-                          href: `/dashboard/campaigns/${c.id}/edit`,
-                          'aria-label': `Edit ${c.name}`,
+                          type: 'button',
+                          class: `btn btn-small btn-${ACTIONS[n].kind}`,
+                          'aria-label': `${ACTIONS[n].label} ${c.name}`,
+                          onclick: () => act(c, n),
                         },
-                        'Edit',
-                      )
-                    : null,
-                  ROW_ACTIONS.filter((n) => ACTIONS[n].when(c)).map((n) =>
-                    h(
-                      'button',
-                      {
-                        type: 'button',
-                        class: `btn btn-small btn-${ACTIONS[n].kind}`,
-                        'aria-label': `${ACTIONS[n].label} ${c.name}`,
-                        onclick: () => act(c, n),
-                      },
-                      ACTIONS[n].label,
+                        ACTIONS[n].label,
+                      ),
                     ),
                   ),
                 ),
@@ -136,6 +160,15 @@ export function campaignsPage(main, _params, { navigate }) {
     alive = false;
     clearInterval(timer);
   };
+}
+
+async function copyId(id) {
+  try {
+    await navigator.clipboard.writeText(id);
+    toast(`Copied ${id}`);
+  } catch {
+    toast(`Campaign ID: ${id}`);
+  }
 }
 
 /** Counts arrive as an object ({total, pending, ...}) or a number; show the total and the non-zero rest. */

@@ -20,6 +20,7 @@ import { callListPart } from './detail/call-list.js';
 import { configPanelPart } from './detail/config-panel.js';
 import { activityLogPart } from './detail/activity-log.js';
 import { downloadAttemptReport } from './detail/attempt-report.js';
+import { contactDrawerPart } from './detail/contact-drawer.js';
 
 export const POLL_MS = 3000;
 
@@ -55,7 +56,12 @@ export function detailPage(main, { id }, { navigate, flash }) {
   const metrics = metricsPart();
   const passes = passesPart();
   const callbacks = callbacksPart();
-  const callList = callListPart({ base, onError: (err) => showError(box, err) });
+  const drawer = contactDrawerPart({ base, onError: (err) => showError(box, err) });
+  const callList = callListPart({
+    base,
+    onError: (err) => showError(box, err),
+    onOpen: (contact) => void drawer.open(contact, state.campaign),
+  });
   const configPanel = configPanelPart();
   const activityLog = activityLogPart();
   const livePart = [livePanel, progress, metrics, passes, callbacks];
@@ -88,6 +94,7 @@ export function detailPage(main, { id }, { navigate, flash }) {
     details,
     integration,
     activityLog.el,
+    drawer.el,
   );
   main.setAttribute('aria-busy', 'true');
   uploadSummary.update(flash?.upload);
@@ -176,7 +183,9 @@ export function detailPage(main, { id }, { navigate, flash }) {
       if (result.id) state.campaign = result;
       await refreshAll();
     } catch (err) {
-      if (err.status !== 401) showError(actionBox, err);
+      if (err.status === 401) return;
+      showError(actionBox, err);
+      toast(`Failed to ${ACTIONS[name].label.toLowerCase()}`, 'error');
     }
   }
 
@@ -220,5 +229,6 @@ export function detailPage(main, { id }, { navigate, flash }) {
     alive = false;
     clearInterval(timer);
     activityLog.close();
+    drawer.close();
   };
 }

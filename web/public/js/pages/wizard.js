@@ -2,7 +2,9 @@
 // Review. Next stays disabled until the step is valid; the POST/PATCH body uses the API.md field names.
 import { api, listOf } from '../api.js';
 import { h, clear, field, checkbox, errorBox, showError, clearErrors, toast, uid, append } from '../dom.js';
-import { previewCsv, phoneColumns } from '../csv.js';
+import { previewCsv, phoneColumns, countCsvRows } from '../csv.js';
+import { guardrails } from './wizard/guardrails.js';
+import { fieldLabel } from '../words.js';
 import {
   WEEKDAYS,
   DAY_LABEL,
@@ -48,11 +50,18 @@ export function wizardPage(main, { id }, { navigate }) {
     api.get('/bots'),
     api.get('/numbers'),
     editing ? api.get(`/campaigns/${encodeURIComponent(id)}`) : Promise.resolve(null),
+    api.get('/carriers').catch(() => []),
   ])
-    .then(([bots, numbers, campaign]) => {
+    .then(([bots, numbers, campaign, carriers]) => {
       if (!alive) return;
       clear(main);
-      build(main, { bots: listOf(bots, 'bots'), numbers: listOf(numbers, 'numbers'), campaign, navigate });
+      build(main, {
+        bots: listOf(bots, 'bots'),
+        numbers: listOf(numbers, 'numbers'),
+        carriers: listOf(carriers, 'carriers'),
+        campaign,
+        navigate,
+      });
     })
     .catch((err) => {
       if (!alive || err.status === 401) return;
@@ -67,7 +76,7 @@ export function wizardPage(main, { id }, { navigate }) {
   };
 }
 
-function build(main, { bots, numbers, campaign: initial, navigate }) {
+function build(main, { bots, numbers, carriers, campaign: initial, navigate }) {
   let campaign = initial;
   const tz = displayTimezone();
   const cfg = campaign?.config ?? {};
@@ -94,6 +103,8 @@ function build(main, { bots, numbers, campaign: initial, navigate }) {
     sticky_exclusion: Boolean(cfg.sticky_exclusion),
     file: null,
     preview: null,
+    /** Data rows in the chosen file (counted in the background), null while counting. */
+    rowCount: null,
   };
   let step = 0;
   let busy = false;
@@ -490,9 +501,29 @@ function build(main, { bots, numbers, campaign: initial, navigate }) {
 
   async function chooseFile(file) {
     s.file = file;
+    s.rowCount = null;
     s.preview = file ? await previewCsv(file) : null;
     renderPreview();
     refresh();
+    if (file && !s.preview?.error) {
+      const count = await countCsvRows(file).catch(() => null);
+      if (s.file === file) {
+        s.rowCount = count;
+        refresh();
+      }
+    }
+  }
+
+  /** A few phone values as the file has them: what the import will read as numbers. */
+  function phoneSample() {
+    const p = s.preview;
+    if (!p || p.error) return null;
+    const col = p.header.findIndex((c) => phoneColumns([c]).length > 0);
+    const values = p.rows
+      .map((r) => (r[col] ?? '').trim())
+      .filter(Boolean)
+      .slice(0, 3);
+    return values.length ? values.join(', ') : null;
   }
 
   function renderPreview() {
@@ -548,12 +579,14 @@ function build(main, { bots, numbers, campaign: initial, navigate }) {
   // ---- step 5: review ---------------------------------------------------------------------------
   const reviewGrid = h('dl', { class: 'grid' });
   const reviewWarning = h('p', { class: 'alert alert-warn', hidden: true });
+  const guardrailBox = h('div', { class: 'guardrails' });
   const stepReview = h(
     'section',
     { 'aria-labelledby': 'step-4-title' },
     h('h2', { id: 'step-4-title', tabindex: '-1' }, '5. Review'),
     reviewGrid,
     reviewWarning,
+    guardrailBox,
   );
 
   const panels = [stepBasics, stepPool, stepConfig, stepCsv, stepReview];
@@ -741,6 +774,12 @@ function build(main, { bots, numbers, campaign: initial, navigate }) {
               ? 'No new file (existing contacts kept)'
               : 'None',
       ],
+      ...(s.file && !locked()
+        ? [
+            ['Contacts in file', s.rowCount === null ? 'Counting…' : s.rowCount.toLocaleString('en-US')],
+            ['Phone format sample', phoneSample() ?? '--'],
+          ]
+        : []),
       ['Concurrency', String(b.concurrency)],
       ['Mode', b.mode === 'multi_day' ? 'Multi Day' : 'Single Day'],
       ['Always-on', b.always_on ? 'Yes' : 'No'],
@@ -763,6 +802,12 @@ function build(main, { bots, numbers, campaign: initial, navigate }) {
     ];
     clear(reviewGrid);
     for (const [k, v] of rows) reviewGrid.append(h('div', {}, h('dt', {}, k), h('dd', {}, v)));
+    const warnings = guardrails({ chosen, carriers, bot, body: b });
+    if (guardrailBox.dataset.text !== warnings.join('|')) {
+      guardrailBox.dataset.text = warnings.join('|');
+      clear(guardrailBox);
+      for (const w of warnings) guardrailBox.append(h('p', { class: 'alert alert-warn guardrail' }, w));
+    }
   }
 
   /** The POST/PATCH body, API.md names; defaults made explicit so the review shows what is sent. */
@@ -835,7 +880,7 @@ function build(main, { bots, numbers, campaign: initial, navigate }) {
       refresh();
       showError(box, err, form, {
         listAll: true,
-        label: (d) => `${STEPS[FIELD_STEP[d.field] ?? 2]} — ${d.field}`,
+        label: (d) => `${STEPS[FIELD_STEP[d.field] ?? 2]} — ${fieldLabel(d.field)}`,
       });
       box.scrollIntoView({ block: 'nearest' });
     }

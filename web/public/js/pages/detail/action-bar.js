@@ -4,7 +4,7 @@ import { h, patchInto } from '../../dom.js';
 import { ACTIONS } from '../../actions.js';
 import { canEdit } from '../../format.js';
 
-const BAR_ACTIONS = ['start', 'resume', 'pause', 'stop', 'restart', 'clone', 'delete'];
+const BAR_ACTIONS = ['start', 'cancel-restart', 'resume', 'pause', 'stop', 'restart', 'clone', 'delete'];
 
 /**
  * on.act(name): run a lifecycle action; on.addContacts(): pick a CSV; on.openActivity(); on.downloadReport().

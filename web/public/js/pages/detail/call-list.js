@@ -23,9 +23,21 @@ const NO_CALLBACK_STATES = [
   'excluded',
 ];
 
-/** base: the campaign's API path; onError(err): show a failed filter or page load. */
-export function callListPart({ base, onError }) {
-  const filters = { state: '', callback: '', page: 1 };
+const OUTCOMES = ['completed', 'abandoned', 'machine', 'no_answer', 'rejected', 'rnr', 'error', 'timeout'];
+const SORTS = [
+  ['', 'Upload order'],
+  ['recent', 'Latest attempt first'],
+  ['next_due', 'Next due first'],
+  ['attempts', 'Most dials first'],
+  ['name', 'Name'],
+];
+
+/**
+ * base: the campaign's API path; onError(err): show a failed filter or page load; onOpen(contact): the
+ * operator picked a row (the contact drawer).
+ */
+export function callListPart({ base, onError, onOpen }) {
+  const filters = { state: '', callback: '', outcome: '', disposition: '', sort: '', page: 1 };
   let campaign = null;
   let contacts = null;
 
@@ -41,6 +53,41 @@ export function callListPart({ base, onError }) {
     },
     h('option', { value: '' }, 'All states'),
     CONTACT_STATES.map((s) => h('option', { value: s }, s)),
+  );
+  const outcomeSelect = h(
+    'select',
+    {
+      id: 'outcome-filter',
+      onchange: () => {
+        filters.outcome = outcomeSelect.value;
+        filters.page = 1;
+        void reload();
+      },
+    },
+    h('option', { value: '' }, 'All outcomes'),
+    OUTCOMES.map((o) => h('option', { value: o }, o)),
+  );
+  const dispositionInput = h('input', {
+    id: 'disposition-filter',
+    type: 'search',
+    placeholder: 'e.g. INTERESTED',
+    onchange: () => {
+      filters.disposition = dispositionInput.value.trim();
+      filters.page = 1;
+      void reload();
+    },
+  });
+  const sortSelect = h(
+    'select',
+    {
+      id: 'sort-order',
+      onchange: () => {
+        filters.sort = sortSelect.value;
+        filters.page = 1;
+        void reload();
+      },
+    },
+    SORTS.map(([value, label]) => h('option', { value }, label)),
   );
   const callbackBar = h('div', { class: 'filters', role: 'group', 'aria-label': 'Callback filter' });
   const tableWrap = h('div', { class: 'table-wrap' });
@@ -61,8 +108,16 @@ export function callListPart({ base, onError }) {
     h('h2', { id: 'calls-title' }, 'Calls'),
     h(
       'div',
-      { class: 'row' },
+      { class: 'filters-row' },
       h('div', { class: 'field' }, h('label', { for: 'state-filter' }, 'Status filter'), stateSelect),
+      h('div', { class: 'field' }, h('label', { for: 'outcome-filter' }, 'Outcome'), outcomeSelect),
+      h(
+        'div',
+        { class: 'field' },
+        h('label', { for: 'disposition-filter' }, 'Disposition'),
+        dispositionInput,
+      ),
+      h('div', { class: 'field' }, h('label', { for: 'sort-order' }, 'Sort by'), sortSelect),
     ),
     callbackBar,
     tableWrap,
@@ -73,6 +128,9 @@ export function callListPart({ base, onError }) {
     const q = new URLSearchParams({ page: String(filters.page), per_page: String(PER_PAGE) });
     if (filters.state) q.set('state', filters.state);
     if (filters.callback) q.set('callback', filters.callback);
+    if (filters.outcome) q.set('outcome', filters.outcome);
+    if (filters.disposition) q.set('disposition', filters.disposition);
+    if (filters.sort) q.set('sort', filters.sort);
     contacts = await api.get(`${base}/contacts?${q}`);
   }
 
@@ -132,9 +190,15 @@ export function callListPart({ base, onError }) {
               h(
                 'tr',
                 {},
-                ['Phone', 'Status', 'Attempts', 'Attempt Trail', 'Last Result', 'Variables'].map((t) =>
-                  h('th', { scope: 'col' }, t),
-                ),
+                [
+                  'Contact',
+                  'Status',
+                  'Attempts',
+                  'Attempt Trail',
+                  'Last Result',
+                  'Next Due',
+                  'Variables',
+                ].map((t) => h('th', { scope: 'col' }, t)),
               ),
             ),
             h('tbody', {}, items.map(contactRow)),
@@ -142,7 +206,9 @@ export function callListPart({ base, onError }) {
         : h(
             'p',
             { class: 'muted' },
-            filters.state || filters.callback ? 'No contacts match this filter.' : 'No contacts yet.',
+            filters.state || filters.callback || filters.outcome || filters.disposition
+              ? 'No contacts match this filter.'
+              : 'No contacts yet.',
           ),
     );
     pageInfo.textContent = total
@@ -155,14 +221,38 @@ export function callListPart({ base, onError }) {
   function contactRow(c) {
     const callback = c.callback_at && !NO_CALLBACK_STATES.includes(c.state);
     const vars = Object.entries(c.metadata ?? {});
+    const tz = campaign.config?.window?.timezone;
+    const phones = c.phones ?? [c.phone];
+    const several = phones.length > 1;
+    const trying = phones[c.phone_index ?? 0] ?? c.phone;
+    const used = c.attempts_used ?? c.attempts ?? 0;
     return h(
       'tr',
-      { dataset: { id: c.id, key: c.id } },
+      {
+        dataset: { id: c.id, key: c.id },
+        tabindex: '0',
+        'aria-label': `${c.name ? `${c.name}, ` : ''}${c.phone}`,
+        onclick: (e) => {
+          // Selecting text in a row is reading it, not opening it.
+          if (String(window.getSelection?.() ?? '') === '') onOpen(c);
+          e.stopPropagation();
+        },
+        onkeydown: (e) => {
+          if (e.key === 'Enter') onOpen(c);
+        },
+      },
       h(
         'td',
         {},
-        h('span', { class: 'phone' }, c.phone),
-        (c.phones?.length ?? 0) > 1 ? h('span', { class: 'hint block' }, `${c.phones.length} numbers`) : null,
+        c.name ? h('span', { class: 'contact-name' }, c.name) : null,
+        h('span', { class: 'phone' }, several ? trying : c.phone),
+        several
+          ? h(
+              'span',
+              { class: 'hint block' },
+              `Phone ${(c.phone_index ?? 0) + 1} of ${phones.length} · Pass ${c.pass ?? 1}`,
+            )
+          : null,
       ),
       h(
         'td',
@@ -180,9 +270,27 @@ export function callListPart({ base, onError }) {
             : null,
         ),
       ),
-      h('td', {}, `${c.attempts ?? 0}/${c.max_attempts ?? campaign.config?.max_attempts ?? '?'}`),
+      // Callbacks do not count against max_attempts (they keep their pass): shown apart, never "6/3".
+      h(
+        'td',
+        { class: 'attempts' },
+        `${used}/${c.max_attempts ?? campaign.config?.max_attempts ?? '?'}`,
+        c.callback_dials
+          ? h(
+              'span',
+              { class: 'hint block' },
+              `+${c.callback_dials} callback${c.callback_dials > 1 ? 's' : ''}`,
+            )
+          : null,
+      ),
       h('td', {}, trail(c.attempt_trail ?? [])),
-      h('td', {}, c.last_result ?? '--'),
+      h(
+        'td',
+        {},
+        c.last_result ?? '--',
+        c.last_disposition ? h('span', { class: 'att-dispo block' }, c.last_disposition) : null,
+      ),
+      h('td', { class: 'next-due' }, nextDue(c, tz)),
       h(
         'td',
         {},
@@ -214,6 +322,7 @@ export function callListPart({ base, onError }) {
             title: [
               `Attempt ${a.attempt_no}`,
               a.outcome,
+              a.disposition,
               a.sip_code != null ? `SIP ${a.sip_code}` : null,
               fmtTime(a.at),
               a.attempt_id,
@@ -225,9 +334,23 @@ export function callListPart({ base, onError }) {
           ' ',
           h('span', { class: 'att-outcome' }, a.outcome ?? 'in flight'),
           sip ? h('span', { class: 'att-sip' }, ` · ${sip}`) : null,
+          a.disposition ? h('span', { class: 'att-dispo' }, ` · ${a.disposition}`) : null,
+          a.is_callback ? h('span', { class: 'att-cb' }, ' · callback') : null,
           h('span', { class: 'att-meta' }, `${fmtClock(a.at)} · ${shortAttempt}`),
         );
       }),
+    );
+  }
+
+  function nextDue(c, tz) {
+    const due = c.state === 'callback_scheduled' ? (c.callback_at ?? c.next_due_at) : c.next_due_at;
+    if (!due || !['pending', 'retry_scheduled', 'callback_scheduled'].includes(c.state))
+      return h('span', { class: 'muted' }, '--');
+    return h(
+      'span',
+      {},
+      h('span', { class: 'hint block' }, c.state === 'callback_scheduled' ? 'Callback due' : 'Retry due'),
+      fmtTime(due, tz),
     );
   }
 

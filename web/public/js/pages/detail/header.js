@@ -46,8 +46,9 @@ export function headerPart() {
         kv('Run', `#${c.run_no ?? 1}`),
         kv('Mode', cfg.mode === 'multi_day' ? 'Multi Day' : 'Single Day'),
         kv('Window', cfg.window ? `${cfg.window.start}–${cfg.window.end} ${cfg.window.timezone}` : '--'),
-        kv('Created', fmtTime(c.created_at)),
-        kv('Started', fmtTime(runConfig?.setup?.started_at ?? c.started_at)),
+        // In the campaign's timezone, like the window beside them.
+        kv('Created', fmtTime(c.created_at, cfg.window?.timezone)),
+        kv('Started', fmtTime(runConfig?.setup?.started_at ?? c.started_at, cfg.window?.timezone)),
       ),
     );
   }

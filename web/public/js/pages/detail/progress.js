@@ -13,11 +13,15 @@ export function progressPart() {
     const pct = total ? Math.round((done / total) * 1000) / 10 : 0;
     const eta = fmtEta(L.eta_s);
     const finished = campaign.status === 'completed' || campaign.status === 'failed';
+    // A finished run's figures cover the whole run (live.run): the live counters only see the last seconds.
+    const run = L.run ?? {};
     const meta = finished
       ? [
-          `Dials/sec ${fmtNum(L.dials_per_sec, 2)}`,
-          `Connected/hr ${fmtNum(L.connected_per_hr, 0)}`,
-          `Calls/min ${typeof L.dials_per_sec === 'number' ? fmtNum(L.dials_per_sec * 60, 1) : '--'}`,
+          `Total connected ${fmtInt(run.connected)}`,
+          `Dials ${fmtInt(run.dials)}`,
+          `Dials/sec ${fmtNum(run.dials_per_sec, 2)}`,
+          `Connected/hr ${fmtNum(run.connected_per_hr, 1)}`,
+          `Calls/min ${fmtNum(run.calls_per_min, 1)}`,
         ].join(' · ')
       : eta
         ? `ETA ${eta}`
