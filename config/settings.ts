@@ -21,7 +21,10 @@ export interface Settings {
   ringTimeoutS: number;
   /** The longest call the dialler expects; past ring timeout + this + grace a call is stale (`timeout`). */
   maxCallS: number;
-  /** How long after hangup a post-call result may still arrive before the attempt is closed without it. */
+  /**
+   * How long after hangup a post-call result may still arrive before the attempt is closed without it: long
+   * enough to outlast an API outage of minutes, which a bot platform retrying with backoff rides out.
+   */
   resultGraceS: number;
   /** ORI_LOG_LEVEL: the threshold of every process's JSON log lines. */
   logLevel: LogLevel;
@@ -71,7 +74,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     defaultPhoneRegion: env.DEFAULT_PHONE_REGION || 'IN',
     ringTimeoutS: int(env.ORI_RING_TIMEOUT_S, 30, 'ORI_RING_TIMEOUT_S'),
     maxCallS: int(env.ORI_MAX_CALL_S, 1800, 'ORI_MAX_CALL_S'),
-    resultGraceS: int(env.ORI_RESULT_GRACE_S, 120, 'ORI_RESULT_GRACE_S'),
+    resultGraceS: int(env.ORI_RESULT_GRACE_S, 600, 'ORI_RESULT_GRACE_S'),
     logLevel: parseLogLevel(env.ORI_LOG_LEVEL),
     logFormat: logFormat(env.ORI_LOG_FORMAT),
     workerMetricsPort: int(env.ORI_WORKER_METRICS_PORT, 9464, 'ORI_WORKER_METRICS_PORT'),

@@ -11,6 +11,15 @@ export interface ReceivedRequest {
   authorization: string | undefined;
   contentType: string | undefined;
   body: unknown;
+  /** When it arrived (ms since the epoch). */
+  at: number;
+}
+
+export interface ReceiverOptions {
+  /** Listen on this port (a restarted dialler comes back on its port); default any free port. */
+  port?: number;
+  /** A `Retry-After` header sent with every 429 and 503. */
+  retryAfter?: string;
 }
 
 export class ResultReceiver {
@@ -22,7 +31,7 @@ export class ResultReceiver {
     readonly url: string,
   ) {}
 
-  static async start(statuses: number[] = [200]): Promise<ResultReceiver> {
+  static async start(statuses: number[] = [200], options: ReceiverOptions = {}): Promise<ResultReceiver> {
     // The handler needs the receiver, which needs the server's port: filled in once listening.
     const holder: { receiver?: ResultReceiver } = {};
     let index = 0;
@@ -45,12 +54,16 @@ export class ResultReceiver {
           authorization: request.headers.authorization,
           contentType: request.headers['content-type'],
           body,
+          at: Date.now(),
         });
-        response.writeHead(status, { 'content-type': 'application/json' });
+        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        if (options.retryAfter && (status === 429 || status === 503))
+          headers['retry-after'] = options.retryAfter;
+        response.writeHead(status, headers);
         response.end(JSON.stringify({ status }));
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
     const receiver = new ResultReceiver(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
     holder.receiver = receiver;
     return receiver;
