@@ -12,6 +12,11 @@ export interface Settings {
   temporalNamespace: string;
   temporalPort: number;
   temporalUiPort: number;
+  /**
+   * Base URL of the Temporal web UI that API answers and the web UI link workflows to: TEMPORAL_UI_URL, else
+   * the embedded dev server's UI when Temporal is embedded; unknown (no links) with an external Temporal.
+   */
+  temporalUiUrl: string | undefined;
   taskQueue: string;
   esl: { host: string; port: number; password: string };
   sim: { eslPort: number; controlPort: number; scenario: string | undefined; seed: number };
@@ -48,8 +53,20 @@ function int(value: string | undefined, fallback: number, name: string): number 
   return n;
 }
 
+function temporalUiUrl(env: NodeJS.ProcessEnv, uiPort: number): string | undefined {
+  const given = env.TEMPORAL_UI_URL?.trim();
+  if (given) {
+    if (!/^https?:\/\/[^/\s]+/.test(given)) {
+      throw new Error(`TEMPORAL_UI_URL must be an http(s) URL, got "${given}"`);
+    }
+    return given.replace(/\/+$/, '');
+  }
+  return env.TEMPORAL_ADDRESS ? undefined : `http://127.0.0.1:${uiPort}`;
+}
+
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const simEslPort = int(env.SIM_ESL_PORT, 8021, 'SIM_ESL_PORT');
+  const temporalUiPort = int(env.TEMPORAL_UI_PORT, 8233, 'TEMPORAL_UI_PORT');
   return {
     port: int(env.PORT, 3000, 'PORT'),
     dataDir: env.ORI_DATA_DIR || '.data',
@@ -57,7 +74,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     temporalAddress: env.TEMPORAL_ADDRESS || undefined,
     temporalNamespace: env.TEMPORAL_NAMESPACE || 'default',
     temporalPort: int(env.TEMPORAL_PORT, 7233, 'TEMPORAL_PORT'),
-    temporalUiPort: int(env.TEMPORAL_UI_PORT, 8233, 'TEMPORAL_UI_PORT'),
+    temporalUiPort,
+    temporalUiUrl: temporalUiUrl(env, temporalUiPort),
     taskQueue: env.ORI_TASK_QUEUE || 'ori-dialler',
     esl: {
       host: env.ESL_HOST || '127.0.0.1',

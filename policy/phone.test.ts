@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { isKnownRegion, normalisePhone, toE164OrNull } from './phone';
+import { isKnownRegion, normalisePhone, phoneSearch, toE164OrNull } from './phone';
 
 describe('normalisePhone', () => {
   it.each([
@@ -98,5 +98,44 @@ describe('toE164OrNull and isKnownRegion', () => {
     expect(isKnownRegion('IN')).toBe(true);
     expect(isKnownRegion('gb')).toBe(true);
     expect(isKnownRegion('XX')).toBe(false);
+  });
+});
+
+describe('phoneSearch', () => {
+  it('reads a number in any notation a person types, in the default region', () => {
+    for (const typed of [
+      '+91 98765 43210',
+      '098765 43210',
+      '9876543210',
+      '0091 9876543210',
+      '(987) 654-3210',
+    ])
+      expect(phoneSearch(typed, 'IN')).toMatchObject({
+        kind: 'numbers',
+        e164s: expect.arrayContaining(['+919876543210']),
+      });
+  });
+  it('a "+" lost to URL decoding (a leading space) still finds the international number', () => {
+    expect(phoneSearch(' 14155550123', 'IN')).toEqual({
+      kind: 'numbers',
+      e164s: expect.arrayContaining(['+14155550123']),
+    });
+    expect(phoneSearch('14155550123', 'IN')).toMatchObject({ kind: 'numbers' });
+    expect((phoneSearch('14155550123', 'IN') as { e164s: string[] }).e164s).toContain('+14155550123');
+  });
+  it('an explicit + number is looked up exactly, without guessing a region', () => {
+    expect(phoneSearch('+1 (415) 555-0123', 'IN')).toEqual({ kind: 'numbers', e164s: ['+14155550123'] });
+  });
+  it('a partial number searches by its digits', () => {
+    expect(phoneSearch('43210', 'IN')).toEqual({ kind: 'digits', digits: '43210' });
+    expect(phoneSearch('555-01', 'US')).toEqual({ kind: 'digits', digits: '55501' });
+  });
+  it('too few or too many digits is invalid, with a reason', () => {
+    expect(phoneSearch('12', 'IN')).toMatchObject({
+      kind: 'invalid',
+      reason: expect.stringContaining('3 digits'),
+    });
+    expect(phoneSearch('abc', 'IN').kind).toBe('invalid');
+    expect(phoneSearch('1'.repeat(21), 'IN').kind).toBe('invalid');
   });
 });

@@ -58,3 +58,35 @@ export function toE164OrNull(raw: string, defaultRegion: string): string | null 
   const r = normalisePhone(raw, defaultRegion);
   return r.ok ? r.e164 : null;
 }
+
+/** What a call-list search for a phone number looks for: the contact's exact numbers, or a digit run. */
+export type PhoneSearch =
+  | { kind: 'numbers'; e164s: string[] }
+  | { kind: 'digits'; digits: string }
+  | { kind: 'invalid'; reason: string };
+
+/** Fewer digits than this would match most of a list. */
+export const PHONE_SEARCH_MIN_DIGITS = 3;
+
+/**
+ * A phone number as a person types it into a search box, in any notation `normalisePhone` reads. A valid
+ * number is looked up exactly — as read in `defaultRegion`, and also as written with a `+` in front when it
+ * was typed without one (a `+` in a URL query often arrives as a space, and "14155550123" may mean a US
+ * number); anything else with enough digits matches every number containing those digits.
+ */
+export function phoneSearch(raw: string, defaultRegion: string): PhoneSearch {
+  const input = unwrap(raw);
+  const digits = input.replace(/\D/g, '');
+  if (digits.length < PHONE_SEARCH_MIN_DIGITS) {
+    return { kind: 'invalid', reason: `type at least ${PHONE_SEARCH_MIN_DIGITS} digits of the number` };
+  }
+  if (digits.length > 20) return { kind: 'invalid', reason: 'too many digits for a phone number' };
+  const e164s = new Set<string>();
+  const asTyped = normalisePhone(input, defaultRegion);
+  if (asTyped.ok) e164s.add(asTyped.e164);
+  if (!input.includes('+') && !digits.startsWith('0')) {
+    const international = normalisePhone(`+${digits}`, defaultRegion);
+    if (international.ok) e164s.add(international.e164);
+  }
+  return e164s.size > 0 ? { kind: 'numbers', e164s: [...e164s] } : { kind: 'digits', digits };
+}

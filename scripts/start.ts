@@ -232,6 +232,8 @@ async function main(): Promise<void> {
     childEnv.ESL_PASSWORD = settings.esl.password;
   }
   if (settings.sim.scenario) childEnv.SIM_SCENARIO = path.resolve(settings.sim.scenario);
+  // The API links workflows to the UI printed below (TEMPORAL_ADDRESS is set for the children either way).
+  if (temporalUi && !process.env.TEMPORAL_UI_URL) childEnv.TEMPORAL_UI_URL = temporalUi;
 
   const spawnChild = (name: keyof typeof ENTRY): ManagedProcess => {
     const child = spawnManaged(name, process.execPath, ['--import', TSX_LOADER, ENTRY[name]], {

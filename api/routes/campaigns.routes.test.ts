@@ -78,6 +78,7 @@ describe('POST /campaigns', () => {
       stopped_by: null,
       stopped_at: null,
       counts: { total: 0, pending: 0, waiting: 0, in_flight: 0, final: 0, by_state: {} },
+      workflow_id: null,
       created_by: 'ops',
       created_at: expect.stringMatching(ISO),
       updated_at: expect.stringMatching(ISO),

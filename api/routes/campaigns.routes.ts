@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
 import { resolveCampaignConfig } from '../../policy/campaign-config';
+import { workflowLinks, type WorkflowLinks } from '../../engine/workflow-links';
 import {
   COMPLETION_MESSAGES,
   cloneCampaign,
@@ -40,8 +41,10 @@ import {
  * next tick. Only a start depends on the engine's answer: a run the engine refused is rolled back.
  */
 
-export function presentCampaign(view: CampaignView): CampaignResponse {
+export function presentCampaign(view: CampaignView, links: WorkflowLinks): CampaignResponse {
   const c = view.campaign;
+  // A draft's run (first or prepared) has no workflow until Start.
+  const run = c.status === 'draft' ? null : links.run(c.id, c.run_no);
   // Normalised through the policy so a row written by older code still answers every field.
   const config = resolveCampaignConfig({}, c.config).config;
   return {
@@ -66,6 +69,8 @@ export function presentCampaign(view: CampaignView): CampaignResponse {
     stopped_by: view.stoppedBy,
     stopped_at: isoOrNull(view.stoppedAt),
     counts: view.counts,
+    workflow_id: run?.workflow_id ?? null,
+    ...(run?.workflow_url ? { workflow_url: run.workflow_url } : {}),
     created_by: c.created_by,
     created_at: iso(c.created_at),
     updated_at: iso(c.updated_at),
@@ -127,7 +132,8 @@ export const campaignsRoutes: FastifyPluginAsyncTypebox<CampaignsRoutesOptions> 
   const tell = (log: FastifyBaseLogger, what: string, call: () => Promise<void>) =>
     tellEngine(log, what, call, controlTimeoutMs);
   const now = deps.now ?? (() => new Date());
-  const answer = async (id: string) => presentCampaign(await loadCampaignView(db, id));
+  const links = workflowLinks(deps.settings);
+  const answer = async (id: string) => presentCampaign(await loadCampaignView(db, id), links);
 
   app.post(
     '/campaigns',
@@ -166,7 +172,8 @@ export const campaignsRoutes: FastifyPluginAsyncTypebox<CampaignsRoutesOptions> 
         response: { 200: Type.Array(CampaignSchema), ...errorResponses(401, 422) },
       },
     },
-    async (request) => (await listCampaignViews(db, { status: request.query.status })).map(presentCampaign),
+    async (request) =>
+      (await listCampaignViews(db, { status: request.query.status })).map((v) => presentCampaign(v, links)),
   );
 
   app.get(

@@ -555,6 +555,8 @@ describe('GET /campaigns/:id/contacts (call list)', () => {
           is_callback: false,
         },
       ],
+      workflow_id: `contact-${c.id}-run-1-${first!.id}`,
+      workflow_url: `http://127.0.0.1:8233/namespaces/default/workflows/contact-${c.id}-run-1-${first!.id}`,
     });
     const page2 = await h.get(`${API}/campaigns/${c.id}/contacts?page=2&per_page=2`);
     expect(page2.body.items.map((i: { phone: string }) => i.phone)).toEqual(['+919876543212']);

@@ -20,7 +20,12 @@ import {
   listContacts,
   type CallbackFilter,
   type CallListSort,
+  type CallListItem,
+  type CallListQuery,
+  type CampaignBasics,
 } from '../../db/repositories/contacts.repository';
+import { phoneSearch } from '../../policy/phone';
+import { workflowLinks } from '../../engine/workflow-links';
 import type { ContactState } from '../../db/schema';
 import { forgetLiveAggregates } from '../../db/repositories/live.repository';
 
@@ -93,6 +98,9 @@ const CallListItemSchema = Type.Object({
   next_due_at: Nullable(Timestamp),
   metadata: Type.Record(Type.String(), Type.String()),
   attempt_trail: Type.Array(TrailEntrySchema),
+  /** The contact's workflow in the current run; null until it was first admitted. */
+  workflow_id: Nullable(Type.String()),
+  workflow_url: Type.Optional(Type.String()),
 });
 
 const CallListSchema = Type.Object({
@@ -112,6 +120,8 @@ const CallListQuerySchema = Type.Object({
   outcome: Type.Optional(Type.String({ maxLength: 50 })),
   disposition: Type.Optional(Type.String({ maxLength: 200 })),
   sort: Type.Optional(Type.String({ maxLength: 20 })),
+  // Any of the contact's numbers as a person types it; checked in the handler (at least 3 digits).
+  phone: Type.Optional(Type.String({ maxLength: 64 })),
 });
 
 const DecisionSchema = Type.Object({
@@ -166,6 +176,13 @@ function parseStates(raw: string | undefined): ContactState[] | undefined {
     ]);
   }
   return list as ContactState[];
+}
+
+function parsePhone(raw: string | undefined, region: string): CallListQuery['phone'] {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const search = phoneSearch(raw, region);
+  if (search.kind === 'invalid') throw invalid([{ field: 'phone', message: search.reason }]);
+  return search.kind === 'numbers' ? { e164s: search.e164s } : { digits: search.digits };
 }
 
 function parseCallback(raw: string | undefined): CallbackFilter | undefined {
@@ -225,6 +242,12 @@ export async function contactsRoutes(app: FastifyInstance, opts: ContactsRoutesO
   const { deps } = opts;
   const limits: ImportLimits = { ...DEFAULT_IMPORT_LIMITS, ...opts.importLimits };
   const now = deps.now ?? (() => new Date());
+  const links = workflowLinks(deps.settings);
+  // The contact's workflow in the current run, once it was admitted (a link when the UI's URL is known).
+  const withWorkflow = (campaign: CampaignBasics, { has_workflow, ...item }: CallListItem) => ({
+    ...item,
+    ...(has_workflow ? links.contact(campaign.id, campaign.run_no, item.id) : { workflow_id: null }),
+  });
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
   // Encapsulated in this plugin: other routes keep Fastify's own parsers.
@@ -305,8 +328,9 @@ export async function contactsRoutes(app: FastifyInstance, opts: ContactsRoutesO
       const sort = parseSort(q.sort);
       const outcome = q.outcome?.trim();
       const disposition = q.disposition?.trim();
+      const phone = parsePhone(q.phone, deps.settings.defaultPhoneRegion);
       const campaign = await findCampaignBasics(deps.db, request.params.id);
-      return listContacts(deps.db, campaign, {
+      const list = await listContacts(deps.db, campaign, {
         page: q.page ?? 1,
         perPage: q.per_page ?? 50,
         ...(states ? { states } : {}),
@@ -314,7 +338,9 @@ export async function contactsRoutes(app: FastifyInstance, opts: ContactsRoutesO
         ...(outcome ? { outcome } : {}),
         ...(disposition ? { disposition } : {}),
         ...(sort ? { sort } : {}),
+        ...(phone ? { phone } : {}),
       });
+      return { ...list, items: list.items.map((item) => withWorkflow(campaign, item)) };
     },
   );
 
@@ -329,7 +355,8 @@ export async function contactsRoutes(app: FastifyInstance, opts: ContactsRoutesO
     },
     async (request) => {
       const campaign = await findCampaignBasics(deps.db, request.params.id);
-      return contactStory(deps.db, campaign, request.params.contact_id);
+      const story = await contactStory(deps.db, campaign, request.params.contact_id);
+      return { ...story, contact: withWorkflow(campaign, story.contact) };
     },
   );
 }

@@ -108,6 +108,10 @@ export const CampaignSchema = Type.Object({
   stopped_by: Nullable(Type.String()),
   stopped_at: Nullable(Timestamp),
   counts: CampaignCountsSchema,
+  /** The current run's `campaignRun` workflow (null while a draft: its run has no workflow yet). */
+  workflow_id: Nullable(Type.String()),
+  /** Its page in the Temporal UI, when the UI's base URL is known (TEMPORAL_UI_URL). */
+  workflow_url: Type.Optional(Type.String()),
   created_by: Nullable(Type.String()),
   created_at: Timestamp,
   updated_at: Timestamp,

@@ -100,6 +100,8 @@ export interface CallListQuery {
   sort?: CallListSort;
   /** One contact only (the contact drawer). */
   contactId?: string;
+  /** Any of the contact's numbers: exactly one of these E.164 numbers, or containing these digits. */
+  phone?: { e164s: string[] } | { digits: string };
 }
 
 export interface TrailEntry {
@@ -144,6 +146,8 @@ export interface CallListItem {
   next_due_at: string | null;
   metadata: Record<string, string>;
   attempt_trail: TrailEntry[];
+  /** Whether the contact has a workflow in the current run (it was admitted at least once). */
+  has_workflow: boolean;
 }
 
 export interface CallList {
@@ -184,6 +188,13 @@ function callListFilter(campaignId: string, runNo: number, sticky: boolean, q: C
   if (q.outcome) parts.push(sql`(c.run_no >= ${runNo} and c.last_outcome = ${q.outcome})`);
   if (q.disposition)
     parts.push(sql`(c.run_no >= ${runNo} and upper(c.last_disposition) = upper(${q.disposition}))`);
+  if (q.phone) {
+    parts.push(
+      'e164s' in q.phone
+        ? sql`c.phones && ${q.phone.e164s}::text[]`
+        : sql`exists (select 1 from unnest(c.phones) as p(n) where p.n like ${`%${q.phone.digits}%`})`,
+    );
+  }
   return sql.join(parts, sql` and `);
 }
 
@@ -228,9 +239,11 @@ export async function listContacts(db: AnyDb, campaign: CampaignBasics, q: CallL
       pass: number;
       phone_index: number;
       current: boolean;
+      has_workflow: boolean;
     }>`
       select c.id, c.phone, c.phones, c.name, c.email, c.metadata,
         c.run_no >= ${runNo} as current,
+        c.run_no >= ${runNo} and (c.workflow_started or c.attempts > 0) as has_workflow,
         case when c.run_no >= ${runNo} then c.state
              when ${keepExcluded} then 'excluded' else 'pending' end as state,
         case when c.run_no >= ${runNo} then c.attempts else 0 end as attempts,
@@ -318,6 +331,7 @@ export async function listContacts(db: AnyDb, campaign: CampaignBasics, q: CallL
         next_due_at: r.next_due_at ? r.next_due_at.toISOString() : null,
         metadata: r.metadata,
         attempt_trail: trail,
+        has_workflow: r.has_workflow,
       };
     }),
     page: q.page,
