@@ -8,6 +8,19 @@ export interface RunRef {
   runNo: number;
 }
 
+/** One worker's poll of a task queue, as Temporal's task-queue description reports it. */
+export interface TaskQueuePoller {
+  identity: string;
+  lastAccessAt: Date | null;
+}
+
+/** Who polls one of the dialler's task queues, for workflow or for activity tasks. */
+export interface TaskQueuePollers {
+  taskQueue: string;
+  kind: 'workflow' | 'activity';
+  pollers: TaskQueuePoller[];
+}
+
 export interface CampaignEngine {
   /** Start the run's `campaignRun` workflow (idempotent: starting a started run is a no-op). */
   startRun(run: RunRef): Promise<void>;
@@ -24,4 +37,10 @@ export interface CampaignEngine {
   deliverResult(args: RunRef & { contactId: string; attemptId: string }): Promise<void>;
   /** Whether Temporal answers. */
   healthy(): Promise<boolean>;
+  /**
+   * The pollers of every task queue the dialler serves (contacts, runs, webhooks; workflow and activity
+   * tasks), from Temporal's task-queue description: the diagnosis's "a worker polls each task queue".
+   * Throws when Temporal does not answer.
+   */
+  taskQueuePollers(): Promise<TaskQueuePollers[]>;
 }

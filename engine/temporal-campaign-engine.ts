@@ -1,6 +1,7 @@
 import { Client, Connection, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
-import type { CampaignEngine, RunRef } from './campaign-engine';
+import { temporal } from '@temporalio/proto';
+import type { CampaignEngine, RunRef, TaskQueuePollers } from './campaign-engine';
 import {
   campaignRunWorkflowId,
   configChangedUpdate,
@@ -9,6 +10,7 @@ import {
   resultSignal,
   runTaskQueue,
   resumeUpdate,
+  webhookTaskQueue,
   stopUpdate,
   wakeSignal,
 } from '../workflows/messages';
@@ -79,6 +81,31 @@ export function temporalCampaignEngine(client: Client, taskQueue: string): Campa
           .getHandle(contactWorkflowId(a.campaignId, a.runNo, a.contactId))
           .signal(resultSignal, { attemptId: a.attemptId }),
       ),
+    async taskQueuePollers() {
+      const queues = [taskQueue, runTaskQueue(taskQueue), webhookTaskQueue(taskQueue)];
+      const kinds = [
+        ['workflow', temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW],
+        ['activity', temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY],
+      ] as const;
+      const asks = queues.flatMap((name) =>
+        kinds.map(async ([kind, type]): Promise<TaskQueuePollers> => {
+          const answer = await client.workflowService.describeTaskQueue({
+            namespace: client.options.namespace,
+            taskQueue: { name, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+            taskQueueType: type,
+          });
+          return {
+            taskQueue: name,
+            kind,
+            pollers: (answer.pollers ?? []).map((p) => ({
+              identity: p.identity ?? '',
+              lastAccessAt: timestampToDate(p.lastAccessTime),
+            })),
+          };
+        }),
+      );
+      return Promise.all(asks);
+    },
     async healthy() {
       try {
         await client.workflowService.getSystemInfo({});
@@ -88,6 +115,14 @@ export function temporalCampaignEngine(client: Client, taskQueue: string): Campa
       }
     },
   };
+}
+
+function timestampToDate(
+  t: { seconds?: { toNumber(): number } | number | null; nanos?: number | null } | null | undefined,
+): Date | null {
+  if (!t || t.seconds === null || t.seconds === undefined) return null;
+  const seconds = typeof t.seconds === 'number' ? t.seconds : t.seconds.toNumber();
+  return new Date(seconds * 1000 + Math.floor((t.nanos ?? 0) / 1e6));
 }
 
 /** Connect to Temporal and build the engine (api/main.ts). */

@@ -7,7 +7,7 @@ import {
 import path from 'node:path';
 import { createActivities, type ActivityDeps } from '../activities';
 import { createWebhookActivities } from '../activities/webhook.activity';
-import { runTaskQueue } from '../workflows/messages';
+import { runTaskQueue, webhookTaskQueue } from '../workflows/messages';
 
 // A file path, not a module id: the bundler (webpack + swc) compiles the TypeScript itself.
 export const WORKFLOWS_PATH = path.join(__dirname, '..', 'workflows', 'index.ts');
@@ -27,8 +27,7 @@ export interface DiallerWorkerOptions {
   maxConcurrentActivities?: number;
 }
 
-/** The webhook deliveries' own task queue, beside the dialler's: a slow receiver never takes a dial's slot. */
-export const webhookTaskQueue = (taskQueue: string): string => `${taskQueue}-webhooks`;
+export { webhookTaskQueue };
 
 export async function createWebhookWorker(opts: {
   connection: NativeConnection;

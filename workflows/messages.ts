@@ -18,6 +18,9 @@ export const webhookDeliveryWorkflowId = (deliveryId: string): string => `webhoo
  */
 export const runTaskQueue = (taskQueue: string): string => `${taskQueue}-runs`;
 
+/** The webhook deliveries' own task queue, beside the dialler's: a slow receiver never takes a dial's slot. */
+export const webhookTaskQueue = (taskQueue: string): string => `${taskQueue}-webhooks`;
+
 export interface ControlArgs {
   actor: string;
 }

@@ -1,4 +1,4 @@
-import type { CampaignEngine, RunRef } from '../../engine/campaign-engine';
+import type { CampaignEngine, RunRef, TaskQueuePollers } from '../../engine/campaign-engine';
 
 /**
  * A CampaignEngine that records what the API asked of it, for API tests: "pause was sent to run 2 by
@@ -7,7 +7,7 @@ import type { CampaignEngine, RunRef } from '../../engine/campaign-engine';
  * `healthyAnswer` drives /health.
  */
 
-export type EngineMethod = Exclude<keyof CampaignEngine, 'healthy'>;
+export type EngineMethod = Exclude<keyof CampaignEngine, 'healthy' | 'taskQueuePollers'>;
 
 export interface EngineCall {
   method: EngineMethod;
@@ -24,6 +24,8 @@ export class RecordingEngine implements CampaignEngine {
   /** Methods that never answer: a Temporal Update with no worker to take it. */
   readonly hanging = new Set<EngineMethod>();
   healthyAnswer = true;
+  /** What `taskQueuePollers` answers; an Error makes it throw (Temporal unreachable). */
+  pollersAnswer: TaskQueuePollers[] | Error = [];
 
   private record(method: EngineMethod, run: RunRef, extra: Partial<EngineCall> = {}): Promise<void> {
     if (this.failing.has(method)) return Promise.reject(new Error(`engine ${method} unavailable (test)`));
@@ -60,5 +62,10 @@ export class RecordingEngine implements CampaignEngine {
   }
   healthy(): Promise<boolean> {
     return Promise.resolve(this.healthyAnswer);
+  }
+  taskQueuePollers(): Promise<TaskQueuePollers[]> {
+    return this.pollersAnswer instanceof Error
+      ? Promise.reject(this.pollersAnswer)
+      : Promise.resolve(this.pollersAnswer);
   }
 }

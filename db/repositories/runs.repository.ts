@@ -75,8 +75,11 @@ export async function buildRunSetup(
   };
 }
 
-/** What a start must have; one detail per gap (API.md: bot, number pool, contacts, window, working days). */
-async function startGaps(db: Db, campaign: Campaign): Promise<ErrorDetail[]> {
+/**
+ * What a start must have; one detail per gap (bot, number pool, contacts, window, working days). The start
+ * refuses with these, and the diagnosis shows them.
+ */
+export async function startGaps(db: Db, campaign: Campaign): Promise<ErrorDetail[]> {
   const gaps: ErrorDetail[] = [];
   if (!campaign.bot_id) gaps.push({ field: 'bot_id', message: 'a bot is required' });
   const outbound = await db
