@@ -141,10 +141,14 @@ describe('explainContact', () => {
   });
 
   it('waiting contacts of a paused campaign, or outside the window', () => {
-    expect(explainContact(facts({ campaignStatus: 'paused' })).reason).toBe('campaign_paused');
-    const closed = explainContact(facts({ insideWindow: false, nextOpening: at(3600) }));
+    expect(explainContact(facts({ campaignStatus: 'paused' })).reason).toBe('paused');
+    expect(explainContact(facts({ campaignStatus: 'completed' })).reason).toBe('run_ended');
+    const evening = resolveCampaignConfig({
+      window: { start: '20:00', end: '22:00', timezone: 'UTC' },
+    }).config;
+    const closed = explainContact(facts({ config: evening, insideWindow: false, nextOpening: at(36_000) }));
     expect(closed.reason).toBe('outside_window');
-    expect(closed.explanation).toContain(at(3600).toISOString());
+    expect(closed.explanation).toContain(`it may be dialled from ${at(36_000).toISOString()}`);
     expect(gate(closed, 'calling_window')).toMatchObject({ ok: false });
   });
 

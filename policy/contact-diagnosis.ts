@@ -6,6 +6,7 @@
  * window — and every gate a dial must pass, each with whether it is open now. Pure.
  */
 import type { CampaignConfig } from './campaign-config';
+import { dialGate, type DialRunState } from './dial-gate';
 
 export interface ContactDiagnosisFacts {
   now: Date;
@@ -85,6 +86,12 @@ export const DECISION_WORDS: Readonly<Record<string, string>> = {
 };
 
 const words = (reason: string): string => DECISION_WORDS[reason] ?? reason;
+
+function runStateOf(campaignStatus: string): DialRunState {
+  if (campaignStatus === 'running') return 'running';
+  if (campaignStatus === 'paused') return 'paused';
+  return campaignStatus === 'draft' ? 'not_running' : 'ended';
+}
 
 export function explainContact(f: ContactDiagnosisFacts): ContactExplanation {
   const c = f.contact;
@@ -185,29 +192,32 @@ export function explainContact(f: ContactDiagnosisFacts): ContactExplanation {
       `It is on deck (attempt ${f.openAttempt.attemptId}): it takes the next free seat or carrier slot.`,
     );
   }
-  if (c.optedOut) return say('opted_out', 'Its number is on the do-not-call list: it will not be dialled.');
-  if (c.excluded) return say('excluded', 'It was excluded: it will not be dialled again in this run.');
-  if (f.campaignStatus !== 'running') {
-    return say(`campaign_${f.campaignStatus}`, `It waits: the campaign is ${f.campaignStatus}.`);
+  // Waiting: the dial gate (policy/dial-gate.ts) says whether it may be dialled now, and if not why and from when.
+  const verdict = dialGate({
+    campaign: f.config,
+    run: { state: runStateOf(f.campaignStatus) },
+    contact: { suppressed: c.excluded || c.optedOut, final: false, dueAt: c.nextDueAt ?? c.readyAt },
+    now: f.now,
+  });
+  if (verdict.allowed) {
+    return c.readyAt
+      ? say('waiting_for_seat', `It is due since ${c.readyAt.toISOString()} and waits for a free seat.`)
+      : say('waiting_for_timer', 'It waits for its workflow to make it ready (its due time has passed).');
   }
-  const due = c.nextDueAt && c.nextDueAt.getTime() > f.now.getTime() ? c.nextDueAt : null;
-  if (c.state === 'callback_scheduled' && due) {
-    return say('callback_scheduled', `A callback is scheduled for ${due.toISOString()}.`);
+  const from = verdict.until ? `; it may be dialled from ${verdict.until.toISOString()}` : '';
+  if (verdict.reason === 'suppressed') {
+    return c.optedOut
+      ? say('opted_out', 'Its number is on the do-not-call list: it will not be dialled.')
+      : say('excluded', 'It was excluded: it will not be dialled again in this run.');
   }
-  if (c.state === 'retry_scheduled' && due) {
+  if (verdict.reason === 'not_due' && c.state === 'callback_scheduled') {
+    return say('callback_scheduled', `A callback is scheduled for ${c.nextDueAt?.toISOString() ?? 'later'}.`);
+  }
+  if (verdict.reason === 'not_due' && c.state === 'retry_scheduled') {
     return say(
       'waiting_retry_delay',
-      `It waits for its retry delay until ${due.toISOString()}${last ? ` (${words(last.reason)})` : ''}.`,
+      `It waits for its retry delay until ${c.nextDueAt?.toISOString() ?? 'later'}${last ? ` (${words(last.reason)})` : ''}.`,
     );
   }
-  if (!f.insideWindow) {
-    return say(
-      'outside_window',
-      `It waits for the calling window${f.nextOpening ? ` to open at ${f.nextOpening.toISOString()}` : ''}.`,
-    );
-  }
-  if (c.readyAt) {
-    return say('waiting_for_seat', `It is due since ${c.readyAt.toISOString()} and waits for a free seat.`);
-  }
-  return say('waiting_for_timer', 'It waits for its workflow to make it ready (its due time has passed).');
+  return say(verdict.reason, `It waits: ${verdict.detail}${from}.`);
 }

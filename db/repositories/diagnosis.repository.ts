@@ -18,6 +18,7 @@ import { planAfterAttempt } from '../../policy/after-attempt';
 import { notFound } from '../../api/errors';
 import { startGaps } from './runs.repository';
 import { loadAttemptFacts } from './attempts.repository';
+import { switchStatus } from './worker-presence.repository';
 
 /**
  * Gathers the evidence the troubleshooting checks judge (policy/diagnosis.ts) from live state: Postgres
@@ -35,8 +36,6 @@ const RECOVERED_LOOKBACK_MS = 15 * 60_000;
 const FINAL_WITH_OPEN_ATTEMPT_MS = 60_000;
 /** An on-deck contact whose carrier slot is this late is held by the carrier's rate. */
 const RATE_HELD_MS = 5_000;
-/** A worker is up when it was seen this recently (the presence rows are renewed every second). */
-const PRESENCE_FRESH_MS = 5_000;
 
 export interface DiagnosisDeps {
   db: Db;
@@ -80,19 +79,15 @@ export async function gatherPollers(
   };
 }
 
-/** The workers' switch connection from their presence rows (absent table: nothing reported). */
+/** The workers' switch connection, from their presence rows (worker-presence.repository). */
 export async function gatherSwitch(db: Db, now: Date): Promise<SwitchFacts> {
-  const { rows: exists } = await sql<{ present: boolean }>`
-    select to_regclass('worker_presence') is not null as present`.execute(db);
-  if (!exists[0]?.present) return { known: false, connected: false, workers: 0, since: null };
-  const fresh = new Date(now.getTime() - PRESENCE_FRESH_MS);
-  const { rows } = await sql<{ workers: number; connected: number; since: Date | null }>`
-    select count(*)::int as workers, count(*) filter (where esl_connected)::int as connected,
-      max(esl_changed_at) as since
-    from worker_presence where seen_at > ${fresh}`.execute(db);
-  const r = rows[0];
-  const workers = r?.workers ?? 0;
-  return { known: workers > 0, connected: (r?.connected ?? 0) > 0, workers, since: r?.since ?? null };
+  const status = await switchStatus(db, now);
+  return {
+    known: status.workers > 0,
+    connected: status.connected,
+    workers: status.workers,
+    since: status.since ? new Date(status.since) : null,
+  };
 }
 
 /**
