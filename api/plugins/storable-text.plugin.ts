@@ -20,7 +20,9 @@ const join = (base: string, key: string): string => (base ? `${base}.${key}` : k
 export function unstorableFields(value: unknown, field = ''): ErrorDetail[] {
   if (typeof value === 'string') return UNSTORABLE.test(value) ? [{ field, message: REASON }] : [];
   if (Array.isArray(value)) return value.flatMap((item) => unstorableFields(item, field));
-  if (value !== null && typeof value === 'object') {
+  // Parsed JSON and query strings only: a raw CSV upload's body is the request stream, whose object graph
+  // is cyclic and is not text to check here.
+  if (isParsedObject(value)) {
     return Object.entries(value as Record<string, unknown>).flatMap(([key, inner]) =>
       UNSTORABLE.test(key)
         ? [{ field: join(field, key.replace(UNSTORABLE, '?')), message: REASON }]
@@ -28,6 +30,12 @@ export function unstorableFields(value: unknown, field = ''): ErrorDetail[] {
     );
   }
   return [];
+}
+
+function isParsedObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  if (ArrayBuffer.isView(value)) return false;
+  return typeof (value as { pipe?: unknown }).pipe !== 'function';
 }
 
 export function installStorableTextCheck(app: FastifyInstance): void {

@@ -75,7 +75,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const settings = { ...loadSettings({}), bootstrapApiKey: apiKey, taskQueue };
   const app = await buildApp(
     { db: db.db, engine: temporalCampaignEngine(client, taskQueue), settings },
-    { logger: false },
+    { logger: process.env.E2E_API_LOG ? { level: 'error' } : false },
   );
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   const apiUrl = address.replace('localhost', '127.0.0.1');
