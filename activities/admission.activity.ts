@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { Db } from '../db/connection';
-import type { CompletionReason } from '../db/schema';
+import type { CompletionReason } from '../policy/completion';
 import { admit, hasOpenContacts, type AdmissionResult } from '../db/repositories/admission.repository';
 import { loadRunView, runCounts } from '../db/repositories/run-engine.repository';
 import { completionReason } from '../policy/completion';

@@ -6,9 +6,8 @@ import {
   loadAttemptFacts,
   markContactReady,
   recordContactStep,
-  type AttemptFacts,
-  type ContactStep,
 } from '../db/repositories/attempts.repository';
+import type { AttemptFacts, ContactStep } from '../policy/after-attempt';
 import type { SwitchControl } from './dial.activity';
 import type { DialResult } from './dial.activity';
 

@@ -2,12 +2,12 @@ import { Context } from '@temporalio/activity';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Db } from '../db/connection';
 import type { Attempt } from '../db/schema';
-import type { Handoff } from '../db/repositories/admission.repository';
+import type { Handoff } from '../workflows/messages';
+import type { AttemptFacts } from '../policy/after-attempt';
 import {
   claimAttempt,
   type ClaimResult,
   loadAttemptFacts,
-  type AttemptFacts,
   finishAttempt,
   markCallProgress,
   renewLease,

@@ -1,5 +1,5 @@
 import type { Db } from '../db/connection';
-import type { CompletionReason } from '../db/schema';
+import type { CompletionReason } from '../policy/completion';
 import {
   closeWindow,
   completeRun,

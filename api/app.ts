@@ -19,6 +19,7 @@ import { diagnosisRoutes } from './routes/diagnosis.routes';
 import { webPlugin } from '../web/web.plugin';
 import { pinoOptions } from '../observability/log';
 import { installRequestIds, requestIdOf } from './plugins/request-id.plugin';
+import { DEFAULT_IMPORT_LIMITS } from '../policy/contact-import';
 
 /**
  * The HTTP application as a plugin tree built from injected dependencies (DESIGN.md house style 4):
@@ -26,9 +27,8 @@ import { installRequestIds, requestIdOf } from './plugins/request-id.plugin';
  * colleagues' — gets the same error shape, appears in /docs and sits behind the same key check.
  */
 
-/** JSON bodies are small; only the contacts upload needs more (API.md: CSVs up to 100 MB). */
+/** JSON bodies are small; only the contacts upload needs more (its CSV limit, policy/contact-import.ts). */
 export const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
-export const CSV_UPLOAD_LIMIT_BYTES = 100 * 1024 * 1024;
 const CONTACTS_UPLOAD_ROUTE = `${API_PREFIX}/campaigns/:id/contacts`;
 
 export interface BuildOptions {
@@ -62,7 +62,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     if (route.url === CONTACTS_UPLOAD_ROUTE && methods.includes('POST')) {
-      route.bodyLimit ??= CSV_UPLOAD_LIMIT_BYTES;
+      route.bodyLimit ??= DEFAULT_IMPORT_LIMITS.maxBytes;
     }
   });
   await registerOpenApi(app);

@@ -1,5 +1,7 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { CampaignConfig } from '../policy/campaign-config';
+import type { CompletionReason } from '../policy/completion';
+import type { ContactState } from '../policy/contact-state';
 
 /** Timestamps: read as Date, written as Date or ISO string, defaulted by Postgres where Generated. */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -8,23 +10,6 @@ type Json<T> = ColumnType<T, T | string, T | string>;
 
 export type CampaignStatus = 'draft' | 'running' | 'paused' | 'completed' | 'failed';
 export type RunStatus = 'prepared' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled';
-export type CompletionReason =
-  'all_final' | 'max_retries' | 'window_ended' | 'manually_stopped' | 'no_callable';
-
-export const WAITING_STATES = ['pending', 'retry_scheduled', 'callback_scheduled'] as const;
-export const IN_FLIGHT_STATES = ['dialling', 'ringing', 'in_progress'] as const;
-export const FINAL_STATES = [
-  'completed',
-  'failed',
-  'abandoned',
-  'machine',
-  'window_closed',
-  'manually_stopped',
-  'excluded',
-] as const;
-export type ContactState =
-  (typeof WAITING_STATES)[number] | (typeof IN_FLIGHT_STATES)[number] | (typeof FINAL_STATES)[number];
-
 export type AttemptStatus = 'leased' | 'dialling' | 'ringing' | 'in_progress' | 'ended';
 export type CallbackState = 'requested' | 'pending' | 'completed' | 'cancelled';
 

@@ -1,8 +1,68 @@
-import type { AttemptFacts, ContactStep } from '../db/repositories/attempts.repository';
+import type { CampaignConfig } from './campaign-config';
+import type { ContactState } from './contact-state';
 import type { Outcome } from './outcome';
 import { decideNext } from './next-step';
 import { dialGate } from './dial-gate';
 import { isOptOutDisposition } from './opt-out';
+
+/** Everything the contact workflow needs to decide what follows an attempt (pure policy input). */
+export interface AttemptFacts {
+  config: CampaignConfig;
+  botCallbackEnabled: boolean;
+  campaignStatus: string;
+  campaignRunNo: number;
+  completionReason: string | null;
+  contact: {
+    phones: string[];
+    attempts: number;
+    pass: number;
+    phoneIndex: number;
+    excluded: boolean;
+    optedOut: boolean;
+    final: boolean;
+    reachedPhoneIndex: number | null;
+    redialsStopped: boolean;
+    /** The earlier attempts of the current pass (the contact's other phones), oldest first. */
+    passHistory: {
+      outcome: Outcome;
+      talkS: number | null;
+      disposition: string | null;
+      turns: number | null;
+    }[];
+  };
+  last: {
+    attemptId: string;
+    outcome: Outcome;
+    talkS: number | null;
+    disposition: string | null;
+    turns: number | null;
+    callbackAt: string | null;
+    endedAt: string;
+    hasResult: boolean;
+  } | null;
+}
+
+/** What the workflow decided after an attempt, written for the call list and admission. */
+export type ContactStep =
+  | {
+      kind: 'final';
+      state: ContactState;
+      outcome: Outcome | null;
+      disposition: string | null;
+      exhaustedRetries: boolean;
+    }
+  | {
+      kind: 'redial';
+      dueAt: string;
+      pass: number;
+      phoneIndex: number;
+      priority: number;
+      isCallback: boolean;
+      reachedPhoneIndex: number | null;
+      redialsStopped: boolean;
+      outcome: Outcome | null;
+      disposition: string | null;
+    };
 
 /**
  * What follows an attempt, from everything the contact workflow loaded about it: the retry/redial/callback
@@ -46,10 +106,10 @@ export function planAfterAttempt(facts: AttemptFacts, now: Date): AfterAttemptPl
       excluded: facts.contact.excluded,
       reachedPhoneIndex: facts.contact.reachedPhoneIndex,
       redialsStopped: facts.contact.redialsStopped,
-      passHistory: facts.contact.passHistory.map((a) => ({ ...a, outcome: a.outcome as Outcome })),
+      passHistory: facts.contact.passHistory,
     },
     last: {
-      outcome: last.outcome as Outcome,
+      outcome: last.outcome,
       talkS: last.talkS,
       disposition: last.disposition,
       turns: last.turns,

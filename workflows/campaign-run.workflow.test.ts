@@ -4,7 +4,7 @@ import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
 import type { Activities } from '../activities';
-import type { Handoff } from '../db/repositories/admission.repository';
+import type { Handoff } from './messages';
 import type { RunView } from '../db/repositories/run-engine.repository';
 import { resolveCampaignConfig, type CampaignConfig } from '../policy/campaign-config';
 import { bundleWorkflows } from '../worker/worker';

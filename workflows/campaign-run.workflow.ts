@@ -11,7 +11,6 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
-import type { Handoff } from '../db/repositories/admission.repository';
 import type { RunView } from '../db/repositories/run-engine.repository';
 import { dialGate } from '../policy/dial-gate';
 import { contact } from './contact.workflow';
@@ -24,6 +23,7 @@ import {
   stopUpdate,
   wakeSignal,
   type CampaignRunInput,
+  type Handoff,
 } from './messages';
 
 /**

@@ -4,8 +4,9 @@ import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
 import type { Activities } from '../activities';
-import type { Handoff } from '../db/repositories/admission.repository';
-import type { AttemptFacts, ContactStep } from '../db/repositories/attempts.repository';
+import type { Handoff } from './messages';
+import type { AttemptFacts, ContactStep } from '../policy/after-attempt';
+import type { Outcome } from '../policy/outcome';
 import { resolveCampaignConfig } from '../policy/campaign-config';
 import { bundleWorkflows } from '../worker/worker';
 import { createTimeSkippingEnv } from '../test/support/temporal';
@@ -56,7 +57,7 @@ function handoff(contactId: string, attemptNo: number): Handoff {
 
 function facts(
   attempts: number,
-  outcome: string,
+  outcome: Outcome,
   extra: Partial<NonNullable<AttemptFacts['last']>> = {},
 ): AttemptFacts {
   const { config } = resolveCampaignConfig({

@@ -9,8 +9,7 @@ import {
   ActivityFailure,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { Handoff } from '../db/repositories/admission.repository';
-import { admitSignal, resultSignal, type ContactInput } from './messages';
+import { admitSignal, resultSignal, type ContactInput, type Handoff } from './messages';
 import { planAfterAttempt } from '../policy/after-attempt';
 
 /**

@@ -1,5 +1,4 @@
 import { defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Handoff } from '../db/repositories/admission.repository';
 
 /**
  * Every message the workflows accept, in one module the API's engine client imports too.
@@ -36,6 +35,28 @@ export const configChangedUpdate = defineUpdate<ControlResult, []>('configChange
 
 /** Coalesced "look again": contacts added, excluded or re-added. Never per dial. */
 export const wakeSignal = defineSignal<[]>('wake');
+
+/**
+ * The hand-off: an attempt admission leased to a contact — who to dial, from which number, on which gateway,
+ * not before when. The payload of the contact's start and of its `admit` signal.
+ */
+export interface Handoff {
+  attemptId: string;
+  attemptNo: number;
+  contactId: string;
+  phone: string;
+  phoneIndex: number;
+  pass: number;
+  fromNumber: string;
+  numberId: string;
+  gateway: string;
+  dialNotBefore: string;
+  /**
+   * Hint: no workflow exists for this contact in this run yet, so the parent starts one (else it wakes the
+   * existing one). Either way the parent falls back to the other when Temporal says otherwise.
+   */
+  startWorkflow: boolean;
+}
 
 /** Parent → contact: an attempt was leased for this contact (its dial claims the seat). */
 export const admitSignal = defineSignal<[Handoff]>('admit');

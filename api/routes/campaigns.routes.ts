@@ -5,8 +5,8 @@ import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
 import { resolveCampaignConfig } from '../../policy/campaign-config';
 import { workflowLinks, type WorkflowLinks } from '../../engine/workflow-links';
+import { completionReasonLabel } from '../../policy/completion';
 import {
-  COMPLETION_MESSAGES,
   cloneCampaign,
   createCampaign,
   deleteCampaign,
@@ -59,7 +59,7 @@ export function presentCampaign(view: CampaignView, links: WorkflowLinks): Campa
     config,
     warnings: view.warnings,
     completion_reason: c.completion_reason,
-    completion_message: c.completion_reason ? COMPLETION_MESSAGES[c.completion_reason] : null,
+    completion_message: completionReasonLabel(c.completion_reason),
     ever_started: c.ever_started,
     prepared_restart: view.preparedRestart && {
       run_no: view.preparedRestart.run_no,

@@ -5,16 +5,11 @@ import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../deps';
 import { invalid, tooLarge } from '../errors';
 import { errorResponses, IdParamsSchema, Nullable, Timestamp, Uuid } from '../schemas/common.schema';
-import {
-  assertContactsWritable,
-  DEFAULT_IMPORT_LIMITS,
-  importContacts,
-  type ImportLimits,
-} from '../../db/repositories/contact-import.repository';
+import { assertContactsWritable, importContacts } from '../../db/repositories/contact-import.repository';
+import { DEFAULT_IMPORT_LIMITS, type ImportLimits } from '../../policy/contact-import';
 import {
   CALLBACK_FILTERS,
   CALL_LIST_SORTS,
-  CONTACT_STATES,
   contactStory,
   findCampaignBasics,
   listContacts,
@@ -26,7 +21,7 @@ import {
 } from '../../db/repositories/contacts.repository';
 import { phoneSearch } from '../../policy/phone';
 import { workflowLinks } from '../../engine/workflow-links';
-import type { ContactState } from '../../db/schema';
+import { CONTACT_STATES, type ContactState } from '../../policy/contact-state';
 import { forgetLiveAggregates } from '../../db/repositories/live.repository';
 
 /**
@@ -38,7 +33,7 @@ import { forgetLiveAggregates } from '../../db/repositories/live.repository';
 
 export interface ContactsRoutesOptions {
   deps: AppDeps;
-  /** Lower limits for tests (API.md: 100 MB, 500,000 rows). */
+  /** Lower limits for tests (the defaults: policy/contact-import.ts). */
   importLimits?: Partial<ImportLimits>;
 }
 

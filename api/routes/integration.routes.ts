@@ -20,7 +20,7 @@ import {
 } from '../../db/repositories/idempotency.repository';
 import { excludeContacts } from '../../db/repositories/exclusions.repository';
 import { recordAttemptResult, type StoredResult } from '../../db/repositories/results.repository';
-import { IN_FLIGHT_STATES } from '../../db/schema';
+import { IN_FLIGHT_STATES } from '../../policy/contact-state';
 import { forgetLiveAggregates } from '../../db/repositories/live.repository';
 
 /**

@@ -26,7 +26,7 @@ async function openSeats(campaignId: string): Promise<number> {
 
 describe('admission', () => {
   const ended = {
-    outcome: 'no_answer',
+    outcome: 'no_answer' as const,
     sipCode: 480,
     hangupCause: 'NO_USER_RESPONSE',
     answeredAt: null,

@@ -13,6 +13,7 @@ import {
   pickNumbers,
 } from '../../policy/admission';
 import { returnSeats, UNCLAIMED_LEASE_MS, wakeFirstOnDeck } from './attempts.repository';
+import type { Handoff } from '../../workflows/messages';
 
 /**
  * Admission: who dials next. One transaction per call asks Postgres for the top ready contacts up to the
@@ -37,24 +38,6 @@ export const SLOT_HORIZON_MS = 1_000;
  */
 export const PACING_GUARD = 0.15;
 export const PACING_LEAD_MS = 300;
-
-export interface Handoff {
-  attemptId: string;
-  attemptNo: number;
-  contactId: string;
-  phone: string;
-  phoneIndex: number;
-  pass: number;
-  fromNumber: string;
-  numberId: string;
-  gateway: string;
-  dialNotBefore: string;
-  /**
-   * Hint: no workflow exists for this contact in this run yet, so the parent starts one (else it wakes the
-   * existing one). Either way the parent falls back to the other when Temporal says otherwise.
-   */
-  startWorkflow: boolean;
-}
 
 export interface AdmissionResult {
   handoffs: Handoff[];

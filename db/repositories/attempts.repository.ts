@@ -1,7 +1,9 @@
 import { sql, type Transaction } from 'kysely';
 import type { Db } from '../connection';
-import type { Attempt, ContactState, Database } from '../schema';
-import type { CampaignConfig } from '../../policy/campaign-config';
+import type { Attempt, Database } from '../schema';
+import type { ContactState } from '../../policy/contact-state';
+import type { AttemptFacts, ContactStep } from '../../policy/after-attempt';
+import type { Outcome } from '../../policy/outcome';
 import { dialGate, isCalendarBlock, type DialRunState } from '../../policy/dial-gate';
 import { effectiveCps } from '../../policy/admission';
 
@@ -362,7 +364,7 @@ export async function markCallProgress(
 }
 
 export interface CallEnd {
-  outcome: string;
+  outcome: Outcome;
   sipCode: number | null;
   hangupCause: string | null;
   answeredAt: Date | null;
@@ -408,43 +410,6 @@ export async function finishAttempt(db: Db, attemptId: string, end: CallEnd): Pr
 
 export async function getAttempt(db: Db, attemptId: string): Promise<Attempt | undefined> {
   return db.selectFrom('attempts').selectAll().where('attempt_id', '=', attemptId).executeTakeFirst();
-}
-
-/** Everything the contact workflow needs to decide what follows an attempt (pure policy input). */
-export interface AttemptFacts {
-  config: CampaignConfig;
-  botCallbackEnabled: boolean;
-  campaignStatus: string;
-  campaignRunNo: number;
-  completionReason: string | null;
-  contact: {
-    phones: string[];
-    attempts: number;
-    pass: number;
-    phoneIndex: number;
-    excluded: boolean;
-    optedOut: boolean;
-    final: boolean;
-    reachedPhoneIndex: number | null;
-    redialsStopped: boolean;
-    /** The earlier attempts of the current pass (the contact's other phones), oldest first. */
-    passHistory: {
-      outcome: string;
-      talkS: number | null;
-      disposition: string | null;
-      turns: number | null;
-    }[];
-  };
-  last: {
-    attemptId: string;
-    outcome: string;
-    talkS: number | null;
-    disposition: string | null;
-    turns: number | null;
-    callbackAt: string | null;
-    endedAt: string;
-    hasResult: boolean;
-  } | null;
 }
 
 export async function loadAttemptFacts(
@@ -509,7 +474,7 @@ export async function loadAttemptFacts(
       reachedPhoneIndex: contact.reached_phone_index,
       redialsStopped: contact.redials_stopped,
       passHistory: passHistory.map((a) => ({
-        outcome: a.outcome ?? 'error',
+        outcome: (a.outcome ?? 'error') as Outcome,
         talkS: a.talk_s,
         disposition: a.disposition,
         turns: a.turns,
@@ -519,7 +484,7 @@ export async function loadAttemptFacts(
       attempt && attempt.ended_at
         ? {
             attemptId: attempt.attempt_id,
-            outcome: attempt.outcome ?? 'error',
+            outcome: (attempt.outcome ?? 'error') as Outcome,
             talkS: attempt.talk_s,
             disposition: attempt.disposition,
             turns: attempt.turns,
@@ -530,28 +495,6 @@ export async function loadAttemptFacts(
         : null,
   };
 }
-
-/** What the workflow decided after an attempt, written for the call list and admission. */
-export type ContactStep =
-  | {
-      kind: 'final';
-      state: ContactState;
-      outcome: string | null;
-      disposition: string | null;
-      exhaustedRetries: boolean;
-    }
-  | {
-      kind: 'redial';
-      dueAt: string;
-      pass: number;
-      phoneIndex: number;
-      priority: number;
-      isCallback: boolean;
-      reachedPhoneIndex: number | null;
-      redialsStopped: boolean;
-      outcome: string | null;
-      disposition: string | null;
-    };
 
 /**
  * Every write a contact workflow makes is fenced by its run: after stop → restart → start, a call of the

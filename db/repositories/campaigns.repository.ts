@@ -1,13 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../connection';
-import {
-  FINAL_STATES,
-  IN_FLIGHT_STATES,
-  WAITING_STATES,
-  type Campaign,
-  type CampaignStatus,
-  type CompletionReason,
-} from '../schema';
+import type { Campaign, CampaignStatus } from '../schema';
+import { FINAL_STATES, IN_FLIGHT_STATES, WAITING_STATES } from '../../policy/contact-state';
 import {
   resolveCampaignConfig,
   type CallingWindow,
@@ -23,14 +17,6 @@ import { findNumbersByIds } from './numbers.repository';
  * the state and lock rules of create-campaign.txt, delete, clone. Lifecycle transitions (start, pause,
  * stop, restart) live in `runs.repository.ts`.
  */
-
-export const COMPLETION_MESSAGES: Record<CompletionReason, string> = {
-  all_final: 'All contacts reached a final state',
-  max_retries: 'Max retries completed',
-  window_ended: 'Calling window ended',
-  manually_stopped: 'Manually stopped',
-  no_callable: 'No callable contacts',
-};
 
 export interface CampaignCounts {
   total: number;

@@ -5,6 +5,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { Db } from '../connection';
 import type { CampaignStatus, Database } from '../schema';
 import { analyseHeader, isBlankRecord, normaliseRow, type CsvLayout } from '../../policy/csv-normalise';
+import { DEFAULT_IMPORT_LIMITS, MAX_REPORTED_ERRORS, type ImportLimits } from '../../policy/contact-import';
 import { ApiError, conflict, invalid, notFound, tooLarge } from '../../api/errors';
 import { INSERT_FENCE_PREFIX, registerVariables } from './contacts.repository';
 
@@ -35,24 +36,6 @@ import { INSERT_FENCE_PREFIX, registerVariables } from './contacts.repository';
  * empty line still takes a row number (a spreadsheet shows it as a blank row); a quoted cell spanning
  * several lines is one row. That is the number an operator finds when opening the file.
  */
-
-export interface ImportLimits {
-  /** Bytes of CSV (API.md: 100 MB, read as MiB). */
-  maxBytes: number;
-  /** Data rows, empty lines not counted (API.md: 500,000). */
-  maxRows: number;
-  /** Longest single record: an unbalanced quote must not make one "row" swallow the whole upload. */
-  maxRecordBytes: number;
-}
-
-export const DEFAULT_IMPORT_LIMITS: ImportLimits = {
-  maxBytes: 100 * 1024 * 1024,
-  maxRows: 500_000,
-  maxRecordBytes: 1024 * 1024,
-};
-
-/** At most this many `errors` entries are returned; `skipped` still counts every skipped row. */
-export const MAX_REPORTED_ERRORS = 100;
 
 export interface RowError {
   row: number;

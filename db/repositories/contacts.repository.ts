@@ -1,13 +1,6 @@
 import { CompiledQuery, sql, type Kysely } from 'kysely';
-import {
-  FINAL_STATES,
-  IN_FLIGHT_STATES,
-  WAITING_STATES,
-  type CallbackState,
-  type CampaignStatus,
-  type ContactState,
-  type Database,
-} from '../schema';
+import type { CallbackState, CampaignStatus, Database } from '../schema';
+import { FINAL_STATES, WAITING_STATES, type ContactState } from '../../policy/contact-state';
 import type { CampaignConfig } from '../../policy/campaign-config';
 import { notFound } from '../../api/errors';
 import { decisionsAfter, type AttemptDecision } from '../../policy/attempt-story';
@@ -76,11 +69,6 @@ export async function variableKeys(db: AnyDb, campaignId: string): Promise<strin
 // ---------------------------------------------------------------------------------------------------------
 // Call list
 
-export const CONTACT_STATES: readonly ContactState[] = [
-  ...WAITING_STATES,
-  ...IN_FLIGHT_STATES,
-  ...FINAL_STATES,
-];
 export const CALLBACK_FILTERS = ['requested', 'pending', 'completed', 'cancelled'] as const;
 export type CallbackFilter = (typeof CALLBACK_FILTERS)[number];
 

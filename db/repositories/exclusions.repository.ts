@@ -1,6 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../schema';
-import { IN_FLIGHT_STATES, WAITING_STATES } from '../schema';
+import { IN_FLIGHT_STATES, WAITING_STATES } from '../../policy/contact-state';
 import { normaliseVariableName } from '../../policy/variables';
 import { findCampaignBasics, variableKeys, type CampaignBasics } from './contacts.repository';
 

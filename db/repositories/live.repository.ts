@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { CampaignStatus, Database } from '../schema';
-import { FINAL_STATES, WAITING_STATES } from '../schema';
+import { FINAL_STATES, WAITING_STATES } from '../../policy/contact-state';
 import { dialGate } from '../../policy/dial-gate';
 import { liveActivity, type LiveActivity } from '../../policy/admission';
 import { findCampaignBasics } from './contacts.repository';

@@ -1,6 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { Db } from '../connection';
-import type { CompletionReason, Database } from '../schema';
+import type { Database } from '../schema';
+import type { CompletionReason } from '../../policy/completion';
 import type { CampaignConfig } from '../../policy/campaign-config';
 
 /** The engine's view of a run: what it reads each round and how it ends the run. */
