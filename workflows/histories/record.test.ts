@@ -5,8 +5,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Activities } from '../../activities';
-import type { Handoff } from '../../db/repositories/admission.repository';
-import type { AttemptFacts } from '../../db/repositories/attempts.repository';
+import type { AttemptFacts } from '../../policy/after-attempt';
+import type { Outcome } from '../../policy/outcome';
 import type { RunView } from '../../db/repositories/run-engine.repository';
 import { resolveCampaignConfig, type CampaignConfig } from '../../policy/campaign-config';
 import { bundleWorkflows } from '../../worker/worker';
@@ -14,6 +14,7 @@ import { createTimeSkippingEnv } from '../../test/support/temporal';
 import { historyToJsonText } from '../../test/support/history-json';
 import {
   admitSignal,
+  type Handoff,
   campaignRunWorkflowId,
   configChangedUpdate,
   contactWorkflowId,
@@ -93,7 +94,7 @@ const contactConfig = config({
 
 function facts(
   attempts: number,
-  outcome: string,
+  outcome: Outcome,
   endedAt: number,
   extra: Partial<NonNullable<AttemptFacts['last']>> = {},
 ): AttemptFacts {
