@@ -5,6 +5,7 @@ import { admit, hasOpenContacts, type AdmissionResult } from '../db/repositories
 import { loadRunView, runCounts } from '../db/repositories/run-engine.repository';
 import { completionReason } from '../policy/completion';
 import type { SeatNotifier } from './seat-notifier';
+import { admissionSeconds } from '../observability/metrics';
 
 /** How often an idle round looks again even without a notification (also the pause/stop reaction bound). */
 const POLL_MS = 500;
@@ -56,12 +57,14 @@ export function createAdmissionActivities(deps: { db: Db; notifier: SeatNotifier
       const ctx = Context.current();
       const deadline = Date.now() + input.waitMs;
       for (;;) {
+        const timed = admissionSeconds.startTimer();
         const result = await admit(deps.db, {
           campaignId: input.campaignId,
           runNo: input.runNo,
           now: now(),
           maxContacts: input.maxHandoffs,
         });
+        timed();
         if (result.handoffs.length > 0 || result.status === 'not_running') {
           return { handoffs: result.handoffs, status: result.status, completion: null };
         }

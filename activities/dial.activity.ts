@@ -18,6 +18,8 @@ import { CallTracker, type ChannelEvent } from './call-tracker';
 import type { OriginateRequest } from '../telephony/originate-command';
 import type { SeatNotifier } from './seat-notifier';
 import { whileDatabaseAway } from '../db/retry';
+import { createDialObserver, type DialObserver } from '../observability/dial-observer';
+import { silentLogger, type CallFields } from '../observability/log';
 
 /** What the dial activity needs of the telephony layer (implemented by telephony/switch-client). */
 export interface SwitchControl {
@@ -97,21 +99,31 @@ export function createDialActivities(deps: {
   timings: DialTimings;
   botEndpoint?: (campaignId: string) => Promise<string | null>;
   now?: () => Date;
+  /** Log lines and metrics of each call (the worker's logger; silent by default). */
+  observer?: DialObserver;
 }) {
   const now = deps.now ?? (() => new Date());
   const { timings } = deps;
+  const observer = deps.observer ?? createDialObserver({ log: silentLogger });
+  /** Records the attempt's end, and says so in the log and the dial counters. */
+  const finish = async (call: CallFields, end: CallEnd): Promise<Attempt> => {
+    const attempt = await finishAttempt(deps.db, call.attempt_id, end);
+    observer.ended(call, attempt);
+    return attempt;
+  };
   const endedFrom = (attempt: Attempt): DialResult => {
     const ended = endedFromAttempt(attempt);
     return timings.resultGraceS === undefined ? ended : { ...ended, resultWaitS: timings.resultGraceS };
   };
 
   async function follow(
-    attemptId: string,
+    call: CallFields,
     tracker: CallTracker,
     startedAt: Date,
     knownLive: boolean,
   ): Promise<DialResult> {
     const ctx = Context.current();
+    const attemptId = call.attempt_id;
     // Postgres restarting while we follow a call is waited out (heartbeating), so the follow goes on and
     // no event of the call is missed; the writes are idempotent.
     const persist = <T>(write: () => Promise<T>): Promise<T> =>
@@ -215,7 +227,7 @@ export function createDialActivities(deps: {
     }
     // The end is a fact only this activity saw: failing here would leave a retry that can only reconcile
     // it as untracked.
-    return endedFrom(await persist(() => finishAttempt(deps.db, attemptId, end)));
+    return endedFrom(await persist(() => finish(call, end)));
   }
 
   /** Whether the contact must still wait for this call's post-call result before deciding. */
@@ -234,7 +246,10 @@ export function createDialActivities(deps: {
    * Claim until the claim says dial, or never: on deck while every seat holds a call (the call that ends
    * names the first in line), or held back by the carrier's rate.
    */
-  async function claimSeat(attemptId: string): Promise<Exclude<ClaimResult, { kind: 'wait' | 'no_seat' }>> {
+  async function claimSeat(
+    attemptId: string,
+    waited: { paceMs: number; onDeckSince: number | null },
+  ): Promise<Exclude<ClaimResult, { kind: 'wait' | 'no_seat' }>> {
     // Listening before the first claim: a seat that frees while a claim runs is not missed.
     const named = deps.seats.seatLatch(attemptId);
     try {
@@ -242,9 +257,12 @@ export function createDialActivities(deps: {
         const claim = await claimAttempt(deps.db, attemptId, now());
         if (claim.kind === 'wait') {
           Context.current().heartbeat({ attemptId, phase: 'carrier_rate' });
-          await delay(Math.max(1, Math.min(claim.retryAt.getTime() - now().getTime(), 5_000)));
+          const paceMs = Math.max(1, Math.min(claim.retryAt.getTime() - now().getTime(), 5_000));
+          waited.paceMs += paceMs;
+          await delay(paceMs);
         } else if (claim.kind === 'no_seat') {
           Context.current().heartbeat({ attemptId, phase: 'on_deck' });
+          waited.onDeckSince ??= Date.now();
           await named.wait(ON_DECK_POLL_MS);
         } else {
           return claim;
@@ -258,13 +276,20 @@ export function createDialActivities(deps: {
   async function dialAttempt(input: DialInput): Promise<DialResult> {
     const { handoff } = input;
     const attemptId = handoff.attemptId;
+    const call: CallFields = {
+      campaign_id: input.campaignId,
+      run_no: input.runNo,
+      contact_id: input.contactId,
+      attempt_id: attemptId,
+    };
     // Looked up before the pacing wait and the claim, so nothing but the ESL write separates the claim
     // from the originate: the carrier counts arrivals, and every delay there jitters the dial rate.
     const endpoint = deps.botEndpoint ? await deps.botEndpoint(input.campaignId) : null;
-    const waitMs = Date.parse(handoff.dialNotBefore) - now().getTime();
-    if (waitMs > 0) await delay(Math.min(waitMs, 5_000)); // the carrier pacing slot
+    const waitMs = Math.min(Date.parse(handoff.dialNotBefore) - now().getTime(), 5_000);
+    if (waitMs > 0) await delay(waitMs); // the carrier pacing slot
 
-    const claim = await claimSeat(attemptId);
+    const waited = { paceMs: Math.max(0, waitMs), onDeckSince: null as number | null };
+    const claim = await claimSeat(attemptId, waited);
     switch (claim.kind) {
       case 'cancelled':
         return { kind: 'cancelled', reason: claim.reason, contactFinal: claim.contactFinal };
@@ -278,7 +303,7 @@ export function createDialActivities(deps: {
           if (!live && !tracker.ended) {
             const answered = claim.attempt.answered_at !== null || claim.attempt.result_at !== null;
             return endedFrom(
-              await finishAttempt(deps.db, attemptId, {
+              await finish(call, {
                 outcome: answered ? 'completed' : 'timeout',
                 sipCode: null,
                 hangupCause: 'ORI_UNTRACKED',
@@ -293,12 +318,13 @@ export function createDialActivities(deps: {
             );
           }
           if (claim.attempt.answered_at) tracker.answeredAt = claim.attempt.answered_at;
-          return await follow(attemptId, tracker, claim.attempt.started_at ?? now(), true);
+          return await follow(call, tracker, claim.attempt.started_at ?? now(), true);
         } finally {
           unwatch();
         }
       }
       case 'claimed': {
+        observer.pacedFor(call, waited.paceMs);
         const startedAt = now();
         const tracker = new CallTracker(now);
         // Watch before the originate so no event of this call can be missed.
@@ -314,18 +340,21 @@ export function createDialActivities(deps: {
               variables: {
                 ori_attempt_id: attemptId,
                 ori_campaign_id: input.campaignId,
+                ori_run_no: String(input.runNo),
                 ori_contact_id: input.contactId,
                 'sip_h_X-Attempt-Id': attemptId,
               },
               application: endpoint ? `&bridge(${endpoint})` : '&park()',
             });
+            observer.originateSent(call, { onDeckSince: waited.onDeckSince });
           } catch (err) {
             // The command may or may not have reached the switch. If it did, the channel exists (or will
             // report); if not, the dial could not be placed: `error`. Never send it again.
             await delay(500);
             if (!tracker.createdAt && !(await deps.switch.exists(attemptId).catch(() => false))) {
+              observer.originateFailed(call, err);
               return endedFrom(
-                await finishAttempt(deps.db, attemptId, {
+                await finish(call, {
                   outcome: 'error',
                   sipCode: null,
                   hangupCause:
@@ -339,7 +368,7 @@ export function createDialActivities(deps: {
               );
             }
           }
-          return await follow(attemptId, tracker, startedAt, false);
+          return await follow(call, tracker, startedAt, false);
         } finally {
           unwatch();
         }

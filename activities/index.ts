@@ -4,6 +4,7 @@ import { createContactActivities } from './contact.activity';
 import { createDialActivities, type DialTimings, type SwitchControl } from './dial.activity';
 import { createRunActivities } from './run.activity';
 import type { SeatNotifier } from './seat-notifier';
+import type { DialObserver } from '../observability/dial-observer';
 
 export interface ActivityDeps {
   db: Db;
@@ -11,6 +12,8 @@ export interface ActivityDeps {
   notifier: SeatNotifier;
   timings: DialTimings;
   now?: () => Date;
+  /** Each call's log lines and dial metrics (the worker's logger). */
+  observer?: DialObserver;
 }
 
 /** Every activity the worker registers, wired to its injected dependencies. */

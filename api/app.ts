@@ -8,6 +8,7 @@ import { API_PREFIX, installAuth } from './plugins/auth.plugin';
 import { FailedAuthLimiter, type FailedAuthLimit } from './plugins/failed-auth-limiter';
 import { registerOpenApi } from './plugins/openapi.plugin';
 import { healthRoutes } from './routes/health.routes';
+import { metricsRoutes } from './routes/metrics.routes';
 import { setupRoutes } from './routes/setup.routes';
 import { campaignsRoutes } from './routes/campaigns.routes';
 import { contactsRoutes } from './routes/contacts.routes';
@@ -77,6 +78,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   if (options.internalApiKey) await ensureApiKey(deps.db, 'internal', options.internalApiKey);
 
   await app.register(healthRoutes, { deps });
+  await app.register(metricsRoutes, { deps });
   await app.register(
     async (api) => {
       await api.register(setupRoutes, { deps });

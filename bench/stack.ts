@@ -264,6 +264,8 @@ export async function startStack(opts: StackOptions): Promise<BenchStack> {
             ESL_HOST: '127.0.0.1',
             ESL_PORT: String(sim.eslPort),
             ESL_PASSWORD: 'ClueCon',
+            // Any free port for its /metrics: 9464 may be taken by a dialler running on the machine.
+            ORI_WORKER_METRICS_PORT: '0',
             ...env,
           },
           prefix: process.env.BENCH_VERBOSE ? '[worker] ' : false,

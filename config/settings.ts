@@ -6,6 +6,8 @@ import { parseLogLevel, type LogLevel } from '../observability/log';
  */
 export interface Settings {
   port: number;
+  /** HOST: the address the API and the worker's metrics listen on (0.0.0.0 to expose them). */
+  host: string;
   dataDir: string;
   databaseUrl: string | undefined;
   temporalAddress: string | undefined;
@@ -69,6 +71,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const temporalUiPort = int(env.TEMPORAL_UI_PORT, 8233, 'TEMPORAL_UI_PORT');
   return {
     port: int(env.PORT, 3000, 'PORT'),
+    host: env.HOST || '127.0.0.1',
     dataDir: env.ORI_DATA_DIR || '.data',
     databaseUrl: env.DATABASE_URL || undefined,
     temporalAddress: env.TEMPORAL_ADDRESS || undefined,

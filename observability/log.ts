@@ -23,12 +23,12 @@ const LEVEL_VALUE: Record<LogLevel, number> = {
 export type LogFields = Record<string, unknown>;
 
 /** The ids every line about a call carries. */
-export interface CallFields {
+export type CallFields = {
   campaign_id: string;
   run_no: number;
   contact_id: string;
   attempt_id: string;
-}
+};
 
 export interface Logger {
   readonly level: LogLevel;

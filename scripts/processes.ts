@@ -36,6 +36,8 @@ export interface ManagedSpawnOptions {
   gid?: number;
   /** Forward output with this prefix; `false` keeps it only in tail(). Default `[name] `. */
   prefix?: string | false;
+  /** Forward each line as this returns it instead of prefixed (npm start's readable or JSON log lines). */
+  render?: (line: string) => string;
   /** Stop forwarding output once stop() was called (shutdown noise). Default false. */
   muteOnStop?: boolean;
   /** The polite signal stop() sends first. Default SIGTERM. */
@@ -91,11 +93,17 @@ export function onExitSync(hook: () => void): () => void {
   return () => exitHooks.delete(hook);
 }
 
-function forwarder(write: (s: string) => void, prefix: string | false, keep: (line: string) => void) {
+function forwarder(
+  write: (s: string) => void,
+  prefix: string | false,
+  keep: (line: string) => void,
+  render?: (line: string) => string,
+) {
   let partial = '';
   const emit = (line: string): void => {
     keep(line);
-    if (prefix !== false) write(`${prefix}${line}\n`);
+    if (render) write(`${render(line)}\n`);
+    else if (prefix !== false) write(`${prefix}${line}\n`);
   };
   return {
     data(chunk: Buffer | string): void {
@@ -141,8 +149,8 @@ export function spawnManaged(
   let stopping = false;
   let exitInfo: ExitInfo | undefined;
   const muted = (): boolean => Boolean(options.muteOnStop && stopping);
-  const out = forwarder((s) => !muted() && process.stdout.write(s), prefix, keep);
-  const err = forwarder((s) => !muted() && process.stderr.write(s), prefix, keep);
+  const out = forwarder((s) => !muted() && process.stdout.write(s), prefix, keep, options.render);
+  const err = forwarder((s) => !muted() && process.stderr.write(s), prefix, keep, options.render);
   child.stdout?.on('data', out.data);
   child.stderr?.on('data', err.data);
 

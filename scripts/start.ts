@@ -15,6 +15,7 @@ import { migrateToLatest } from '../db/migrate';
 import { httpStatus, isPortFree, canConnect, waitFor } from './net';
 import { ensurePostgres, type PostgresHandle } from './postgres';
 import { installShutdownHandlers, spawnManaged, type ManagedProcess } from './processes';
+import { renderLine } from '../observability/log-format';
 import {
   ensureTemporalBinaries,
   REPO_ROOT,
@@ -239,6 +240,11 @@ async function main(): Promise<void> {
     const child = spawnManaged(name, process.execPath, ['--import', TSX_LOADER, ENTRY[name]], {
       cwd: REPO_ROOT,
       env: childEnv,
+      // Children write JSON lines: shown readably for a person, or untouched with ORI_LOG_FORMAT=json.
+      render:
+        settings.logFormat === 'json'
+          ? (line) => line
+          : (line) => renderLine(name, line, { colour: process.stdout.isTTY }),
       stopTimeoutMs: 20_000,
     });
     running.push({ name, stop: async () => void (await child.stop()) });

@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadSettings } from '../config/settings';
 import { createDb } from '../db/connection';
 import { migrateToLatest } from '../db/migrate';
@@ -7,6 +7,12 @@ import { SeatNotifier } from '../activities/seat-notifier';
 import { createSwitchClient } from '../telephony/switch-client';
 import { WebhookDispatcher } from '../activities/webhook-dispatcher';
 import { WorkerPresence } from './presence';
+import { createLogger, type Logger } from '../observability/log';
+import { TemporalLogger } from '../observability/temporal-logger';
+import { collectProcessMetrics, observeSwitch } from '../observability/metrics';
+import { startMetricsServer, type RunningMetricsServer } from '../observability/metrics-server';
+import { createDialObserver } from '../observability/dial-observer';
+import { freePort } from '../scripts/net';
 import {
   bundleWorkflows,
   createDiallerWorker,
@@ -19,25 +25,58 @@ import {
  * The dialler worker: runs the campaign and contact workflows and the activities that dial through
  * FreeSWITCH (ESL) and write Postgres. Any number of workers may run; each keeps one ESL connection.
  */
-async function main(): Promise<void> {
-  // The SDK logs every state change and webpack's module list at INFO; operators want warnings.
-  Runtime.install({ logger: new DefaultLogger((process.env.ORI_LOG_LEVEL ?? 'WARN') as LogLevel) });
+async function main(log: Logger): Promise<void> {
   const settings = loadSettings();
+  // The SDK's Prometheus exporter listens on a private port; /metrics below merges it into ours.
+  const sdkMetricsAddress = `127.0.0.1:${await freePort()}`;
+  Runtime.install({
+    logger: new TemporalLogger(log),
+    telemetryOptions: {
+      logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
+      metrics: { prometheus: { bindAddress: sdkMetricsAddress } },
+    },
+  });
+  collectProcessMetrics();
   if (!settings.databaseUrl) throw new Error('DATABASE_URL is required (npm start provides it).');
+  // Metrics are for looking at the dialler, not part of dialling: a taken port is logged, not fatal.
+  const metrics: RunningMetricsServer | null = await startMetricsServer({
+    port: settings.workerMetricsPort,
+    host: settings.host,
+    sdkMetricsAddress,
+    log,
+  }).catch((err: unknown) => {
+    log.error(
+      `worker metrics not served: port ${settings.workerMetricsPort} unavailable (set ORI_WORKER_METRICS_PORT, 0 for any free port)`,
+      { error: err instanceof Error ? err.message : String(err) },
+    );
+    return null;
+  });
   const temporalAddress = settings.temporalAddress ?? `127.0.0.1:${settings.temporalPort}`;
 
   const db = createDb(settings.databaseUrl, { max: 20 });
   await migrateToLatest(db as never);
   const notifier = new SeatNotifier(settings.databaseUrl);
   await notifier.start();
-  const switchClient = createSwitchClient({ ...settings.esl });
+  const eslLog = log.child({ component: 'esl' });
+  const switchClient = createSwitchClient({
+    ...settings.esl,
+    logger: {
+      debug: (fields, message) => eslLog.debug(message, { ...fields }),
+      info: (fields, message) => eslLog.info(message, { ...fields }),
+      warn: (fields, message) => eslLog.warn(message, { ...fields }),
+      error: (fields, message) => eslLog.error(message, { ...fields }),
+    },
+  });
+  observeSwitch(switchClient);
   await switchClient.connect();
   const presence = new WorkerPresence({
     db,
     switch: switchClient,
     taskQueue: settings.taskQueue,
     onError: (error) =>
-      console.warn('worker presence not refreshed:', error instanceof Error ? error.message : error),
+      log.warn('worker presence not refreshed', {
+        error: error instanceof Error ? error.message : String(error),
+      }),
   });
   await presence.start();
   const connection = await NativeConnection.connect({ address: temporalAddress });
@@ -62,6 +101,7 @@ async function main(): Promise<void> {
       db,
       switch: switchClient,
       notifier,
+      observer: createDialObserver({ log }),
       timings: {
         ringTimeoutS: settings.ringTimeoutS,
         maxCallS: settings.maxCallS,
@@ -81,12 +121,16 @@ async function main(): Promise<void> {
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
   dispatcher.start();
-  console.log(`worker: polling task queue "${settings.taskQueue}" on ${temporalAddress}`);
+  log.info(`worker: polling task queue "${settings.taskQueue}" on ${temporalAddress}`, {
+    task_queue: settings.taskQueue,
+    temporal_address: temporalAddress,
+  });
   try {
     await Promise.all([worker.run(), runs.run(), webhooks.run()]);
   } finally {
     await dispatcher.stop();
     await presence.stop();
+    await metrics?.close();
     await clientConnection.close();
     await switchClient.close();
     await notifier.close();
@@ -95,7 +139,17 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error('worker failed:', err);
+function workerLogger(): Logger {
+  try {
+    return createLogger({ level: loadSettings().logLevel, base: { service: 'worker' } });
+  } catch {
+    // A bad setting is reported by main's own loadSettings; the report still needs a logger.
+    return createLogger({ level: 'info', base: { service: 'worker' } });
+  }
+}
+
+const log = workerLogger();
+main(log).catch((err: unknown) => {
+  log.error('worker failed', { error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
   process.exit(1);
 });

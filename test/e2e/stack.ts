@@ -34,6 +34,8 @@ export interface Stack {
   apiKey: string;
   taskQueue: string;
   worker: ManagedProcess | null;
+  /** The running worker's own `/metrics` (a free port per worker). */
+  workerMetricsUrl: string | null;
   startWorker(): Promise<ManagedProcess>;
   /** Stop the Temporal dev server and start it again on the same port and state file. */
   restartTemporal(): Promise<void>;
@@ -98,7 +100,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     apiKey,
     taskQueue,
     worker: null,
+    workerMetricsUrl: null,
     async startWorker() {
+      const metricsPort = await freePort();
       const worker = spawnManaged(
         'worker',
         process.execPath,
@@ -114,6 +118,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
             ESL_HOST: '127.0.0.1',
             ESL_PORT: String(sim.eslPort),
             ESL_PASSWORD: 'ClueCon',
+            ORI_WORKER_METRICS_PORT: String(metricsPort),
             ...options.workerEnv,
           },
           prefix: process.env.E2E_VERBOSE ? '[worker] ' : false,
@@ -121,6 +126,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         },
       );
       stack.worker = worker;
+      stack.workerMetricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
       // Ready once it polls: its first log line says so.
       const deadline = Date.now() + 60_000;
       while (!worker.tail().includes('polling task queue')) {
