@@ -30,7 +30,8 @@ export interface BotResultPosterOptions {
   apiKey?: string;
   retry?: Partial<RetryPolicy>;
   requestTimeoutMs?: number;
-  log?: (message: string) => void;
+  /** A line per post; `fields` carries the call's `attempt_id`. */
+  log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
 export type PostOutcome = ({ status: number } | { error: string }) & { tries: number };
@@ -82,7 +83,9 @@ export class BotResultPoster {
       if (Date.now() + wait - started > this.retry.giveUpAfterMs) break;
       if (tries === 1) {
         const shown = 'status' in last ? `HTTP ${last.status}` : last.error;
-        this.options.log?.(`result for attempt ${attemptId}: ${shown}; retrying with backoff`);
+        this.options.log?.(`result for attempt ${attemptId}: ${shown}; retrying with backoff`, {
+          attempt_id: attemptId,
+        });
       }
       await this.sleep(wait);
     }
@@ -91,6 +94,7 @@ export class BotResultPoster {
     const shown = 'status' in outcome ? `HTTP ${outcome.status}` : outcome.error;
     this.options.log?.(
       `result for attempt ${attemptId}: ${shown}${tries > 1 ? ` after ${tries} tries` : ''}`,
+      { attempt_id: attemptId, tries },
     );
     return outcome;
   }

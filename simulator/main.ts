@@ -5,6 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { startSimulator, type ScenarioInput } from './simulator';
+import { createLogger, parseLogLevel } from '../observability/log';
+
+// JSON lines like the worker's and the API's (ORI_LOG_LEVEL); npm start renders them for a person.
+const log = createLogger({ level: parseLogLevel(process.env.ORI_LOG_LEVEL), base: { service: 'simulator' } });
 
 function integerFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -34,23 +38,24 @@ async function main(): Promise<void> {
     ...(scenario ? { scenario } : {}),
     ...(resultUrl ? { resultUrl } : {}),
     ...(apiKey ? { apiKey } : {}),
-    log: (message) => console.log(`[sim] ${message}`),
+    log: (message, fields) => log.info(message, fields),
   });
-  console.log(
+  log.info(
     `switch simulator: ESL on 127.0.0.1:${simulator.eslPort}, control on http://127.0.0.1:${simulator.controlPort}, ` +
       `Core-UUID ${simulator.coreUuid}` +
       (resultUrl ? `, posting results to ${resultUrl}` : ', not posting results (SIM_RESULT_URL unset)'),
+    { esl_port: simulator.eslPort, control_port: simulator.controlPort },
   );
 
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`switch simulator: ${signal}, stopping`);
+    log.info(`switch simulator: ${signal}, stopping`);
     simulator.close().then(
       () => process.exit(0),
       (error: unknown) => {
-        console.error(error);
+        log.error('switch simulator failed to stop', { error });
         process.exit(1);
       },
     );
@@ -60,8 +65,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(
-    `switch simulator failed to start: ${error instanceof Error ? error.message : String(error)}`,
-  );
+  log.error(`switch simulator failed to start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

@@ -50,7 +50,7 @@ export interface SimulatedSwitchOptions {
   ipv4?: string;
   /** FreeSWITCH's max-sessions, reported by `status` and HEARTBEAT. */
   maxSessions?: number;
-  log?: (message: string) => void;
+  log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
 interface LiveCall {
@@ -64,6 +64,7 @@ export class SimulatedSwitch {
   private readonly sinks = new Set<EventSink>();
   private readonly live = new Map<string, LiveCall>();
   private records: CallRecord[] = [];
+  private varsByUuid = new Map<string, Record<string, string>>();
   private scenario!: Scenario;
   private compiled!: CompiledScenario;
   private counters: NumberCounters = new Map();
@@ -86,7 +87,7 @@ export class SimulatedSwitch {
       ? new BotResultPoster({
           resultUrl: options.resultUrl,
           ...(options.apiKey ? { apiKey: options.apiKey } : {}),
-          ...(options.log ? { log: options.log } : {}),
+          ...(options.log ? { log: (message, fields) => this.logAboutCall(message, fields) } : {}),
         })
       : null;
     this.setScenario(options.scenario ?? {});
@@ -129,6 +130,7 @@ export class SimulatedSwitch {
 
   clearCalls(): void {
     this.records = [];
+    for (const uuid of [...this.varsByUuid.keys()]) if (!this.live.has(uuid)) this.varsByUuid.delete(uuid);
   }
 
   liveCallCount(): number {
@@ -229,6 +231,7 @@ export class SimulatedSwitch {
       ended_at: null,
     };
     this.records.push(record);
+    this.varsByUuid.set(uuid, record.vars);
 
     // switch_core_session_request_uuid refuses a uuid in use; sofia then fails the leg this way.
     if (this.live.has(uuid)) return Promise.resolve('-ERR DESTINATION_OUT_OF_ORDER\n');
@@ -273,12 +276,34 @@ export class SimulatedSwitch {
     });
   }
 
+  /** The dialler's ids of a call, from the variables its originate set (every line about it carries them). */
+  private callIds(attemptId: unknown): Record<string, unknown> {
+    const vars = typeof attemptId === 'string' ? this.varsByUuid.get(attemptId) : undefined;
+    if (!vars) return {};
+    const runNo = Number(vars.ori_run_no);
+    return {
+      campaign_id: vars.ori_campaign_id,
+      run_no: Number.isInteger(runNo) ? runNo : vars.ori_run_no,
+      contact_id: vars.ori_contact_id,
+      attempt_id: attemptId,
+    };
+  }
+
+  private logAboutCall(message: string, fields: Record<string, unknown> = {}): void {
+    this.options.log?.(message, { ...this.callIds(fields.attempt_id), ...fields });
+  }
+
   private callEnded(channel: CallChannel): void {
     const call = this.live.get(channel.uuid);
     if (!call) return;
     this.live.delete(channel.uuid);
     call.record.ended_at = new Date().toISOString();
     if (channel.wasKilled && !channel.isAnswered) call.record.outcome = 'killed';
+    this.logAboutCall('call ended', {
+      attempt_id: channel.uuid,
+      number: call.record.number,
+      outcome: call.record.outcome,
+    });
 
     const plan = channel.plan;
     const behaviour = call.behaviour;

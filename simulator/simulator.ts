@@ -35,7 +35,8 @@ export interface SimulatorOptions {
   /** HEARTBEAT period; default 20 000 ms as FreeSWITCH. */
   heartbeatIntervalMs?: number;
   /** Diagnostics (result posts); default silent. */
-  log?: (message: string) => void;
+  /** A line per call end and result post, with the call's ids in `fields` (simulator/main.ts: JSON lines). */
+  log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
 export interface RunningSimulator {

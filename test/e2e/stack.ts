@@ -27,6 +27,8 @@ import '../support/context';
 export interface Stack {
   db: TestDatabase;
   sim: RunningSimulator;
+  /** The simulator's log lines (message and fields), as simulator/main.ts would print them. */
+  simLog: { msg: string; [field: string]: unknown }[];
   temporal: DevServer;
   client: Client;
   app: FastifyInstance;
@@ -81,7 +83,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   );
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   const apiUrl = address.replace('localhost', '127.0.0.1');
+  const simLog: Stack['simLog'] = [];
   const sim = await startSimulator({
+    log: (msg, fields) => void simLog.push({ msg, ...fields }),
     eslPort: 0,
     controlPort: 0,
     scenario: options.scenario,
@@ -93,6 +97,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const stack: Stack = {
     db,
     sim,
+    simLog,
     temporal,
     client,
     app,
