@@ -140,6 +140,19 @@ describe('metrics and logs after a campaign', () => {
         byId.get(call.uuid)?.outcome,
       );
     }
+
+    // So does every simulator line about a call: its end, and the post of an answered call's result.
+    const simCallLines = stack.simLog.filter((l) => l.attempt_id !== undefined);
+    expect(simCallLines.filter((l) => l.msg === 'call ended')).toHaveLength(calls.length);
+    expect(simCallLines.some((l) => String(l.msg).startsWith('result for attempt'))).toBe(true);
+    for (const line of simCallLines) {
+      const attempt = byId.get(String(line.attempt_id));
+      expect(line).toMatchObject({
+        campaign_id: campaign.id,
+        run_no: attempt?.run_no,
+        contact_id: attempt?.contact_id,
+      });
+    }
   });
 
   it('echoes a caller’s X-Request-Id over real HTTP, in the header and the error body', async () => {
