@@ -33,6 +33,8 @@ export interface Settings {
    * enough to outlast an API outage of minutes, which a bot platform retrying with backoff rides out.
    */
   resultGraceS: number;
+  /** ORI_DETECTOR_INTERVAL_S: how often the worker's stall detector runs the troubleshooting checks. */
+  detectorIntervalS: number;
   /** ORI_LOG_LEVEL: the threshold of every process's JSON log lines. */
   logLevel: LogLevel;
   /** ORI_LOG_FORMAT: how `npm start` shows its children's lines: readable for a person, or the JSON as is. */
@@ -96,6 +98,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     ringTimeoutS: int(env.ORI_RING_TIMEOUT_S, 30, 'ORI_RING_TIMEOUT_S'),
     maxCallS: int(env.ORI_MAX_CALL_S, 1800, 'ORI_MAX_CALL_S'),
     resultGraceS: int(env.ORI_RESULT_GRACE_S, 600, 'ORI_RESULT_GRACE_S'),
+    detectorIntervalS: Math.max(1, int(env.ORI_DETECTOR_INTERVAL_S, 15, 'ORI_DETECTOR_INTERVAL_S')),
     logLevel: parseLogLevel(env.ORI_LOG_LEVEL),
     logFormat: logFormat(env.ORI_LOG_FORMAT),
     workerMetricsPort: int(env.ORI_WORKER_METRICS_PORT, 9464, 'ORI_WORKER_METRICS_PORT'),

@@ -264,6 +264,18 @@ export interface WorkerPresenceTable {
   esl_changed_at: Timestamp | null;
 }
 
+/** The stall detector's active alerts: one per campaign and failing check, deleted when it clears. */
+export interface CampaignAlertsTable {
+  campaign_id: string;
+  check_name: string;
+  status: 'warn' | 'escalate';
+  run_no: number;
+  since: Timestamp;
+  checked_at: Timestamp;
+  evidence: string;
+  next_step: string;
+}
+
 export interface Database {
   api_keys: ApiKeysTable;
   bots: BotsTable;
@@ -283,6 +295,7 @@ export interface Database {
   lead_state_changes: LeadStateChangesTable;
   campaign_variables: CampaignVariablesTable;
   worker_presence: WorkerPresenceTable;
+  campaign_alerts: CampaignAlertsTable;
 }
 
 export type Campaign = Selectable<CampaignsTable>;

@@ -13,6 +13,8 @@ import { collectProcessMetrics, observeSwitch } from '../observability/metrics';
 import { startMetricsServer, type RunningMetricsServer } from '../observability/metrics-server';
 import { createDialObserver } from '../observability/dial-observer';
 import { freePort } from '../scripts/net';
+import { StallDetector } from './stall-detector';
+import { temporalCampaignEngine } from '../engine/temporal-campaign-engine';
 import {
   bundleWorkflows,
   createDiallerWorker,
@@ -113,6 +115,13 @@ async function main(log: Logger): Promise<void> {
   };
   const worker = await createDiallerWorker(diallerOptions);
   const runs = await createRunWorker(diallerOptions);
+  const detector = new StallDetector({
+    db,
+    engine: temporalCampaignEngine(client, settings.taskQueue),
+    timings: { ringTimeoutS: settings.ringTimeoutS, maxCallS: settings.maxCallS },
+    log: log.child({ component: 'stall-detector' }),
+    intervalMs: settings.detectorIntervalS * 1000,
+  });
   const shutdown = (): void => {
     worker.shutdown();
     runs.shutdown();
@@ -121,6 +130,7 @@ async function main(log: Logger): Promise<void> {
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
   dispatcher.start();
+  detector.start();
   log.info(`worker: polling task queue "${settings.taskQueue}" on ${temporalAddress}`, {
     task_queue: settings.taskQueue,
     temporal_address: temporalAddress,
@@ -128,6 +138,7 @@ async function main(log: Logger): Promise<void> {
   try {
     await Promise.all([worker.run(), runs.run(), webhooks.run()]);
   } finally {
+    await detector.stop();
     await dispatcher.stop();
     await presence.stop();
     await metrics?.close();

@@ -384,6 +384,8 @@ describe('GET /campaigns/:id/live', () => {
         connected_per_hr: 18.15,
         calls_per_min: 0.81,
       },
+      // No stall detector runs in this test: no alerts.
+      alerts: [],
     });
     expect(res.body.eta_s).toBeGreaterThan(0);
     h.clock.now = null;

@@ -7,6 +7,7 @@ import { findCampaignBasics } from '../../db/repositories/contacts.repository';
 import { listActivity } from '../../db/repositories/activity-log.repository';
 import { runConfig, streamAttemptReport } from '../../db/repositories/reports.repository';
 import { liveView } from '../../db/repositories/live.repository';
+import { activeAlerts } from '../../db/repositories/alerts.repository';
 
 /**
  * Monitoring and reports (API.md "Monitoring and reports"): the live panel, the attempt report (streamed
@@ -74,6 +75,16 @@ const LiveSchema = Type.Object({
     connected_per_hr: Nullable(Type.Number()),
     calls_per_min: Nullable(Type.Number()),
   }),
+  /** The stall detector's active alerts: failing troubleshooting checks, each while it lasts. */
+  alerts: Type.Array(
+    Type.Object({
+      check: Type.String(),
+      status: Type.Union([Type.Literal('warn'), Type.Literal('escalate')]),
+      since: Timestamp,
+      evidence: Type.String(),
+      next_step: Type.String(),
+    }),
+  ),
 });
 
 export async function reportsRoutes(app: FastifyInstance, opts: { deps: AppDeps }): Promise<void> {
@@ -161,6 +172,21 @@ export async function reportsRoutes(app: FastifyInstance, opts: { deps: AppDeps 
         response: { 200: LiveSchema, ...errorResponses(401, 404) },
       },
     },
-    async (request) => liveView(deps.db, request.params.id, now()),
+    async (request) => {
+      const [view, alerts] = await Promise.all([
+        liveView(deps.db, request.params.id, now()),
+        activeAlerts(deps.db, request.params.id),
+      ]);
+      return {
+        ...view,
+        alerts: alerts.map((a) => ({
+          check: a.check,
+          status: a.status,
+          since: a.since.toISOString(),
+          evidence: a.evidence,
+          next_step: a.next_step,
+        })),
+      };
+    },
   );
 }
