@@ -6,6 +6,7 @@ import { h, patchInto } from '../../dom.js';
 import { CONTACT_STATES, SIP_LABEL, contactStateBadge, fmtInt, fmtTime, fmtClock } from '../../format.js';
 
 const PER_PAGE = 50;
+const TRAIL_SHOWN = 5;
 const CALLBACK_FILTERS = [
   ['', 'All calls'],
   ['requested', 'Callbacks requested'],
@@ -307,10 +308,16 @@ export function callListPart({ base, onError, onOpen }) {
 
   function trail(attempts) {
     if (!attempts.length) return h('span', { class: 'muted' }, '--');
+    // The latest few keep a row's height steady while a contact is dialled again and again (the rows
+    // below do not jump under the pointer); the contact drawer has every attempt.
+    const earlier = Math.max(0, attempts.length - TRAIL_SHOWN);
     return h(
       'ol',
       { class: 'trail' },
-      attempts.map((a) => {
+      earlier
+        ? h('li', { class: 'attempt earlier muted', dataset: { key: 'earlier' } }, `${earlier} earlier…`)
+        : null,
+      attempts.slice(earlier).map((a) => {
         const friendly = a.sip_code != null ? SIP_LABEL[a.sip_code] : null;
         const sip = friendly ?? (a.sip_code != null ? `SIP ${a.sip_code}` : null);
         const shortAttempt = String(a.attempt_id ?? '').slice(-8);

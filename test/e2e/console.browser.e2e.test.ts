@@ -1,0 +1,380 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM_PATH } from '../../scripts/chromium';
+import { addAttempt } from '../../api/routes/contacts.testkit';
+import {
+  buildCampaign,
+  createCarrier,
+  eventually,
+  NumberPlan,
+  startStack,
+  waitForCompletion,
+  type Stack,
+} from './stack';
+
+/**
+ * The operator console's defects and views (issue "from watching a campaign to understanding it"), each
+ * driven in real Chromium against one whole stack: Postgres, Temporal, the switch simulator, the worker and
+ * the API. With ORI_SCREENSHOTS=1 the detail page and the call list are saved to docs/screenshots/.
+ */
+
+const plan = new NumberPlan('+9196');
+// A bot that asks for a callback at the end of every call: the contact is dialled again and again.
+const ALWAYS_CALLBACK = plan.add(['answer:20:CALLBACK:0']);
+const UNAVAILABLE = plan.add(['sip:480']);
+const INTERESTED = plan.many(3, ['answer:30:INTERESTED']);
+const BUSY = plan.many(2, ['sip:486']);
+const NOT_INTERESTED = plan.add(['answer:10:NOT_INTERESTED']);
+const TWO_PHONES = [plan.add(['sip:486']), plan.add(['answer:15:INTERESTED'])];
+const FINISHED = plan.many(4, ['answer:10:INTERESTED']);
+const FINISHED_BUSY = plan.many(2, ['sip:503']);
+
+const SHOTS = process.env.ORI_SCREENSHOTS ? path.resolve(__dirname, '..', '..', 'docs', 'screenshots') : null;
+
+describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)(
+  'the operator console on the real stack',
+  () => {
+    let stack: Stack;
+    let ctx: BrowserContext;
+    let page: Page;
+    let userDataDir = '';
+    const pageErrors: string[] = [];
+
+    beforeAll(async () => {
+      stack = await startStack({
+        scenario: { time_scale: 0.05, default: { 'sip:480': 1 }, numbers: plan.numbers },
+      });
+      await stack.startWorker();
+      userDataDir = mkdtempSync(path.join(tmpdir(), 'ori-console-chromium-'));
+      ctx = await chromium.launchPersistentContext(userDataDir, {
+        executablePath: CHROMIUM_PATH,
+        headless: true,
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--no-first-run',
+          '--disable-background-networking',
+        ],
+        viewport: { width: 1280, height: 900 },
+        timezoneId: 'UTC',
+      });
+      page = ctx.pages()[0] ?? (await ctx.newPage());
+      page.setDefaultTimeout(20_000);
+      page.on('dialog', (d) => void d.accept());
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+      await page.goto(`${stack.apiUrl}/dashboard/campaigns`);
+      await page.getByLabel('API key').fill(stack.apiKey);
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await page.getByRole('heading', { name: 'Campaigns', level: 1 }).waitFor();
+    });
+
+    afterAll(async () => {
+      await ctx?.close();
+      await stack?.stop();
+      if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    });
+
+    const open = async (id: string): Promise<void> => {
+      await page.goto(`${stack.apiUrl}/dashboard/campaigns/${id}`);
+      await page.locator('.page-head h1').waitFor();
+    };
+    const actionBar = () => page.getByRole('group', { name: 'Campaign actions' });
+    const row = (phone: string) => page.locator('table.calls tbody tr').filter({ hasText: phone });
+    /** Resolves after the page's next call-list fetch has been answered (the 3 s poll). */
+    const nextPoll = () =>
+      page.waitForResponse((r) => /\/contacts\?/.test(r.url()) && r.request().method() === 'GET', {
+        timeout: 10_000,
+      });
+
+    it('a running campaign: the call list answers questions and survives its refreshes', async () => {
+      const csv = [
+        'phone1,phone2,name',
+        `${UNAVAILABLE},,Una Vail`,
+        ...INTERESTED.map((p, i) => `${p},,Ivy ${i}`),
+        `${NOT_INTERESTED},,Ned`,
+        `${TWO_PHONES[0]},${TWO_PHONES[1]},Tess Two`,
+        ...BUSY.map((p, i) => `${p},,Bo ${i}`),
+        `${ALWAYS_CALLBACK},,Cal Back`,
+      ].join('\n');
+      const campaign = await buildCampaign(stack, {
+        csv,
+        botCallbackEnabled: true,
+        config: {
+          name: 'Console running',
+          concurrency: 2,
+          max_attempts: 3,
+          retry_on_system: ['rejected'],
+          retry_delay_minutes: 1,
+          callback_detection: true,
+          window: { start: '00:00', end: '23:59', timezone: 'Asia/Kolkata' },
+        },
+      });
+      // Wait until the always-callback contact was dialled four times (one pass, three callbacks).
+      await eventually(
+        'four dials of the always-callback contact',
+        async () => {
+          const res = await stack.api<{ items: { phone: string; attempts: number }[] }>(
+            'GET',
+            `/api/v1/campaigns/${campaign.id}/contacts?per_page=50`,
+          );
+          const cb = res.body.items.find((i) => i.phone === ALWAYS_CALLBACK);
+          const others = res.body.items.filter((i) => i.phone !== ALWAYS_CALLBACK && i.attempts === 0);
+          return cb && cb.attempts >= 4 && others.length === 0;
+        },
+        90_000,
+      );
+      await open(campaign.id);
+      await page.getByRole('heading', { name: 'Calls' }).waitFor();
+
+      // Defect 5: callbacks do not count against max_attempts: "1/3" and "+N callbacks", never "6/3".
+      const cbRow = row(ALWAYS_CALLBACK);
+      const attemptsCell = cbRow.locator('td.attempts');
+      await expect.poll(() => attemptsCell.textContent()).toMatch(/^1\/3\+\d+ callbacks$/);
+      expect(await cbRow.locator('.contact-name').textContent()).toBe('Cal Back');
+      expect(await cbRow.locator('.att-dispo').first().textContent()).toContain('CALLBACK');
+      // Next due: a busy number's retry, in the campaign's timezone (India Standard Time).
+      await expect
+        .poll(() => row(BUSY[1]!).locator('td.next-due').textContent(), { timeout: 15_000 })
+        .toMatch(/Retry due.*GMT\+5:30/);
+
+      // Several phones: the phone being tried and the pass.
+      const twoRow = row('Tess Two');
+      await expect.poll(() => twoRow.textContent()).toMatch(/Phone [12] of 2 · Pass 1/);
+
+      // Defect 4: a refresh patches the rows in place; a text selection and the attempt under the pointer
+      // (its tooltip carries the SIP reason) survive it.
+      const firstRow = row(UNAVAILABLE);
+      const attempt = firstRow.locator('li.attempt').first();
+      await attempt.hover();
+      expect(await attempt.getAttribute('title')).toContain('SIP 480');
+      await page.evaluate((phone) => {
+        const w = window as unknown as { kept: Element | null; hovered: Element | null };
+        const cell = Array.from(document.querySelectorAll('table.calls tbody tr .phone')).find(
+          (e) => e.textContent === phone,
+        )!;
+        const range = document.createRange();
+        range.selectNodeContents(cell);
+        window.getSelection()!.removeAllRanges();
+        window.getSelection()!.addRange(range);
+        w.kept = cell;
+        w.hovered = document.querySelector('table.calls li.attempt:hover');
+      }, UNAVAILABLE);
+      await nextPoll();
+      await nextPoll();
+      expect(
+        await page.evaluate(() => {
+          const w = window as unknown as { kept: Element | null; hovered: Element | null };
+          return {
+            selected: String(window.getSelection()),
+            kept: w.kept?.isConnected,
+            hovered: w.hovered?.isConnected && w.hovered.matches(':hover'),
+          };
+        }),
+      ).toEqual({ selected: UNAVAILABLE, kept: true, hovered: true });
+      await page.evaluate(() => window.getSelection()!.removeAllRanges());
+
+      // Defect 7: the active callback chip stays readable under the pointer.
+      const chip = page.getByRole('button', { name: 'Callbacks requested' });
+      await chip.click();
+      await expect.poll(() => chip.getAttribute('aria-pressed')).toBe('true');
+      await chip.hover();
+      const colours = await chip.evaluate((el) => {
+        const s = getComputedStyle(el);
+        return [s.color, s.backgroundColor];
+      });
+      expect(colours).toEqual(['rgb(255, 255, 255)', 'rgb(67, 56, 202)']);
+      await page.getByRole('button', { name: 'All calls' }).click();
+
+      // Filter by outcome and by disposition; sort by most dials.
+      await page.getByLabel('Outcome').selectOption('rejected');
+      await expect
+        .poll(async () => (await page.locator('table.calls tbody tr .contact-name').allTextContents()).sort())
+        .toEqual(['Bo 0', 'Bo 1']);
+      await page.getByLabel('Outcome').selectOption('');
+      await page.getByLabel('Disposition').fill('interested');
+      await page.getByLabel('Disposition').press('Enter');
+      await expect
+        .poll(async () => (await page.locator('table.calls tbody tr .contact-name').allTextContents()).sort())
+        .toEqual(['Ivy 0', 'Ivy 1', 'Ivy 2', 'Tess Two']);
+      await page.getByLabel('Disposition').fill('');
+      await page.getByLabel('Disposition').press('Enter');
+      await page.getByLabel('Sort by').selectOption('attempts');
+      await expect
+        .poll(() => page.locator('table.calls tbody tr .contact-name').first().textContent())
+        .toBe('Cal Back');
+
+      // The contact drawer: the whole story with SIP code, ring and talk time, disposition and decisions.
+      await row('Tess Two').locator('.contact-name').click();
+      const drawer = page.getByRole('dialog', { name: /Tess Two/ });
+      await drawer.waitFor();
+      await drawer.getByText('Attempt 2').waitFor();
+      const story = await drawer.textContent();
+      expect(story).toContain('486 (Line busy)');
+      expect(story).toContain("Then: Tried the contact's next number in the same pass");
+      expect(story).toContain('Disposition');
+      expect(story).toContain('INTERESTED');
+      expect(story).toMatch(/Talk time\d+(\.\d)? s/);
+      expect(story).toContain('Final: completed');
+      await drawer.getByRole('button', { name: 'Close' }).click();
+
+      if (SHOTS) {
+        mkdirSync(SHOTS, { recursive: true });
+        await page.getByLabel('Sort by').selectOption('');
+        await page.waitForTimeout(500);
+        await page
+          .locator('section[aria-labelledby="calls-title"]')
+          .screenshot({ path: path.join(SHOTS, 'call-list.png') });
+        await page.screenshot({ path: path.join(SHOTS, 'detail-running.png'), fullPage: true });
+      }
+      const stopped = await stack.api('POST', `/api/v1/campaigns/${campaign.id}/stop`);
+      expect(stopped.status).toBe(200);
+    });
+
+    it('a finished campaign: whole-run figures, pass ranges, Restart then Cancel Restart in the action bar', async () => {
+      const campaign = await buildCampaign(stack, {
+        phones: [...FINISHED, ...FINISHED_BUSY],
+        config: { name: 'Console finished', concurrency: 3, max_attempts: 1 },
+      });
+      await waitForCompletion(stack, campaign.id);
+      await open(campaign.id);
+      // Defect 2: the whole run's figures, total connected first; not the last-10-seconds counters.
+      const progress = page.locator('section[aria-labelledby="progress-title"]');
+      await expect.poll(() => progress.textContent()).toContain('Total connected 4');
+      const text = (await progress.textContent()) ?? '';
+      expect(text).toContain('Dials 6');
+      expect(text).not.toMatch(/Dials\/sec 0(?![.\d])/);
+      expect(text).toMatch(/Calls\/min \d/);
+
+      // Defect 9: created time with its timezone (the window's: UTC).
+      expect(await page.locator('.lifecycle').textContent()).toMatch(/Created.*UTC/);
+
+      // Defect 9: Restart prepares a run; Cancel Restart is in the action bar, not only in the notice.
+      await actionBar().getByRole('button', { name: 'Restart' }).click();
+      await actionBar().getByRole('button', { name: 'Cancel Restart' }).waitFor();
+      await actionBar().getByRole('button', { name: 'Cancel Restart' }).click();
+      await page.locator('.page-head .badge-completed').waitFor();
+      expect(await actionBar().getByRole('button', { name: 'Cancel Restart' }).count()).toBe(0);
+      if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'detail-finished.png'), fullPage: true });
+
+      // Defect 6: a callback kept in pass 1 and dialled late does not stretch pass 1 past pass 2.
+      const seeded = await buildCampaign(stack, {
+        phones: [plan.add(['sip:486']), plan.add(['sip:486'])],
+        start: false,
+        config: { name: 'Console passes', callback_detection: true, max_attempts: 2 },
+      });
+      const contacts = await stack.db.db
+        .selectFrom('contacts')
+        .select(['id', 'phone'])
+        .where('campaign_id', '=', seeded.id)
+        .orderBy('seq')
+        .execute();
+      const t0 = new Date('2026-12-01T10:00:00Z');
+      const at = (m: number) => new Date(t0.getTime() + m * 60_000);
+      const dial = (i: number, attemptNo: number, pass: number, m: number, admitPriority = 1) =>
+        addAttempt(stack.db.db, {
+          campaignId: seeded.id,
+          contactId: contacts[i]!.id,
+          attemptNo,
+          pass,
+          phone: contacts[i]!.phone,
+          createdAt: at(m),
+          admitPriority,
+        });
+      await dial(0, 1, 1, 0);
+      await dial(1, 1, 1, 1);
+      await dial(1, 2, 2, 31);
+      await dial(0, 2, 1, 95, 0);
+      await stack.db.db
+        .updateTable('campaigns')
+        .set({ status: 'completed', ever_started: true, completion_reason: 'all_final' })
+        .where('id', '=', seeded.id)
+        .execute();
+      await stack.db.db
+        .updateTable('contacts')
+        .set({ state: 'failed' })
+        .where('campaign_id', '=', seeded.id)
+        .execute();
+      await open(seeded.id);
+      const passRows = page.locator('section[aria-labelledby="passes-title"] tbody tr');
+      await expect.poll(() => passRows.count()).toBe(2);
+      expect(await passRows.nth(0).locator('td').nth(3).textContent()).toBe(
+        'Dec 1, 10:00 AM – Dec 1, 10:01 AM',
+      );
+      expect(await passRows.nth(1).locator('td').nth(3).textContent()).toBe(
+        'Dec 1, 10:31 AM – Dec 1, 10:31 AM',
+      );
+    });
+
+    it('error boxes: no literal "null", words instead of field names, and a "Failed to start" toast', async () => {
+      // Defect 1: an unknown campaign id.
+      await page.goto(`${stack.apiUrl}/dashboard/campaigns/00000000-0000-4000-8000-000000000000`);
+      const alert = page.getByRole('alert').filter({ hasText: /does not exist/i });
+      await alert.waitFor();
+      expect(await alert.textContent()).not.toContain('null');
+
+      // Defect 8: a refused start, for a campaign without numbers or contacts.
+      const bot = await stack.api<{ id: string }>('POST', '/api/v1/bots', { name: 'No-number bot' });
+      const draft = await stack.api<{ id: string }>('POST', '/api/v1/campaigns', {
+        name: 'Console refused',
+        bot_id: bot.body.id,
+      });
+      await open(draft.body.id);
+      await actionBar().getByRole('button', { name: 'Start' }).click();
+      const refused = page.getByRole('alert').filter({ hasText: /cannot start/i });
+      await refused.waitFor();
+      const words = (await refused.textContent()) ?? '';
+      expect(words).toContain('Outbound numbers:');
+      expect(words).not.toMatch(/number_ids|null/);
+      await page.locator('.toast-error').filter({ hasText: 'Failed to start' }).waitFor();
+    });
+
+    it('the campaign list fits 390 px and copies an ID; the wizard counts contacts and warns', async () => {
+      const { numberIds } = await createCarrier(stack, { cpsLimit: 5 });
+      await stack.api('POST', '/api/v1/bots', { name: 'Callbacks-off bot', callback_enabled: false });
+      await ctx.grantPermissions(['clipboard-read', 'clipboard-write']);
+      await page.setViewportSize({ width: 390, height: 800 });
+      await page.goto(`${stack.apiUrl}/dashboard/campaigns`);
+      await page.getByRole('heading', { name: 'Campaigns', level: 1 }).waitFor();
+      await page.locator('table tbody tr').first().waitFor();
+      // Defect 9: the page itself never scrolls sideways at 390 px (the table scrolls inside its box).
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await page.getByRole('button', { name: 'Copy the ID of Console finished' }).click();
+      const copied = await page.evaluate(() => navigator.clipboard.readText());
+      expect(copied).toMatch(/^[0-9a-f-]{36}$/);
+      await page.setViewportSize({ width: 1280, height: 900 });
+
+      // Defect 10: the review step counts the file's contacts, shows a phone sample, and warns.
+      await page.goto(`${stack.apiUrl}/dashboard/campaigns/new`);
+      const next = page.getByRole('button', { name: 'Next', exact: true });
+      await page.getByLabel('Campaign Name').fill('Console wizard');
+      await page.getByLabel('Bot').selectOption({ label: 'Callbacks-off bot' });
+      await next.click();
+      const numbers = await stack.api<{ id: string; e164: string }[]>('GET', '/api/v1/numbers');
+      const e164 = numbers.body.find((n) => n.id === numberIds[0])!.e164;
+      await page.getByRole('checkbox', { name: new RegExp(e164.replace('+', '\\+')) }).check();
+      await next.click();
+      await page.getByLabel('Concurrency Limit').fill('100000');
+      await page.getByRole('checkbox', { name: 'Callback Detection' }).check();
+      await next.click();
+      const rows = Array.from({ length: 1234 }, (_, i) => `98${String(76500000 + i)},Lead ${i}`);
+      await page.getByLabel('Contacts CSV').setInputFiles({
+        name: 'leads.csv',
+        mimeType: 'text/csv',
+        buffer: Buffer.from(`phone_number,name\n${rows.join('\n')}\n`),
+      });
+      await next.click();
+      const review = page.locator('section[aria-labelledby="step-4-title"]');
+      await expect.poll(() => review.textContent()).toContain('Contacts in file1,234');
+      expect(await review.textContent()).toContain('Phone format sample9876500000, 9876500001, 9876500002');
+      const warnings = await review.locator('.guardrail').allTextContents();
+      expect(warnings).toHaveLength(2);
+      expect(warnings[0]).toContain('Concurrency 100,000 is more than the number pool can feed');
+      expect(warnings[1]).toContain('has its callbacks turned off');
+      expect(pageErrors).toEqual([]);
+    });
+  },
+);
