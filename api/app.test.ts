@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from './app';
-import { ApiError } from './errors';
+import { conflict } from '../policy/errors';
 import { BOOTSTRAP_KEY, seedSetup, useApiHarness } from './testing/harness';
 import { RecordingEngine } from './testing/recording-engine';
 import { loadSettings } from '../config/settings';
@@ -184,7 +184,7 @@ describe('error handling', () => {
       throw new Error('secret database detail');
     });
     app.get('/api/v1/conflict', async () => {
-      throw new ApiError(409, 'invalid_state', 'Not now');
+      throw conflict('invalid_state', 'Not now');
     });
     try {
       const headers = { authorization: `Bearer ${h.key}` };

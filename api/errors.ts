@@ -1,11 +1,9 @@
 /**
- * Domain errors carry their HTTP meaning; one error handler (in app.ts) renders them as
- * {"error": {"code", "message", "details"}} (API.md "Conventions").
+ * Answers that only exist over HTTP (authentication, rate limiting, an engine the API cannot reach): they
+ * carry their status. Everything the domain can say — not found, conflict, invalid, too large — is a
+ * DomainError (policy/errors.ts), mapped to its status by the one error handler.
  */
-export interface ErrorDetail {
-  field: string;
-  message: string;
-}
+import type { ErrorDetail } from '../policy/errors';
 
 export class ApiError extends Error {
   constructor(
@@ -18,13 +16,3 @@ export class ApiError extends Error {
     this.name = 'ApiError';
   }
 }
-
-export const notFound = (what: string, id?: string): ApiError =>
-  new ApiError(404, 'not_found', id ? `${what} ${id} does not exist` : `${what} does not exist`);
-
-export const conflict = (code: string, message: string): ApiError => new ApiError(409, code, message);
-
-export const invalid = (details: ErrorDetail[], message = 'The request body failed validation'): ApiError =>
-  new ApiError(422, 'validation_failed', message, details);
-
-export const tooLarge = (message: string): ApiError => new ApiError(413, 'payload_too_large', message);

@@ -1,7 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Settings as TypeBoxSettings } from 'typebox/system';
 import { isDatabaseUnavailable } from '../../db/connection';
-import { ApiError, type ErrorDetail } from '../errors';
+import { ApiError } from '../errors';
+import { DomainError, type DomainErrorKind, type ErrorDetail } from '../../policy/errors';
 import { validationDetails } from './validation-details';
 import { recordRoutes } from './route-table';
 
@@ -60,7 +61,21 @@ export interface ErrorResponse {
   retryAfterS?: number;
 }
 
+/** The one mapping of the domain's errors to HTTP statuses. */
+export const DOMAIN_ERROR_STATUS: Readonly<Record<DomainErrorKind, number>> = {
+  not_found: 404,
+  conflict: 409,
+  invalid: 422,
+  too_large: 413,
+};
+
 export function toErrorResponse(error: FastifyError, request: FastifyRequest): ErrorResponse {
+  if (error instanceof DomainError) {
+    return {
+      status: DOMAIN_ERROR_STATUS[error.kind],
+      body: errorBody(error.code, error.message, [...error.details]),
+    };
+  }
   if (error instanceof ApiError) {
     return { status: error.statusCode, body: errorBody(error.code, error.message, error.details) };
   }

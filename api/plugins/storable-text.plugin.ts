@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { ApiError, invalid, type ErrorDetail } from '../errors';
+import { ApiError } from '../errors';
+import { invalid, type ErrorDetail } from '../../policy/errors';
 
 /**
  * Postgres `text` cannot hold U+0000, and UTF-8 cannot encode half of a surrogate pair: a JSON string

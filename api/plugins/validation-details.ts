@@ -1,4 +1,4 @@
-import type { ErrorDetail } from '../errors';
+import type { ErrorDetail } from '../../policy/errors';
 
 /**
  * Turns schema-validator errors (TypeBox's, which follow Ajv's shape) into API.md's details: one

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../deps';
-import { invalid, tooLarge } from '../errors';
+import { invalid, tooLarge } from '../../policy/errors';
 import { errorResponses, IdParamsSchema, Nullable, Timestamp, Uuid } from '../schemas/common.schema';
 import { assertContactsWritable, importContacts } from '../../db/repositories/contact-import.repository';
 import { DEFAULT_IMPORT_LIMITS, type ImportLimits } from '../../policy/contact-import';

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../deps';
-import { conflict, invalid, notFound, type ErrorDetail } from '../errors';
+import { conflict, invalid, notFound, type ErrorDetail } from '../../policy/errors';
 import { errorResponses, Nullable, Timestamp, Uuid } from '../schemas/common.schema';
 import { normalisePhone } from '../../policy/phone';
 import { dialGate, isCalendarBlock, type DialRunState } from '../../policy/dial-gate';

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { parse } from 'csv-parse/sync';
 import type { AppDeps } from '../deps';
-import { invalid, type ErrorDetail } from '../errors';
+import { invalid, type ErrorDetail } from '../../policy/errors';
 import { errorResponses, Nullable, Timestamp } from '../schemas/common.schema';
 import { normalisePhone } from '../../policy/phone';
 import { readOptOutCsv } from '../../policy/opt-out-csv';

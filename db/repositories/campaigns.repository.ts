@@ -8,7 +8,7 @@ import {
   type CampaignConfig,
   type CampaignConfigInput,
 } from '../../policy/campaign-config';
-import { conflict, invalid, notFound, type ErrorDetail } from '../../api/errors';
+import { conflict, invalid, notFound, type ErrorDetail } from '../../policy/errors';
 import { logActivity } from './activity-log.repository';
 import { findNumbersByIds } from './numbers.repository';
 

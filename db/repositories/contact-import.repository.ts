@@ -6,7 +6,7 @@ import type { Db } from '../connection';
 import type { CampaignStatus, Database } from '../schema';
 import { analyseHeader, isBlankRecord, normaliseRow, type CsvLayout } from '../../policy/csv-normalise';
 import { DEFAULT_IMPORT_LIMITS, MAX_REPORTED_ERRORS, type ImportLimits } from '../../policy/contact-import';
-import { ApiError, conflict, invalid, notFound, tooLarge } from '../../api/errors';
+import { conflict, invalid, notFound, tooLarge, type ConflictError, type ValidationError } from '../../policy/errors';
 import { INSERT_FENCE_PREFIX, registerVariables } from './contacts.repository';
 
 /**
@@ -95,7 +95,7 @@ function modeFor(status: CampaignStatus, everStarted: boolean): 'replace' | 'app
   return null;
 }
 
-function lockedError(status: CampaignStatus): ApiError {
+function lockedError(status: CampaignStatus): ConflictError {
   return status === 'draft'
     ? conflict(
         'contacts_locked',
@@ -241,7 +241,7 @@ function isTooLarge(err: unknown): boolean {
   return code === 'FST_REQ_FILE_TOO_LARGE';
 }
 
-function csvError(err: unknown): ApiError | null {
+function csvError(err: unknown): ValidationError | null {
   const e = err as { code?: string; message?: string; lines?: number } | null;
   if (!e?.code || !e.code.startsWith('CSV_')) return null;
   const message =

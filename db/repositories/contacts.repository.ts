@@ -2,7 +2,7 @@ import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { CallbackState, CampaignStatus, Database } from '../schema';
 import { FINAL_STATES, WAITING_STATES, type ContactState } from '../../policy/contact-state';
 import type { CampaignConfig } from '../../policy/campaign-config';
-import { notFound } from '../../api/errors';
+import { notFound } from '../../policy/errors';
 import { decisionsAfter, type AttemptDecision } from '../../policy/attempt-story';
 
 /**

@@ -15,7 +15,7 @@ import {
 } from '../../policy/diagnosis';
 import { explainContact, type ContactDiagnosisFacts, type Gate } from '../../policy/contact-diagnosis';
 import { planAfterAttempt } from '../../policy/after-attempt';
-import { notFound } from '../../api/errors';
+import { notFound } from '../../policy/errors';
 import { startGaps } from './runs.repository';
 import { loadAttemptFacts } from './attempts.repository';
 import { switchStatus } from './worker-presence.repository';

@@ -1,7 +1,7 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import type { Db } from '../connection';
 import type { PhoneNumber } from '../schema';
-import { conflict, invalid, type ErrorDetail } from '../../api/errors';
+import { conflict, invalid, type ErrorDetail } from '../../policy/errors';
 
 /** Outbound numbers (DIDs): what the dialler calls from, each on one carrier. */
 

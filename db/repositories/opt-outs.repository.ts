@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema';
-import { notFound } from '../../api/errors';
+import { notFound } from '../../policy/errors';
 import type { OptOutSource } from '../../policy/opt-out';
 
 /**

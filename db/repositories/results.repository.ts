@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema';
-import { conflict, notFound } from '../../api/errors';
+import { conflict, notFound } from '../../policy/errors';
 import { isOptOutDisposition } from '../../policy/opt-out';
 
 /**

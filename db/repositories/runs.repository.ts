@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../connection';
 import type { Campaign, CampaignRun, CampaignStatus, RunSetup } from '../schema';
 import { resolveCampaignConfig } from '../../policy/campaign-config';
-import { conflict, invalid, notFound, type ErrorDetail } from '../../api/errors';
+import { conflict, invalid, notFound, type ErrorDetail } from '../../policy/errors';
 import { logActivity } from './activity-log.repository';
 import { lockCampaignClaims } from './attempts.repository';
 

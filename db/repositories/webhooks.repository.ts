@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema';
-import { invalid, notFound } from '../../api/errors';
+import { invalid, notFound } from '../../policy/errors';
 
 /**
  * Outbound webhooks (voice-agent-campaigns.txt "Webhooks": `campaign.lead.updated` every time a lead's
