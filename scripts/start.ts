@@ -1,8 +1,9 @@
 /**
  * `npm start`: everything on embedded defaults (API.md "Running it"). Postgres (DATABASE_URL or a local
  * cluster), migrations, the Temporal dev server (unless TEMPORAL_ADDRESS), then the switch simulator (unless
- * ESL_HOST), the worker and the API as child processes. Ctrl-C stops all of it in reverse order and exits 0;
- * a child that dies on its own stops everything and exits 1.
+ * ESL_HOST), the worker and the API as child processes. It is their supervisor: a child (or the dev server,
+ * or the local Postgres) that exits on its own is started again with backoff (scripts/supervisor.ts), on the
+ * same data dirs; only Ctrl-C (or SIGTERM) stops all of it, in reverse order, and exits 0.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs, writeFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { httpStatus, isPortFree, canConnect, waitFor } from './net';
 import { ensurePostgres, type PostgresHandle } from './postgres';
 import { installShutdownHandlers, spawnManaged, type ManagedProcess } from './processes';
 import { renderLine } from '../observability/log-format';
+import { supervise, type Service } from './supervisor';
 import {
   ensureTemporalBinaries,
   REPO_ROOT,
@@ -121,6 +123,33 @@ async function reapLeftovers(file: string): Promise<void> {
   await fs.rm(file, { force: true });
 }
 
+/** A running local cluster as a supervised service: it has "exited" once `pg_ctl status` says it is down. */
+function watchPostgres(isRunning: () => Promise<boolean>): Service {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let wake: () => void = () => undefined;
+  const exited = new Promise<void>((resolve) => {
+    wake = resolve;
+    const check = (): void => {
+      timer = setTimeout(() => {
+        void isRunning()
+          .catch(() => true)
+          .then((up) => (stopped ? undefined : up ? check() : resolve()));
+      }, 3_000);
+    };
+    check();
+  });
+  return {
+    exited,
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+      wake();
+      return Promise.resolve();
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   installShutdownHandlers({
@@ -174,6 +203,20 @@ async function main(): Promise<void> {
     ensurePostgres({ dataDir, databaseUrl: settings.databaseUrl ?? null }),
   );
   running.push({ name: `postgres (${pg.kind})`, stop: pg.stop });
+  const { restart: restartPostgres, isRunning: postgresRunning } = pg;
+  if (restartPostgres && postgresRunning) {
+    // The local cluster runs as a daemon, not our child: watch it, and start it again on its data dir.
+    let launched = false;
+    const postgres = await supervise({
+      name: 'postgres',
+      launch: async () => {
+        if (launched) await restartPostgres();
+        launched = true;
+        return watchPostgres(postgresRunning);
+      },
+    });
+    running.push({ name: 'postgres supervision', stop: () => postgres.stop() });
+  }
 
   await phase('migrations', async () => {
     const db = createDb(pg.url, { max: 1 });
@@ -190,20 +233,28 @@ async function main(): Promise<void> {
     const address = temporalAddress;
     await phase(`temporal at ${address}`, () => waitForTemporalAddress(address, settings.temporalNamespace));
   } else {
-    const dev = await phase('temporal dev server', () =>
-      startTemporalDevServer({
-        cli: binaries?.cli,
-        dataDir,
-        port: settings.temporalPort,
-        uiPort: settings.temporalUiPort,
-        namespace: settings.temporalNamespace,
-        log,
+    let dev: Awaited<ReturnType<typeof startTemporalDevServer>> | undefined;
+    const temporal = await phase('temporal dev server', () =>
+      supervise({
+        name: 'temporal dev server',
+        // The same state file every time: a restarted dev server has every workflow it had.
+        launch: async () => {
+          dev = await startTemporalDevServer({
+            cli: binaries?.cli,
+            dataDir,
+            port: settings.temporalPort,
+            uiPort: settings.temporalUiPort,
+            namespace: settings.temporalNamespace,
+            log,
+          });
+          return { exited: dev.process?.exited ?? new Promise<never>(() => undefined), stop: dev.stop };
+        },
+        onLaunch: () => record('temporal dev server', dev?.process),
       }),
     );
-    running.push({ name: 'temporal dev server', stop: dev.stop });
-    record('temporal dev server', dev.process);
-    temporalAddress = dev.address;
-    temporalUi = dev.uiUrl;
+    running.push({ name: 'temporal dev server', stop: () => temporal.stop() });
+    temporalAddress = dev!.address;
+    temporalUi = dev!.uiUrl;
   }
 
   // Keys: the simulator posts results with an internal key; the operator uses the bootstrap key if one was
@@ -236,26 +287,27 @@ async function main(): Promise<void> {
   // The API links workflows to the UI printed below (TEMPORAL_ADDRESS is set for the children either way).
   if (temporalUi && !process.env.TEMPORAL_UI_URL) childEnv.TEMPORAL_UI_URL = temporalUi;
 
-  const spawnChild = (name: keyof typeof ENTRY): ManagedProcess => {
-    const child = spawnManaged(name, process.execPath, ['--import', TSX_LOADER, ENTRY[name]], {
-      cwd: REPO_ROOT,
-      env: childEnv,
-      // Children write JSON lines: shown readably for a person, or untouched with ORI_LOG_FORMAT=json.
-      render:
-        settings.logFormat === 'json'
-          ? (line) => line
-          : (line) => renderLine(name, line, { colour: process.stdout.isTTY }),
-      stopTimeoutMs: 20_000,
+  // A child that exits on its own is started again with backoff (logged with its exit code); only a
+  // signal to us stops it.
+  const spawnChild = async (name: keyof typeof ENTRY): Promise<void> => {
+    const child = await supervise({
+      name: `${name} (${ENTRY[name]})`,
+      launch: () =>
+        Promise.resolve(
+          spawnManaged(name, process.execPath, ['--import', TSX_LOADER, ENTRY[name]], {
+            cwd: REPO_ROOT,
+            env: childEnv,
+            // Children write JSON lines: shown readably for a person, or untouched with ORI_LOG_FORMAT=json.
+            render:
+              settings.logFormat === 'json'
+                ? (line) => line
+                : (line) => renderLine(name, line, { colour: process.stdout.isTTY }),
+            stopTimeoutMs: 20_000,
+          }),
+        ),
+      onLaunch: (p) => record(name, p as ManagedProcess),
     });
-    running.push({ name, stop: async () => void (await child.stop()) });
-    record(name, child);
-    void child.exited.then((info) => {
-      if (child.stopping || shuttingDown) return;
-      const how = info.signal ? `signal ${info.signal}` : `code ${info.code}`;
-      console.error(`[start] ${name} (${ENTRY[name]}) exited unexpectedly (${how}); stopping everything`);
-      void shutdown().then(() => process.exit(1));
-    });
-    return child;
+    running.push({ name, stop: () => child.stop() });
   };
   const aborted = (): void => {
     if (shuttingDown) throw new Error('shutting down');
@@ -263,15 +315,15 @@ async function main(): Promise<void> {
 
   await phase('processes', async () => {
     if (runSimulator) {
-      spawnChild('simulator');
+      await spawnChild('simulator');
       await waitFor(() => canConnect(settings.sim.eslPort), {
         timeoutMs: 60_000,
         abort: aborted,
         what: `the simulator's ESL port ${settings.sim.eslPort}`,
       });
     }
-    spawnChild('worker');
-    spawnChild('api');
+    await spawnChild('worker');
+    await spawnChild('api');
     await waitFor(async () => (await httpStatus(`${apiUrl}/health`)) === 200, {
       timeoutMs: 180_000,
       intervalMs: 250,
