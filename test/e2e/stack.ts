@@ -15,7 +15,9 @@ import {
 import { startTemporalDevServer, type DevServer } from '../../scripts/temporal';
 import { spawnManaged, type ManagedProcess } from '../../scripts/processes';
 import { freePort } from '../../scripts/net';
+import { createDb } from '../../db/connection';
 import { createTestDatabase, type TestDatabase } from '../support/db';
+import { migrateDatabase, startOwnPostgres, type OwnPostgres } from '../support/own-postgres';
 import { apiRequest } from '../support/api-request';
 import '../support/context';
 
@@ -39,8 +41,14 @@ export interface Stack {
   /** The running worker's own `/metrics` (a free port per worker). */
   workerMetricsUrl: string | null;
   startWorker(): Promise<ManagedProcess>;
-  /** Stop the Temporal dev server and start it again on the same port and state file. */
-  restartTemporal(): Promise<void>;
+  /** Stop the Temporal dev server, stay down `downMs`, start it again on the same port and state file. */
+  restartTemporal(downMs?: number): Promise<void>;
+  /** `ownPostgres` stacks only: stop the server (`pg_ctl -m immediate`), stay down `downMs`, start it again. */
+  restartPostgres(downMs?: number): Promise<void>;
+  /** Close the API's listener (its requests then fail to connect) ... */
+  stopApi(): Promise<void>;
+  /** ... and open a new one on the same port. */
+  startApi(): Promise<void>;
   /** Authenticated JSON call to the API; returns status and parsed body. */
   api<T = unknown>(
     method: string,
@@ -57,12 +65,23 @@ export interface StackOptions {
   workerEnv?: Record<string, string>;
   /** Keep the dev server's state in this folder (so `restartTemporal()` keeps every workflow). */
   temporalDataDir?: string;
+  /** A Postgres cluster of the stack's own (so `restartPostgres()` disturbs no other test file). */
+  ownPostgres?: boolean;
 }
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
+/** The `ori` database of a cluster of our own, migrated, as a TestDatabase (its cluster goes with the stack). */
+async function ownTestDatabase(pg: OwnPostgres): Promise<TestDatabase> {
+  await migrateDatabase(pg.url);
+  const db = createDb(pg.url, { max: 10 });
+  let dropped: Promise<void> | undefined;
+  return { name: 'ori', url: pg.url, db, drop: () => (dropped ??= db.destroy()) };
+}
+
 export async function startStack(options: StackOptions): Promise<Stack> {
-  const db = await createTestDatabase({ poolSize: 10 });
+  const own = options.ownPostgres ? await startOwnPostgres() : null;
+  const db = own ? await ownTestDatabase(own) : await createTestDatabase({ poolSize: 10 });
   const temporalPort = await freePort();
   const startTemporal = (): Promise<DevServer> =>
     startTemporalDevServer({
@@ -77,13 +96,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const taskQueue = `e2e-${randomUUID()}`;
   const apiKey = `ori_test_${randomBytes(12).toString('hex')}`;
   const settings = { ...loadSettings({}), bootstrapApiKey: apiKey, taskQueue };
-  const app = await buildApp(
-    { db: db.db, engine: temporalCampaignEngine(client, taskQueue), settings },
-    { logger: process.env.E2E_API_LOG ? { level: 'error' } : false },
-  );
+  const buildApi = (): Promise<FastifyInstance> =>
+    buildApp(
+      { db: db.db, engine: temporalCampaignEngine(client, taskQueue), settings },
+      { logger: process.env.E2E_API_LOG ? { level: 'error' } : false },
+    );
+  let app = await buildApi();
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   const apiUrl = address.replace('localhost', '127.0.0.1');
   const simLog: Stack['simLog'] = [];
+  const apiPort = Number(new URL(apiUrl).port);
   const sim = await startSimulator({
     log: (msg, fields) => void simLog.push({ msg, ...fields }),
     eslPort: 0,
@@ -141,10 +163,23 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       }
       return worker;
     },
-    async restartTemporal() {
+    async restartTemporal(downMs = 0) {
       await temporal.stop();
+      if (downMs > 0) await sleep(downMs);
       temporal = await startTemporal();
       stack.temporal = temporal;
+    },
+    async restartPostgres(downMs = 0) {
+      if (!own) throw new Error('restartPostgres needs startStack({ ownPostgres: true })');
+      await own.restart({ mode: 'immediate', downMs });
+    },
+    async stopApi() {
+      await app.close();
+    },
+    async startApi() {
+      app = await buildApi();
+      await app.listen({ port: apiPort, host: '127.0.0.1' });
+      stack.app = app;
     },
     api: (method, route, body, contentType) =>
       apiRequest<never>({ apiUrl, apiKey }, method, route, body, contentType),
@@ -155,6 +190,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       await connection.close().catch(() => undefined);
       await temporal.stop().catch(() => undefined);
       await db.drop().catch(() => undefined);
+      await own?.stop().catch(() => undefined);
     },
   };
   return stack;
