@@ -10,6 +10,7 @@ import {
 import type { AttemptFacts, ContactStep } from '../policy/after-attempt';
 import type { SwitchControl } from './dial.activity';
 import type { DialResult } from './dial.activity';
+import type { DecisionRecord } from '../policy/explain';
 
 /** The contact workflow's reads and writes around an attempt. Each is idempotent. */
 export function createContactActivities(deps: { db: Db; switch: SwitchControl; now?: () => Date }) {
@@ -23,8 +24,12 @@ export function createContactActivities(deps: { db: Db; switch: SwitchControl; n
       runNo: number,
       step: ContactStep,
       lastSipCode: number | null,
-    ): Promise<void> {
+      decision?: DecisionRecord,
+    ): Promise<{ decision: DecisionRecord } | void> {
       await recordContactStep(deps.db, contactId, runNo, step, lastSipCode, now());
+      // Returned as given: a local activity's marker records its result, not its arguments, so this is how
+      // the decision, its inputs and its reason appear in the contact's history.
+      if (decision) return { decision };
     },
     async recordOptOut(attemptId: string): Promise<void> {
       const attempt = await getAttempt(deps.db, attemptId);

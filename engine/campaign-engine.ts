@@ -34,7 +34,9 @@ export interface CampaignEngine {
   /** Contacts were added, excluded or re-added: admission should look again now (coalesced). */
   wake(run: RunRef): Promise<void>;
   /** A post-call result was stored for an attempt: tell its contact workflow. */
-  deliverResult(args: RunRef & { contactId: string; attemptId: string }): Promise<void>;
+  deliverResult(
+    args: RunRef & { contactId: string; attemptId: string; disposition?: string; callbackAt?: string | null },
+  ): Promise<void>;
   /** Whether Temporal answers. */
   healthy(): Promise<boolean>;
   /**

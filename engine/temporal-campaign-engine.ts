@@ -14,6 +14,7 @@ import {
   stopUpdate,
   wakeSignal,
 } from '../workflows/messages';
+import { CampaignIdKey, RunNoKey, RunStatusKey } from '../workflows/search-attributes';
 
 /**
  * The CampaignEngine over Temporal. A message to a run that is no longer open is not an error for the API:
@@ -65,6 +66,11 @@ export function temporalCampaignEngine(client: Client, taskQueue: string): Campa
           workflowId: campaignRunWorkflowId(r.campaignId, r.runNo),
           args: [{ campaignId: r.campaignId, runNo: r.runNo, contactTaskQueue: taskQueue }],
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          typedSearchAttributes: [
+            { key: CampaignIdKey, value: r.campaignId },
+            { key: RunNoKey, value: r.runNo },
+            { key: RunStatusKey, value: 'running' },
+          ],
         });
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -79,7 +85,11 @@ export function temporalCampaignEngine(client: Client, taskQueue: string): Campa
       ignoreClosed(() =>
         client.workflow
           .getHandle(contactWorkflowId(a.campaignId, a.runNo, a.contactId))
-          .signal(resultSignal, { attemptId: a.attemptId }),
+          .signal(resultSignal, {
+            attemptId: a.attemptId,
+            ...(a.disposition !== undefined ? { disposition: a.disposition } : {}),
+            ...(a.callbackAt !== undefined ? { callbackAt: a.callbackAt } : {}),
+          }),
       ),
     async taskQueuePollers() {
       const queues = [taskQueue, runTaskQueue(taskQueue), webhookTaskQueue(taskQueue)];

@@ -75,6 +75,8 @@ export interface AfterAttemptPlan {
   /** The caller asked to be removed: the number goes on the organisation's opt-out list. */
   optOut: boolean;
   reason: string;
+  /** The redial was due earlier but the calling window (the gate) moved it to its next opening. */
+  windowClosed: boolean;
 }
 
 export function planAfterAttempt(facts: AttemptFacts, now: Date): AfterAttemptPlan {
@@ -90,6 +92,7 @@ export function planAfterAttempt(facts: AttemptFacts, now: Date): AfterAttemptPl
     step: { kind: 'final' as const, state, outcome, disposition, exhaustedRetries },
     optOut,
     reason,
+    windowClosed: false,
   });
 
   if (!last) return final('failed', 'attempt has no recorded end');
@@ -157,5 +160,6 @@ export function planAfterAttempt(facts: AttemptFacts, now: Date): AfterAttemptPl
     },
     optOut,
     reason: next.reason,
+    windowClosed: opening.getTime() > Math.max(next.dueAt.getTime(), now.getTime()),
   };
 }

@@ -8,7 +8,9 @@
 import { promises as fs, constants as fsConstants } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
 import { msToTs } from '@temporalio/common/lib/time';
+import { DIALLER_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { canConnect, isPortFree, sleep, waitFor } from './net';
 import { run, spawnManaged, type ManagedProcess } from './processes';
 
@@ -219,7 +221,7 @@ export interface DevServerOptions {
   ip?: string;
   /** Closed-workflow retention set on the namespace after start. Default 30 days (dev server: 24 h). */
   retentionDays?: number;
-  /** Search attributes to register: { Name: 'Keyword' | 'Int' | ... }. */
+  /** Search attributes to register beside the dialler's own: { Name: 'Keyword' | 'Int' | ... }. */
   searchAttributes?: Record<
     string,
     'Text' | 'Keyword' | 'Int' | 'Double' | 'Bool' | 'Datetime' | 'KeywordList'
@@ -332,8 +334,14 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   const extra: string[] = ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'];
   for (const [k, v] of Object.entries(dynamic))
     extra.push('--dynamic-config-value', `${k}=${JSON.stringify(v)}`);
-  for (const [k, v] of Object.entries(options.searchAttributes ?? {}))
-    extra.push('--search-attribute', `${k}=${v}`);
+  // The dialler's own search attributes always: its workflows start with them and fail without them.
+  const searchAttributes: Record<string, string> = {
+    ...Object.fromEntries(
+      DIALLER_SEARCH_ATTRIBUTES.map((k) => [k.name, TypedSearchAttributes.toMetadataType(k.type)]),
+    ),
+    ...options.searchAttributes,
+  };
+  for (const [k, v] of Object.entries(searchAttributes)) extra.push('--search-attribute', `${k}=${v}`);
   const address = `${ip}:${options.port}`;
   const uiUrl = options.uiPort !== undefined ? `http://${ip}:${options.uiPort}` : undefined;
 

@@ -15,6 +15,7 @@ import { createDialObserver } from '../observability/dial-observer';
 import { freePort } from '../scripts/net';
 import { StallDetector } from './stall-detector';
 import { temporalCampaignEngine } from '../engine/temporal-campaign-engine';
+import { ensureSearchAttributes } from './search-attributes';
 import {
   bundleWorkflows,
   createDiallerWorker,
@@ -84,6 +85,12 @@ async function main(log: Logger): Promise<void> {
   const connection = await NativeConnection.connect({ address: temporalAddress });
   const clientConnection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection: clientConnection, namespace: settings.temporalNamespace });
+  // The workflows start with the dialler's search attributes: an external namespace gets them here (once).
+  const registered = await ensureSearchAttributes(clientConnection, settings.temporalNamespace);
+  if (registered.added.length > 0)
+    log.info(`worker: registered search attributes ${registered.added.join(', ')}`, {
+      namespace: settings.temporalNamespace,
+    });
 
   const workflowBundle = await bundleWorkflows();
   const webhooks = await createWebhookWorker({

@@ -3,9 +3,12 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   ParentClosePolicy,
+  patched,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   startChild,
+  upsertSearchAttributes,
   workflowInfo,
   WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
@@ -15,11 +18,30 @@ import type { RunView } from '../db/repositories/run-engine.repository';
 import { dialGate } from '../policy/dial-gate';
 import { contact } from './contact.workflow';
 import {
+  admissionRoundSummary,
+  idleSummary,
+  pausedSummary,
+  runDetails,
+  windowWaitSummary,
+  type RunStatus,
+  type RunStatusView,
+} from '../policy/explain';
+import {
+  AttemptsKey,
+  CampaignIdKey,
+  ContactIdKey,
+  ContactStateKey,
+  PhoneKey,
+  RunNoKey,
+  RunStatusKey,
+} from './search-attributes';
+import {
   admitSignal,
   configChangedUpdate,
   contactWorkflowId,
   pauseUpdate,
   resumeUpdate,
+  runStateQuery,
   stopUpdate,
   wakeSignal,
   type CampaignRunInput,
@@ -51,6 +73,12 @@ const IDLE_PAUSE_MS = 1_000;
 /** Continue-as-new well below Temporal's limits: history events and pending (abandoned) children. */
 const MAX_HISTORY_EVENTS = 8_000;
 const MAX_CHILDREN_PER_RUN = 1_000;
+const PAUSED_REREAD_MS = 60_000;
+/**
+ * Runs started before this patch never upserted `RunStatus`: their histories replay without the upserts.
+ * (Attributes given to a child at its start are no command of their own, so they need no patch.)
+ */
+const RUN_STATUS_PATCH = 'run-status-search-attribute';
 
 export async function campaignRun(input: CampaignRunInput): Promise<string> {
   const { campaignId, runNo } = input;
@@ -61,31 +89,58 @@ export async function campaignRun(input: CampaignRunInput): Promise<string> {
   let windowSeen = input.carried?.windowSeen ?? false;
   let childrenStarted = 0;
   let view: RunView | null = null;
+  const status: RunStatusView = {
+    campaignId,
+    runNo,
+    status: 'running',
+    reason: 'started',
+    waitingFor: null,
+    childrenStarted: 0,
+  };
+  setHandler(runStateQuery, () => ({ ...status, childrenStarted }));
+  const show = (waitingFor: string | null): void => {
+    status.waitingFor = waitingFor;
+    setCurrentDetails(runDetails({ ...status, childrenStarted }));
+  };
+  // RunStatus is upserted only when it changes (pause, resume, stop, completion): a few events per run.
+  let published: RunStatus = 'running';
+  const setStatus = (next: RunStatus, reason: string): void => {
+    status.status = next;
+    status.reason = reason;
+    if (next !== published && patched(RUN_STATUS_PATCH)) {
+      upsertSearchAttributes([{ key: RunStatusKey, value: next }]);
+      published = next;
+    }
+    show(status.waitingFor);
+  };
 
   const notStopping = (_args: { actor: string }): void => {
     if (stopping) throw new Error('the run is stopping');
   };
   setHandler(
     pauseUpdate,
-    (_args) => {
+    (args) => {
       paused = true;
       woken = true;
+      setStatus('paused', `paused by ${args.actor}`);
       return { state: 'paused' as const };
     },
     { validator: notStopping },
   );
   setHandler(
     resumeUpdate,
-    (_args) => {
+    (args) => {
       paused = false;
       woken = true;
+      setStatus('running', `resumed by ${args.actor}`);
       return { state: 'running' as const };
     },
     { validator: notStopping },
   );
-  setHandler(stopUpdate, (_args) => {
+  setHandler(stopUpdate, (args) => {
     stopping = true;
     woken = true;
+    setStatus('stopping', `stopped by ${args.actor}`);
     return { state: 'stopping' as const };
   });
   setHandler(configChangedUpdate, () => {
@@ -109,6 +164,15 @@ export async function campaignRun(input: CampaignRunInput): Promise<string> {
               workflowId,
               ...(input.contactTaskQueue ? { taskQueue: input.contactTaskQueue } : {}),
               args: [{ campaignId, runNo, contactId: h.contactId, handoff: h }],
+              // Found by campaign and phone from its first moment (`temporal workflow list --query`).
+              typedSearchAttributes: [
+                { key: CampaignIdKey, value: campaignId },
+                { key: RunNoKey, value: runNo },
+                { key: ContactIdKey, value: h.contactId },
+                { key: PhoneKey, value: h.phones ?? [h.phone] },
+                { key: ContactStateKey, value: 'dialling' },
+                { key: AttemptsKey, value: h.attemptNo - 1 },
+              ],
               // A contact outlives this run's continue-as-new: it must not be cancelled with it.
               parentClosePolicy: ParentClosePolicy.ABANDON,
               workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
@@ -161,17 +225,27 @@ export async function campaignRun(input: CampaignRunInput): Promise<string> {
   };
   const finish = async (result: string): Promise<string> => {
     await settleHandOffs();
+    setStatus('completed', result);
     return result;
   };
 
   for (;;) {
     throwIfHandOffFailed();
     if (reload || !view) {
-      view = await acts.loadRun(campaignId);
+      view = await acts.loadRun.executeWithOptions(
+        {
+          summary: view
+            ? 'reload the run and its config (a change, a not-running round or a paused re-read)'
+            : 'load the run and its config',
+        },
+        [campaignId],
+      );
       reload = false;
       if (!view || view.runNo !== runNo || !['running', 'paused'].includes(view.status))
         return finish('ended');
       paused = view.status === 'paused';
+      if (paused && status.status === 'running') setStatus('paused', 'paused (the run record says so)');
+      if (!paused && status.status === 'paused') setStatus('running', 'running (the run record says so)');
     }
     if (stopping) return finish('manually_stopped');
 
@@ -184,12 +258,20 @@ export async function campaignRun(input: CampaignRunInput): Promise<string> {
       // A single-day campaign ends when its window ends and does not resume.
       if (config.mode === 'single_day' && windowSeen) {
         await settleHandOffs();
-        await acts.closeWindow(campaignId, runNo);
+        await acts.closeWindow.executeWithOptions(
+          { summary: `single-day window closed (${gate.detail}): close the run as window_ended` },
+          [campaignId, runNo],
+        );
+        setStatus('completed', 'window_ended');
         return 'window_ended';
       }
       woken = false;
+      const summary = windowWaitSummary(gate.until, config.window.timezone);
+      show(summary);
       if (gate.until)
-        await condition(() => woken || stopping, Math.max(1, gate.until.getTime() - now.getTime()));
+        await condition(() => woken || stopping, Math.max(1, gate.until.getTime() - now.getTime()), {
+          summary,
+        });
       // No opening to wait for (a window that never opens): only a config change or a stop moves it on.
       else await condition(() => woken || stopping);
       continue;
@@ -198,26 +280,35 @@ export async function campaignRun(input: CampaignRunInput): Promise<string> {
 
     if (paused) {
       // Re-read Postgres now and then: it is the record, the Update only makes the change immediate.
-      if (!(await condition(() => !paused || stopping || reload, '1 minute'))) reload = true;
+      const summary = pausedSummary(PAUSED_REREAD_MS);
+      show(summary);
+      if (!(await condition(() => !paused || stopping || reload, PAUSED_REREAD_MS, { summary })))
+        reload = true;
       continue;
     }
 
     const closeAt = gate.closesAt;
     const untilClose = closeAt ? closeAt.getTime() - now.getTime() : MAX_ROUND_MS;
     const maxChildren = input.limits?.maxChildrenPerRun ?? MAX_CHILDREN_PER_RUN;
-    const round = await admission.admitRound({
-      campaignId,
-      runNo,
-      waitMs: Math.max(0, Math.min(MAX_ROUND_MS, untilClose)),
-      // Hand-offs run in the background: never lease more than this run may still start, so its pending
-      // children stay under Temporal's 2,000 whatever the concurrency.
-      maxHandoffs: Math.max(1, maxChildren - childrenStarted),
-    });
+    const waitMs = Math.max(0, Math.min(MAX_ROUND_MS, untilClose));
+    // Hand-offs run in the background: never lease more than this run may still start, so its pending
+    // children stay under Temporal's 2,000 whatever the concurrency.
+    const maxHandoffs = Math.max(1, maxChildren - childrenStarted);
+    const roundSummary = admissionRoundSummary(maxHandoffs, waitMs);
+    show(roundSummary);
+    const round = await admission.admitRound.executeWithOptions({ summary: roundSummary }, [
+      { campaignId, runNo, waitMs, maxHandoffs },
+    ]);
     handOffInBackground(round.handoffs);
     if (round.status === 'not_running') reload = true;
     if (round.completion) {
       await settleHandOffs();
-      await acts.completeRun(campaignId, runNo, round.completion);
+      await acts.completeRun.executeWithOptions({ summary: `complete the run: ${round.completion}` }, [
+        campaignId,
+        runNo,
+        round.completion,
+      ]);
+      setStatus('completed', round.completion);
       return round.completion;
     }
 
@@ -225,7 +316,9 @@ export async function campaignRun(input: CampaignRunInput): Promise<string> {
       // Nothing was ready for a whole round: breathe on a timer (a wake or control cuts it short), so an
       // idle run costs a few events a minute and its clock can skip in tests.
       woken = false;
-      await condition(() => woken || stopping || reload || paused, IDLE_PAUSE_MS);
+      const summary = idleSummary(IDLE_PAUSE_MS);
+      show(summary);
+      await condition(() => woken || stopping || reload || paused, IDLE_PAUSE_MS, { summary });
     }
 
     const info = workflowInfo();

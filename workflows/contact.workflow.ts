@@ -2,15 +2,29 @@ import {
   condition,
   proxyActivities,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
   sleep,
   log,
   patched,
+  upsertSearchAttributes,
   ActivityFailure,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { admitSignal, resultSignal, type ContactInput, type Handoff } from './messages';
+import { admitSignal, contactStateQuery, resultSignal, type ContactInput, type Handoff } from './messages';
 import { planAfterAttempt } from '../policy/after-attempt';
+import {
+  admissionRecheckSummary,
+  contactDetails,
+  decisionRecord,
+  decisionSummary,
+  dialSummary,
+  duration,
+  nextAttemptSummary,
+  resultWaitSummary,
+  type ContactView,
+} from '../policy/explain';
+import { AttemptsKey, ContactStateKey, LastOutcomeKey, NextDueAtKey } from './search-attributes';
 
 /**
  * One contact in one run. Its history is the story of that contact — each attempt, the post-call result,
@@ -59,12 +73,38 @@ const dialling = proxyActivities<Activities>({
  */
 const DEFAULT_RESULT_WAIT_S = 120;
 /** A contact waiting for a seat re-checks this often whether it became final (stopped, closed, excluded). */
-const ADMISSION_RECHECK = '10 minutes';
+const ADMISSION_RECHECK_MS = 10 * 60_000;
+/**
+ * Contacts started before this patch carry no search attributes and never upsert them: their histories
+ * replay without the upsert commands (README, "Changing a workflow or a rule").
+ */
+const SEARCH_ATTRIBUTES_PATCH = 'contact-search-attributes';
 
 export async function contact(input: ContactInput): Promise<string> {
   const seen = new Set<string>([input.handoff.attemptId]);
   const queued: Handoff[] = [];
   const results = new Set<string>();
+  const view: ContactView = {
+    campaignId: input.campaignId,
+    runNo: input.runNo,
+    contactId: input.contactId,
+    phones: input.handoff.phones ?? [input.handoff.phone],
+    phase: 'dialling',
+    state: 'dialling',
+    attempts: input.handoff.attemptNo - 1,
+    lastOutcome: null,
+    lastReason: null,
+    nextDueAt: null,
+    waitingFor: null,
+  };
+  // Every wait says what it waits for: the query answers the view, the details show it above the history.
+  const show = (change: Partial<ContactView>): void => {
+    Object.assign(view, change);
+    setCurrentDetails(contactDetails(view));
+  };
+  setHandler(contactStateQuery, () => view);
+  // Asked once, first: the marker lands in the first workflow task of a new contact.
+  const publishes = patched(SEARCH_ATTRIBUTES_PATCH);
 
   // Admission may hand the same lease twice (a re-hand-off after a lost one): act on each attempt once.
   setHandler(admitSignal, (h) => {
@@ -79,32 +119,103 @@ export async function contact(input: ContactInput): Promise<string> {
   let handoff: Handoff | undefined = input.handoff;
   for (;;) {
     if (handoff) {
+      show({ phase: 'dialling', state: 'dialling', waitingFor: dialSummary(handoff), nextDueAt: null });
       const dialled = await dialOnce(input, handoff);
       if (dialled.kind === 'ended') {
+        view.attempts = Math.max(view.attempts, handoff.attemptNo);
+        show({ lastOutcome: dialled.outcome });
         // Only a conversation with the bot (`completed`) gets a post-call result. A machine, an abandoned
         // call (no bot worker took it) or a call closed by stale-state recovery (`timeout`) never will:
         // waiting for one held the contact, and so the run's completion, for the whole grace.
         if (dialled.answered && !dialled.hasResult && dialled.outcome === 'completed') {
           const id = handoff.attemptId;
           const waitMs = (dialled.resultWaitS ?? DEFAULT_RESULT_WAIT_S) * 1000;
-          if (!(await condition(() => results.has(id), waitMs))) {
+          const summary = resultWaitSummary(handoff.attemptNo, id, waitMs);
+          show({ phase: 'waiting_result', state: 'waiting_result', waitingFor: summary });
+          if (!(await condition(() => results.has(id), waitMs, { summary }))) {
             // The post-call result never came: stale-state recovery closes a conversation that had one
             // coming as `timeout` (retried when `timeout` is ticked). Machine and abandoned calls have none.
-            await control.closeResultTimeout(id);
+            await control.closeResultTimeout.executeWithOptions(
+              {
+                summary: `no post-call result for attempt ${handoff.attemptNo} in ${duration(waitMs)}: close it as timeout`,
+              },
+              [id],
+            );
           }
         }
-        const facts = dialled.facts ?? (await control.loadAttemptFacts(input.contactId, handoff.attemptId));
+        show({ phase: 'deciding', waitingFor: `deciding what follows attempt ${handoff.attemptNo}` });
+        const facts =
+          dialled.facts ??
+          (await control.loadAttemptFacts.executeWithOptions(
+            { summary: `load what attempt ${handoff.attemptNo} ended with, to decide what follows` },
+            [input.contactId, handoff.attemptId],
+          ));
         const plan = planAfterAttempt(facts, new Date());
-        await control.recordContactStep(input.contactId, input.runNo, plan.step, dialled.sipCode ?? null);
+        const decision = decisionRecord({ facts, plan, handoff, sipCode: dialled.sipCode ?? null });
+        // The decision, its inputs and its reason go into the history: the local activity's result is what
+        // its marker shows (its arguments are not recorded).
+        await control.recordContactStep.executeWithOptions({ summary: decisionSummary(decision) }, [
+          input.contactId,
+          input.runNo,
+          plan.step,
+          dialled.sipCode ?? null,
+          decision,
+        ]);
         if (plan.optOut && facts.last && recordsOptOut(facts.last.disposition)) {
-          await control.recordOptOut(handoff.attemptId);
+          await control.recordOptOut.executeWithOptions(
+            {
+              summary: `the caller asked to opt out (${facts.last.disposition ?? 'OPT_OUT'}): add the number to the do-not-call list`,
+            },
+            [handoff.attemptId],
+          );
         }
-        if (plan.step.kind === 'final') return plan.step.state;
+        const outcome = facts.last?.outcome ?? dialled.outcome;
+        if (plan.step.kind === 'final') {
+          show({
+            phase: 'final',
+            state: plan.step.state,
+            lastOutcome: outcome,
+            lastReason: plan.reason,
+            waitingFor: null,
+          });
+          if (publishes) publish(view);
+          return plan.step.state;
+        }
+        const summary = nextAttemptSummary({
+          outcome,
+          passFrom: handoff.pass,
+          passTo: plan.step.pass,
+          phoneFrom: handoff.phoneIndex,
+          phoneTo: plan.step.phoneIndex,
+          phones: facts.contact.phones.length,
+          isCallback: plan.step.isCallback,
+          dueAt: plan.step.dueAt,
+          windowClosed: plan.windowClosed,
+          timezone: facts.config.window.timezone,
+        });
+        const phase = plan.step.isCallback ? 'callback_scheduled' : 'retry_scheduled';
+        show({
+          phase,
+          state: phase,
+          lastOutcome: outcome,
+          lastReason: plan.reason,
+          nextDueAt: plan.step.dueAt,
+          waitingFor: summary,
+        });
+        if (publishes) publish(view);
         log.info('next attempt scheduled', { dueAt: plan.step.dueAt, reason: plan.reason });
         const waitMs = Date.parse(plan.step.dueAt) - Date.now();
-        if (waitMs > 0) await sleep(waitMs);
-        if (!(await control.markContactReady(input.contactId, input.runNo))) return 'final';
+        if (waitMs > 0) await sleep(waitMs, { summary });
+        const ready = await control.markContactReady.executeWithOptions(
+          { summary: `due (${summary}): mark the contact ready for admission` },
+          [input.contactId, input.runNo],
+        );
+        if (!ready) {
+          show({ phase: 'final', state: 'final', waitingFor: null });
+          return 'final';
+        }
       } else if (dialled.contactFinal) {
+        show({ phase: 'final', state: dialled.reason, lastReason: dialled.reason, waitingFor: null });
         return dialled.reason;
       }
       // Not dialled (paused, outside the window, lease lost or bumped from the deck): admission hands it
@@ -112,13 +223,33 @@ export async function contact(input: ContactInput): Promise<string> {
     }
     handoff = undefined;
     while (!handoff) {
-      if (await condition(() => queued.length > 0, ADMISSION_RECHECK)) {
+      const summary = admissionRecheckSummary(ADMISSION_RECHECK_MS, view.attempts);
+      show({ phase: 'waiting_admission', state: 'waiting_admission', waitingFor: summary });
+      if (await condition(() => queued.length > 0, ADMISSION_RECHECK_MS, { summary })) {
         handoff = queued.shift();
-      } else if (await control.isContactFinal(input.contactId, input.runNo)) {
+      } else if (
+        await control.isContactFinal.executeWithOptions(
+          {
+            summary: `admission re-check: no seat for ${duration(ADMISSION_RECHECK_MS)}; is the contact final?`,
+          },
+          [input.contactId, input.runNo],
+        )
+      ) {
+        show({ phase: 'final', state: 'final', waitingFor: null });
         return 'final';
       }
     }
   }
+}
+
+/** One upsert per decision: the contact's searchable state as of its last attempt (one history event). */
+function publish(view: ContactView): void {
+  upsertSearchAttributes([
+    { key: ContactStateKey, value: view.state },
+    { key: AttemptsKey, value: view.attempts },
+    { key: LastOutcomeKey, value: view.lastOutcome },
+    { key: NextDueAtKey, value: view.nextDueAt ? new Date(view.nextDueAt) : null },
+  ]);
 }
 
 async function dialOnce(
@@ -126,17 +257,22 @@ async function dialOnce(
   handoff: Handoff,
 ): Promise<Awaited<ReturnType<Activities['dial']>>> {
   try {
-    return await dialling.dial({
-      campaignId: input.campaignId,
-      runNo: input.runNo,
-      contactId: input.contactId,
-      handoff,
-    });
+    return await dialling.dial.executeWithOptions({ summary: dialSummary(handoff) }, [
+      {
+        campaignId: input.campaignId,
+        runNo: input.runNo,
+        contactId: input.contactId,
+        handoff,
+      },
+    ]);
   } catch (err) {
     // The dial activity gave up (its 3-hour limit): stale-state recovery closes the attempt as `timeout`
     // so the seat is freed and nothing stays in flight forever.
     if (err instanceof ActivityFailure) {
-      return await control.closeStaleAttempt(handoff.attemptId);
+      return await control.closeStaleAttempt.executeWithOptions(
+        { summary: `the dial of attempt ${handoff.attemptNo} gave up: close it as stale (timeout)` },
+        [handoff.attemptId],
+      );
     }
     throw err;
   }

@@ -1,4 +1,5 @@
-import { defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ContactView, RunStatusView } from '../policy/explain';
 
 /**
  * Every message the workflows accept, in one module the API's engine client imports too.
@@ -46,6 +47,8 @@ export interface Handoff {
   contactId: string;
   phone: string;
   phoneIndex: number;
+  /** Every number of the contact (E.164), for its workflow's `Phone` search attribute; absent in old hand-offs. */
+  phones?: string[];
   pass: number;
   fromNumber: string;
   numberId: string;
@@ -60,8 +63,21 @@ export interface Handoff {
 
 /** Parent → contact: an attempt was leased for this contact (its dial claims the seat). */
 export const admitSignal = defineSignal<[Handoff]>('admit');
-/** API → contact: the bot platform's post-call result for one of its attempts was stored. */
-export const resultSignal = defineSignal<[{ attemptId: string }]>('result');
+/**
+ * API → contact: the bot platform's post-call result for one of its attempts was stored. It names what it
+ * carries so the history shows it; the contact reads the stored result from Postgres either way.
+ */
+export interface PostCallResult {
+  attemptId: string;
+  disposition?: string;
+  callbackAt?: string | null;
+}
+export const resultSignal = defineSignal<[PostCallResult]>('result');
+
+/** The contact's current view: state, attempts, last outcome, next due time, what it waits for. */
+export const contactStateQuery = defineQuery<ContactView>('state');
+/** The run's current view: status and why, what it waits for. */
+export const runStateQuery = defineQuery<RunStatusView>('state');
 
 export interface CampaignRunInput {
   campaignId: string;

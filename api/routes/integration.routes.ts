@@ -382,6 +382,9 @@ export async function integrationRoutes(app: FastifyInstance, opts: { deps: AppD
           runNo: result.run_no,
           contactId: result.contact_id,
           attemptId: result.attempt_id,
+          // Named in the signal, so the contact's history shows what arrived.
+          disposition: body.disposition.trim(),
+          callbackAt: callbackAt?.toISOString() ?? null,
         });
       } catch (err) {
         // Stored in Postgres, which the contact workflow reads when the call ends; the signal only hurries it.

@@ -14,6 +14,8 @@ import type { SearchAttributeType } from '@temporalio/common';
 import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
 import { inject } from 'vitest';
 import { ensureTemporalBinaries } from '../../scripts/temporal';
+import { registerSearchAttributes } from '../../worker/search-attributes';
+import { DIALLER_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { freePort } from './ports';
 import './context';
 
@@ -53,12 +55,15 @@ async function binaries(): Promise<{ cli: string | undefined; testServer: string
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   configureRuntime();
   const { testServer } = await binaries();
-  return TestWorkflowEnvironment.createTimeSkipping({
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: {
       executable: testServer ? { type: 'existing-path', path: testServer } : undefined,
       port: await freePort(),
     },
   });
+  // The workflows start and upsert the dialler's search attributes; the test server knows none of them.
+  await registerSearchAttributes(env.connection, env.namespace ?? 'default');
+  return env;
 }
 
 export interface DevServerEnvOptions {
@@ -90,7 +95,7 @@ export async function createDevServerEnv(
       port: await freePort(),
       namespace: options.namespace,
       dbFilename: options.dbFilename,
-      searchAttributes: options.searchAttributes,
+      searchAttributes: [...DIALLER_SEARCH_ATTRIBUTES, ...(options.searchAttributes ?? [])],
       ui: false,
       extraArgs,
     },
