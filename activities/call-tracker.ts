@@ -26,6 +26,8 @@ export class CallTracker {
   hangupAt: Date | null = null;
   jobResult: string | null = null;
   coreUuid: string | null = null;
+  /** Answering-machine detection's verdict as soon as any event carries it (MACHINE / HUMAN / NOTSURE). */
+  amdResult: string | null = null;
   private readonly changeListeners = new Set<() => void>();
 
   constructor(private readonly clock: () => Date = () => new Date()) {}
@@ -38,6 +40,7 @@ export class CallTracker {
   accept(event: ChannelEvent): void {
     const at = this.clock();
     this.coreUuid = event.headers['Core-UUID'] ?? this.coreUuid;
+    this.amdResult = event.headers['variable_amd_result'] ?? this.amdResult;
     switch (event.name) {
       case 'CHANNEL_CREATE':
         this.createdAt ??= at;
@@ -74,6 +77,11 @@ export class CallTracker {
   /** The originate failed before any channel existed (`-ERR` and no channel event): nothing rang. */
   get failedWithoutChannel(): boolean {
     return this.jobResult !== null && this.jobResult.startsWith('-ERR') && this.createdAt === null;
+  }
+
+  /** Answered by a machine, as detection said while the call is up (the voicemail action acts on it). */
+  get machineDetected(): boolean {
+    return this.answeredAt !== null && (this.amdResult ?? '').toUpperCase() === 'MACHINE';
   }
 
   get answered(): boolean {

@@ -9,11 +9,14 @@ import {
   type ClaimResult,
   loadAttemptFacts,
   finishAttempt,
+  findVoicemailSetting,
   markCallProgress,
+  markVoicemailLeft,
   renewLease,
   type CallEnd,
 } from '../db/repositories/attempts.repository';
 import { classifyCall } from '../policy/outcome';
+import { voicemailPlan } from '../policy/voicemail';
 import { CallTracker, type ChannelEvent } from './call-tracker';
 import type { OriginateRequest } from '../telephony/originate-command';
 import type { SeatNotifier } from './seat-notifier';
@@ -26,6 +29,8 @@ export interface SwitchControl {
   originate(req: OriginateRequest): Promise<{ jobUuid: string }>;
   kill(uuid: string, cause?: string): Promise<boolean>;
   exists(uuid: string): Promise<boolean>;
+  /** Any api command's output (`uuid_broadcast` for the voicemail message). */
+  api(command: string): Promise<string>;
   watch(uuid: string, listener: (e: ChannelEvent) => void): () => void;
   /** Called after the ESL connection came back (events of the gap are lost). Returns an unsubscribe. */
   onReconnect(listener: () => void): () => void;
@@ -141,6 +146,7 @@ export function createDialActivities(deps: {
     let killedAt: number | null = null;
     let jobFailedAt: number | null = null;
     let lastBeat = 0;
+    let machineHandled = false;
     try {
       for (;;) {
         if (tracker.ended) break;
@@ -157,6 +163,10 @@ export function createDialActivities(deps: {
           progressWritten = 'ringing';
           const ringingAt = tracker.ringingAt ?? tracker.createdAt ?? now();
           await persist(() => markCallProgress(deps.db, attemptId, 'ringing', ringingAt));
+        }
+        if (tracker.machineDetected && !machineHandled && !tracker.ended) {
+          machineHandled = true;
+          await leaveVoicemailOrHangUp(attemptId);
         }
         if (recheck) {
           recheck = false;
@@ -228,6 +238,25 @@ export function createDialActivities(deps: {
     // The end is a fact only this activity saw: failing here would leave a retry that can only reconcile
     // it as untracked.
     return endedFrom(await persist(() => finish(call, end)));
+  }
+
+  /**
+   * A machine answered: the run's voicemail action. The message is broadcast with its hangup queued behind
+   * it (so the switch ends the call when it has played); `voicemail_left` is written once the switch took
+   * it. Anything the switch refuses falls back to hanging up: a machine is never left recording silence.
+   */
+  async function leaveVoicemailOrHangUp(attemptId: string): Promise<void> {
+    const plan = voicemailPlan(attemptId, await findVoicemailSetting(deps.db, attemptId));
+    if (plan.kind === 'leave_message') {
+      const [play, hangUp] = plan.commands;
+      const played = await deps.switch.api(play).catch(() => '');
+      if (played.startsWith('+OK')) {
+        await markVoicemailLeft(deps.db, attemptId);
+        const queued = await deps.switch.api(hangUp).catch(() => '');
+        if (queued.startsWith('+OK')) return;
+      }
+    }
+    await deps.switch.kill(attemptId, 'NORMAL_CLEARING').catch(() => false);
   }
 
   /** Whether the contact must still wait for this call's post-call result before deciding. */

@@ -16,6 +16,7 @@ import { integrationRoutes } from './routes/integration.routes';
 import { reportsRoutes } from './routes/reports.routes';
 import { webhooksRoutes } from './routes/webhooks.routes';
 import { optOutsRoutes } from './routes/opt-outs.routes';
+import { settingsRoutes } from './routes/settings.routes';
 import { diagnosisRoutes } from './routes/diagnosis.routes';
 import { webPlugin } from '../web/web.plugin';
 import { pinoOptions } from '../observability/log';
@@ -88,6 +89,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
       await api.register(reportsRoutes, { deps });
       await api.register(webhooksRoutes, { deps });
       await api.register(optOutsRoutes, { deps });
+      await api.register(settingsRoutes, { deps });
       await api.register(diagnosisRoutes, { deps });
     },
     { prefix: API_PREFIX },

@@ -2,6 +2,7 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
 import type { CampaignConfig } from '../policy/campaign-config';
 import type { CompletionReason } from '../policy/completion';
 import type { ContactState } from '../policy/contact-state';
+import type { FrequencyCap } from '../policy/frequency-cap';
 
 /** Timestamps: read as Date, written as Date or ISO string, defaulted by Postgres where Generated. */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -105,6 +106,8 @@ export interface ContactsTable {
   seq: ColumnType<string, never, never>;
   phone: string;
   phones: string[];
+  /** What holds the waiting contact back until `next_due_at` besides its schedule (`frequency_cap`, ...). */
+  held_by: ColumnType<string | null, string | null | undefined, string | null>;
   name: string | null;
   email: string | null;
   metadata: Json<Record<string, string>>;
@@ -174,6 +177,8 @@ export interface AttemptsTable {
   summary: string | null;
   result: Json<Record<string, unknown>> | null;
   result_at: Timestamp | null;
+  /** The voicemail message was played to an answering machine on this call. */
+  voicemail_left: Generated<boolean>;
 }
 
 export interface ActivityLogTable {
@@ -276,8 +281,17 @@ export interface CampaignAlertsTable {
   next_step: string;
 }
 
+/** The organisation's own settings: one row. */
+export interface OrganisationSettingsTable {
+  id: ColumnType<boolean, boolean | undefined, never>;
+  frequency_cap: Json<FrequencyCap> | null;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+  updated_by: string | null;
+}
+
 export interface Database {
   api_keys: ApiKeysTable;
+  organisation_settings: OrganisationSettingsTable;
   bots: BotsTable;
   carriers: CarriersTable;
   numbers: NumbersTable;

@@ -4,7 +4,9 @@ import {
   DEFAULT_WINDOW,
   isValidTimezone,
   minutesOfDay,
+  recipientHoursOf,
   resolveCampaignConfig,
+  voicemailOf,
   WEEKDAYS,
   type CampaignConfigInput,
 } from './campaign-config';
@@ -30,6 +32,8 @@ describe('resolveCampaignConfig defaults (create-campaign.txt, API.md)', () => {
       redial_short_connect_s: null,
       callback_detection: false,
       sticky_exclusion: false,
+      recipient_hours: null,
+      voicemail: { action: 'hangup' },
     });
   });
 
@@ -159,5 +163,63 @@ describe('helpers', () => {
         },
       ),
     );
+  });
+});
+
+describe('recipient_hours and voicemail', () => {
+  const resolve = (input: CampaignConfigInput) => resolveCampaignConfig(input);
+
+  it('recipient hours are off by default, 09:00–20:00 when turned on without times, and keep given times', () => {
+    expect(resolve({ recipient_hours: null }).config.recipient_hours).toBeNull();
+    expect(resolve({ recipient_hours: false }).config.recipient_hours).toBeNull();
+    expect(resolve({ recipient_hours: true }).config.recipient_hours).toEqual({
+      start: '09:00',
+      end: '20:00',
+    });
+    expect(resolve({ recipient_hours: {} }).config.recipient_hours).toEqual({ start: '09:00', end: '20:00' });
+    expect(resolve({ recipient_hours: { start: '10:30' } }).config.recipient_hours).toEqual({
+      start: '10:30',
+      end: '20:00',
+    });
+    expect(resolve({ recipient_hours: { start: '08:00', end: '21:00' } }).problems).toEqual([]);
+  });
+
+  it.each([
+    [{ start: '9am' }, ['recipient_hours.start']],
+    [{ end: '24:00' }, ['recipient_hours.end']],
+    [{ start: '20:00', end: '09:00' }, ['recipient_hours.end']],
+    [{ start: '10:00', end: '10:00' }, ['recipient_hours.end']],
+  ] as const)('recipient hours %j → problems %j', (hours, expected) => {
+    expect(fields({ recipient_hours: hours })).toEqual(expected);
+  });
+
+  it('voicemail: hangup by default; message needs one line of text up to 1000 characters', () => {
+    expect(resolve({ voicemail: null }).config.voicemail).toEqual({ action: 'hangup' });
+    expect(resolve({ voicemail: { action: 'hangup', message: 'dropped' } }).config.voicemail).toEqual({
+      action: 'hangup',
+    });
+    expect(
+      resolve({ voicemail: { action: 'message', message: '  Call us back.  ' } }).config.voicemail,
+    ).toEqual({
+      action: 'message',
+      message: 'Call us back.',
+    });
+    expect(fields({ voicemail: { action: 'message' } })).toEqual(['voicemail.message']);
+    expect(fields({ voicemail: { action: 'message', message: ' ' } })).toEqual(['voicemail.message']);
+    expect(fields({ voicemail: { action: 'message', message: 'x'.repeat(1001) } })).toEqual([
+      'voicemail.message',
+    ]);
+    expect(fields({ voicemail: { action: 'message', message: 'one\ntwo' } })).toEqual(['voicemail.message']);
+    expect(fields({ voicemail: { action: 'shout' as 'hangup' } })).toEqual(['voicemail.action']);
+  });
+
+  it('a PATCH keeps what it does not name; old snapshots read as off / hang up', () => {
+    const base = resolve({ recipient_hours: true, voicemail: { action: 'message', message: 'Hi' } }).config;
+    expect(resolveCampaignConfig({ concurrency: 3 }, base).config).toMatchObject({
+      recipient_hours: { start: '09:00', end: '20:00' },
+      voicemail: { action: 'message', message: 'Hi' },
+    });
+    expect(recipientHoursOf({})).toBeNull();
+    expect(voicemailOf({})).toEqual({ action: 'hangup' });
   });
 });

@@ -21,6 +21,28 @@ export interface CallingWindow {
   timezone: string;
 }
 
+/** Calling hours in each contact's own timezone (TCPA-style), on top of the campaign's window. */
+export interface RecipientHours {
+  /** "HH:MM", local to the contact. */
+  start: string;
+  /** "HH:MM", later than `start` on the same day. */
+  end: string;
+}
+
+export const VOICEMAIL_ACTIONS = ['hangup', 'message'] as const;
+export type VoicemailAction = (typeof VOICEMAIL_ACTIONS)[number];
+
+/** What a dial answered by a machine does: hang up at once, or play `message` and then hang up. */
+export interface VoicemailSetting {
+  action: VoicemailAction;
+  /** A recording's path or URL, or text the switch speaks; only with `message`. */
+  message?: string;
+}
+
+export const DEFAULT_RECIPIENT_HOURS: RecipientHours = { start: '09:00', end: '20:00' };
+export const DEFAULT_VOICEMAIL: VoicemailSetting = { action: 'hangup' };
+export const MAX_VOICEMAIL_MESSAGE = 1000;
+
 /** The effective config: every field present, defaults applied. Stored as the run's snapshot. */
 export interface CampaignConfig {
   concurrency: number;
@@ -36,6 +58,22 @@ export interface CampaignConfig {
   redial_short_connect_s: number | null;
   callback_detection: boolean;
   sticky_exclusion: boolean;
+  /** null: off. Snapshots written before the setting existed lack it: read with `recipientHoursOf`. */
+  recipient_hours: RecipientHours | null;
+  /** Snapshots written before the setting existed lack it: read with `voicemailOf`. */
+  voicemail: VoicemailSetting;
+}
+
+/** The run's recipient hours, from any snapshot (older ones have none: off). */
+export function recipientHoursOf(
+  config: Partial<Pick<CampaignConfig, 'recipient_hours'>>,
+): RecipientHours | null {
+  return config.recipient_hours ?? null;
+}
+
+/** The run's voicemail action, from any snapshot (older ones have none: hang up). */
+export function voicemailOf(config: Partial<Pick<CampaignConfig, 'voicemail'>>): VoicemailSetting {
+  return config.voicemail ?? DEFAULT_VOICEMAIL;
 }
 
 export const DEFAULT_CONCURRENCY = 50;
@@ -47,7 +85,13 @@ export const DEFAULT_WINDOW: CallingWindow = { start: '09:00', end: '18:00', tim
 
 /** What an operator or CRM may send: any field may be missing or null. */
 export type CampaignConfigInput = {
-  [K in keyof CampaignConfig]?: K extends 'window' ? Partial<CallingWindow> | null : CampaignConfig[K] | null;
+  [K in keyof CampaignConfig]?: K extends 'window'
+    ? Partial<CallingWindow> | null
+    : K extends 'recipient_hours'
+      ? Partial<RecipientHours> | boolean | null
+      : K extends 'voicemail'
+        ? Partial<VoicemailSetting> | null
+        : CampaignConfig[K] | null;
 };
 
 export interface FieldProblem {
@@ -151,6 +195,9 @@ export function resolveCampaignConfig(input: CampaignConfigInput, base?: Campaig
     .map((s) => String(s).trim())
     .filter((s, i, all) => s.length > 0 && all.indexOf(s) === i);
 
+  const recipientHours = resolveRecipientHours(pick('recipient_hours'), problems);
+  const voicemail = resolveVoicemail(pick('voicemail'), problems);
+
   const config: CampaignConfig = {
     concurrency: positiveIntOr(pick('concurrency'), DEFAULT_CONCURRENCY),
     mode,
@@ -168,6 +215,8 @@ export function resolveCampaignConfig(input: CampaignConfigInput, base?: Campaig
     redial_short_connect_s: thresholdOr(pick('redial_short_connect_s'), DEFAULT_REDIAL_SHORT_CONNECT_S),
     callback_detection: Boolean(pick('callback_detection') ?? false),
     sticky_exclusion: Boolean(pick('sticky_exclusion') ?? false),
+    recipient_hours: recipientHours,
+    voicemail,
   };
 
   if (
@@ -181,4 +230,64 @@ export function resolveCampaignConfig(input: CampaignConfigInput, base?: Campaig
     );
   }
   return { config, problems, warnings };
+}
+
+/**
+ * `null`/`false` turns recipient hours off; `true` or an object turns them on, with 09:00–20:00 for a
+ * missing time (the hours most calling-time rules allow). No wrap past midnight: `end` is after `start`.
+ */
+function resolveRecipientHours(
+  value: Partial<RecipientHours> | boolean | null | undefined,
+  problems: FieldProblem[],
+): RecipientHours | null {
+  if (value === null || value === undefined || value === false) return null;
+  if (value === true) return { ...DEFAULT_RECIPIENT_HOURS };
+  if (typeof value !== 'object') {
+    problems.push({ field: 'recipient_hours', message: 'must be null or {start: "HH:MM", end: "HH:MM"}' });
+    return null;
+  }
+  const hours: RecipientHours = {
+    start: value.start ?? DEFAULT_RECIPIENT_HOURS.start,
+    end: value.end ?? DEFAULT_RECIPIENT_HOURS.end,
+  };
+  const startMin = minutesOfDay(hours.start);
+  const endMin = minutesOfDay(hours.end);
+  if (startMin === null)
+    problems.push({ field: 'recipient_hours.start', message: 'must be a 24-hour time "HH:MM"' });
+  if (endMin === null)
+    problems.push({ field: 'recipient_hours.end', message: 'must be a 24-hour time "HH:MM"' });
+  if (startMin !== null && endMin !== null && endMin <= startMin) {
+    problems.push({
+      field: 'recipient_hours.end',
+      message: 'must be later than recipient_hours.start on the same day',
+    });
+  }
+  return hours;
+}
+
+/** `hangup` needs nothing; `message` needs the recording path or the text to speak. */
+function resolveVoicemail(
+  value: Partial<VoicemailSetting> | null | undefined,
+  problems: FieldProblem[],
+): VoicemailSetting {
+  if (value === null || value === undefined) return { ...DEFAULT_VOICEMAIL };
+  const action = value.action ?? DEFAULT_VOICEMAIL.action;
+  if (!(VOICEMAIL_ACTIONS as readonly string[]).includes(action)) {
+    problems.push({ field: 'voicemail.action', message: 'must be "hangup" or "message"' });
+    return { ...DEFAULT_VOICEMAIL };
+  }
+  if (action === 'hangup') return { action };
+  const message = typeof value.message === 'string' ? value.message.trim() : '';
+  if (message === '') {
+    problems.push({ field: 'voicemail.message', message: 'is required when voicemail.action is "message"' });
+  } else if (message.length > MAX_VOICEMAIL_MESSAGE) {
+    problems.push({
+      field: 'voicemail.message',
+      message: `must be at most ${MAX_VOICEMAIL_MESSAGE} characters`,
+    });
+  } else if (/[\r\n]/.test(message)) {
+    // The switch's command line ends at a line break: a message is one line.
+    problems.push({ field: 'voicemail.message', message: 'must be one line' });
+  }
+  return { action, message };
 }

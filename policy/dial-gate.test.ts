@@ -355,3 +355,80 @@ describe('admissionBounds', () => {
     );
   });
 });
+
+describe('recipient hours and the frequency cap', () => {
+  const allDay = { window: { start: '00:00', end: '23:59', timezone: 'UTC' }, working_days: [...WEEKDAYS] };
+  const hours = { start: '09:00', end: '20:00' };
+
+  it('recipient hours block outside the contact zone and name the next local opening', () => {
+    const verdict = dialGate({
+      campaign: { ...allDay, recipient_hours: hours },
+      contact: { timezones: ['America/New_York'] },
+      now: new Date('2026-12-07T02:00:00Z'),
+    });
+    expect(verdict).toMatchObject({ allowed: false, reason: 'outside_recipient_hours' });
+    expect(!verdict.allowed && verdict.until).toEqual(new Date('2026-12-07T14:00:00Z'));
+    // Off, or a contact without a zone: the rule does not apply.
+    expect(
+      dialGate({
+        campaign: allDay,
+        contact: { timezones: ['America/New_York'] },
+        now: new Date('2026-12-07T02:00:00Z'),
+      }).allowed,
+    ).toBe(true);
+    expect(
+      dialGate({
+        campaign: { ...allDay, recipient_hours: hours },
+        contact: {},
+        now: new Date('2026-12-07T02:00:00Z'),
+      }).allowed,
+    ).toBe(true);
+  });
+
+  it('the campaign window and the recipient hours must both allow: until is when they first agree', () => {
+    // The campaign calls 15:00–16:00 UTC on weekdays; Kolkata's 09:00–20:00 is 03:30–14:30 UTC: never together.
+    const narrow = { window: { start: '15:00', end: '16:00', timezone: 'UTC' }, working_days: [...WEEKDAYS] };
+    const none = dialGate({
+      campaign: { ...narrow, recipient_hours: hours },
+      contact: { timezones: ['Asia/Kolkata'] },
+      now: new Date('2026-12-07T15:30:00Z'),
+    });
+    expect(none).toMatchObject({ allowed: false, reason: 'outside_recipient_hours', until: null });
+    // New York (14:00–01:00 UTC in winter) overlaps it at once on the next day's window.
+    const ny = dialGate({
+      campaign: { ...narrow, recipient_hours: hours },
+      contact: { timezones: ['America/New_York'] },
+      now: new Date('2026-12-07T16:30:00Z'),
+    });
+    expect(ny).toMatchObject({
+      allowed: false,
+      reason: 'outside_window',
+      until: new Date('2026-12-08T15:00:00Z'),
+    });
+  });
+
+  it('the frequency cap blocks until the oldest counted dial leaves the window', () => {
+    const now = new Date('2026-12-07T12:00:00Z');
+    const placedAt = [new Date('2026-12-07T01:00:00Z'), new Date('2026-12-07T11:00:00Z')];
+    const verdict = dialGate({
+      campaign: allDay,
+      contact: { frequency: { cap: { max_calls: 2, per_hours: 24 }, placedAt } },
+      now,
+    });
+    expect(verdict).toMatchObject({
+      allowed: false,
+      reason: 'frequency_cap',
+      until: new Date('2026-12-08T01:00:00Z'),
+    });
+    expect(dialGate({ campaign: allDay, contact: { frequency: { cap: null, placedAt } }, now }).allowed).toBe(
+      true,
+    );
+    expect(
+      dialGate({
+        campaign: allDay,
+        contact: { frequency: { cap: { max_calls: 3, per_hours: 24 }, placedAt } },
+        now,
+      }).allowed,
+    ).toBe(true);
+  });
+});

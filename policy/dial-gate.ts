@@ -16,8 +16,10 @@
  *
  * Pure and deterministic (no clock, no I/O, only Intl via calendar.ts): workflow code calls it.
  */
-import type { CallingWindow, CampaignMode, Weekday } from './campaign-config';
+import type { CallingWindow, CampaignMode, RecipientHours, Weekday } from './campaign-config';
 import { isDialAllowed, localDateOf, nextOpening, weekdayOf, windowCloseAt } from './calendar';
+import { capAllowsAt, type FrequencyCap } from './frequency-cap';
+import { insideRecipientHours, nextRecipientOpening, recipientHoursCloseAt } from './recipient-hours';
 
 /** Why a dial is not allowed, in the order the gate asks. */
 export const DIAL_BLOCK_REASONS = [
@@ -36,6 +38,10 @@ export const DIAL_BLOCK_REASONS = [
   'not_working_day',
   /** A working day, outside the calling window's hours (or the window is invalid). */
   'outside_window',
+  /** Outside the calling hours in the contact's own timezone(s) (the campaign's recipient_hours). */
+  'outside_recipient_hours',
+  /** The number has had the organisation's most calls in its rolling window (frequency_cap). */
+  'frequency_cap',
   /** The contact is not due yet (retry delay, callback time) or not waiting for a dial at all. */
   'not_due',
 ] as const;
@@ -49,7 +55,13 @@ export type DialRunState = 'running' | 'paused' | 'stopping' | 'ended' | 'not_ru
 
 export interface DialGateInput {
   /** The campaign's calendar (its effective config carries these fields). */
-  campaign: { window: CallingWindow; working_days: readonly Weekday[]; mode?: CampaignMode };
+  campaign: {
+    window: CallingWindow;
+    working_days: readonly Weekday[];
+    mode?: CampaignMode;
+    /** Calling hours in each contact's own timezone; null or missing: off. */
+    recipient_hours?: RecipientHours | null;
+  };
   /** The run's lifecycle; omitted when the caller is the run itself (its pause is its own state). */
   run?: { state: DialRunState };
   /** The contact's dial-relevant facts; omitted when the question is about the campaign as a whole. */
@@ -62,6 +74,10 @@ export interface DialGateInput {
      * null when it is not waiting for one. Omitted: not asked.
      */
     dueAt?: Date | null;
+    /** The IANA zones the contact may be in (its own, or those its number maps to). Omitted: not asked. */
+    timezones?: readonly string[];
+    /** The organisation's frequency cap and when dials to the number were placed. Omitted or null cap: off. */
+    frequency?: { cap: FrequencyCap | null; placedAt: readonly Date[] };
   };
   now: Date;
 }
@@ -160,8 +176,48 @@ const due: DialRuleFactory = ({ contact }) => {
       : blocked('not_due', dueAt, `the contact is due at ${dueAt.toISOString()}`);
 };
 
+/** The campaign's recipient hours in every zone the contact may be in. */
+const recipientHours: DialRuleFactory = ({ campaign, contact }) => {
+  const hours = campaign.recipient_hours;
+  const zones = contact?.timezones;
+  if (!hours || !zones || zones.length === 0) return null;
+  return (at) => {
+    if (insideRecipientHours(hours, zones, at)) return open(recipientHoursCloseAt(hours, zones, at));
+    return blocked(
+      'outside_recipient_hours',
+      nextRecipientOpening(hours, zones, at),
+      `outside ${hours.start}–${hours.end} in the contact's timezone (${zones.join(', ')})`,
+    );
+  };
+};
+
+/** The organisation's cap on dials to one number across campaigns, in a rolling window. */
+const frequencyCap: DialRuleFactory = ({ contact }) => {
+  const frequency = contact?.frequency;
+  const cap = frequency?.cap;
+  if (!frequency || !cap) return null;
+  return (at) => {
+    const allowsAt = capAllowsAt(cap, frequency.placedAt, at);
+    return allowsAt.getTime() <= at.getTime()
+      ? open()
+      : blocked(
+          'frequency_cap',
+          allowsAt,
+          `the number had ${cap.max_calls} calls in ${cap.per_hours} h (the organisation's frequency cap)`,
+        );
+  };
+};
+
 /** Every gate, in the order a blocked dial reports its reason. */
-export const DIAL_RULES: readonly DialRuleFactory[] = [suppression, contactFinal, runState, calendar, due];
+export const DIAL_RULES: readonly DialRuleFactory[] = [
+  suppression,
+  contactFinal,
+  runState,
+  calendar,
+  recipientHours,
+  frequencyCap,
+  due,
+];
 
 /** How many times the gate moves its candidate instant forward before it gives up (answers null). */
 export const MAX_GATE_STEPS = 64;

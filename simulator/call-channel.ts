@@ -24,6 +24,10 @@ export interface ChannelHooks {
   dropOwnerConnection(channel: CallChannel): void;
 }
 
+/** A broadcast's length: a beat before it starts, then the time to say each character. */
+const PLAYBACK_BASE_S = 1;
+const PLAYBACK_S_PER_CHAR = 0.06;
+
 type ChannelState = 'CS_INIT' | 'CS_CONSUME_MEDIA' | 'CS_EXECUTE' | 'CS_REPORTING';
 type CallState = 'DOWN' | 'RINGING' | 'ACTIVE' | 'HANGUP';
 
@@ -48,6 +52,10 @@ export class CallChannel {
   private readonly createdMs = Date.now();
   private readonly timers = new Set<NodeJS.Timeout>();
   private endedByKill = false;
+  /** Wall-clock end of what `uuid_broadcast` queued to play. */
+  private playingUntilMs = 0;
+  /** A `hangup::<cause>` broadcast waiting for the playback to finish. */
+  private hangupAfterPlayback: string | null = null;
 
   constructor(
     readonly uuid: string,
@@ -124,6 +132,31 @@ export class CallChannel {
     this.fail({ hangupCause: cause, sipInviteFailureStatus: 487, sipHangupDisposition: 'send_cancel' }, nowS);
   }
 
+  /**
+   * `uuid_broadcast <uuid> <path> aleg`: play `path` (a recording, or `say:<text>` spoken by TTS) to the
+   * answered leg, or with `hangup::<cause>` hang up once what is playing has finished. Playback takes
+   * about as long as reading the text aloud (scenario seconds). Answers false when there is no answered
+   * leg to play to.
+   */
+  broadcast(path: string): boolean {
+    if (this.isHungUp || !this.isAnswered) return false;
+    const hangup = /^hangup::(\w*)$/i.exec(path);
+    if (hangup) {
+      const cause = hangup[1]?.toUpperCase() || 'NORMAL_CLEARING';
+      if (this.playingUntilMs > Date.now()) this.hangupAfterPlayback = cause;
+      else this.kill(cause);
+      return true;
+    }
+    const playS = PLAYBACK_BASE_S + path.length * PLAYBACK_S_PER_CHAR;
+    const startsAtMs = Math.max(Date.now(), this.playingUntilMs);
+    this.playingUntilMs = startsAtMs + playS * 1000 * this.timeScale;
+    this.after((this.playingUntilMs - Date.now()) / 1000 / this.timeScale, () => {
+      const cause = this.hangupAfterPlayback;
+      if (cause && this.playingUntilMs <= Date.now()) this.kill(cause);
+    });
+    return true;
+  }
+
   /** Stops timers without firing anything (simulator shutdown). */
   dispose(): void {
     this.clearTimers();
@@ -136,6 +169,12 @@ export class CallChannel {
     this.progressAtS ??= atS;
     this.channelState = 'CS_CONSUME_MEDIA';
     this.callState = 'ACTIVE';
+    if (answered.amdResult) {
+      // Answering-machine detection's verdict travels on the answer (as from AMD run on early media), so
+      // the dialler can act on it while the machine records: hang up, or leave the voicemail message.
+      this.setVar('amd_result', answered.amdResult);
+      this.setVar('amd_cause', 'LONGGREETING');
+    }
     this.emit('CHANNEL_ANSWER');
     // &park() (or the bridge to the bot) runs once the originate returns.
     this.channelState = 'CS_EXECUTE';
@@ -148,10 +187,6 @@ export class CallChannel {
     const talkS = answered.talkS;
     this.after(talkS, () => {
       const endS = atS + talkS;
-      if (answered.amdResult) {
-        this.setVar('amd_result', answered.amdResult);
-        this.setVar('amd_cause', 'LONGGREETING');
-      }
       if (answered.bridgeHangupCause) {
         // The bot platform refused the call: our side hangs up after the failed hand-off.
         this.setVar('bridge_hangup_cause', answered.bridgeHangupCause);

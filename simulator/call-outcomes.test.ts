@@ -19,6 +19,7 @@ const NUMBERS: Record<string, string> = {
   stall: '+15551000008',
   drop: '+15551000009',
   long_answer: '+15551000010',
+  machine_long: '+15551000011',
 };
 const SIP_CODES = [486, 603, 404, 408, 429, 503] as const;
 
@@ -44,6 +45,7 @@ beforeAll(async () => {
         [NUMBERS.stall as string]: ['stall'],
         [NUMBERS.drop as string]: ['drop'],
         [NUMBERS.long_answer as string]: ['answer:300'],
+        [NUMBERS.machine_long as string]: ['machine:300'],
         ...Object.fromEntries(SIP_CODES.map((code) => [`+1555200${code}`, [`sip:${code}`]])),
       },
     },
@@ -224,6 +226,48 @@ describe('tokens', () => {
       variable_billsec: '8',
     });
     expect(outcomeOf(call.uuid)).toBe('machine');
+  });
+
+  it('machine: detection reports MACHINE on the answer already; no voicemail asked for, none logged', async () => {
+    const call = dial(connection, NUMBERS.machine as string);
+    await finished(call);
+    const answer = log.of(call.uuid).find((e) => e.name === 'CHANNEL_ANSWER');
+    expect(answer?.headers.variable_amd_result).toBe('MACHINE');
+    expect(sim.calls().find((c) => c.uuid === call.uuid)?.voicemail_message).toBeNull();
+  });
+
+  it('uuid_broadcast: a machine call logs the message, plays it, then the queued hangup ends the call', async () => {
+    const call = dial(connection, NUMBERS.machine_long as string);
+    await log.waitFor((e) => e.name === 'CHANNEL_ANSWER' && e.headers['Unique-ID'] === call.uuid);
+    const message = "Hi, it's Ori: please call us back";
+    const played = await apiCall(
+      connection,
+      `uuid_broadcast ${call.uuid} 'say:${message.replace("'", "\\'")}' aleg`,
+    );
+    expect(played.getBody()).toBe('+OK Message queued\n');
+    const queuedAt = Date.now();
+    const hangup = await apiCall(connection, `uuid_broadcast ${call.uuid} hangup::NORMAL_CLEARING aleg`);
+    expect(hangup.getBody()).toBe('+OK Message queued\n');
+    const { hangup: end } = await finished(call);
+    // Playback at time_scale 0.01: (1 s + 0.06 s a character) × 0.01 — well before the machine's own 300 s.
+    expect(Date.now() - queuedAt).toBeLessThan(2_000);
+    expect(end.headers).toMatchObject({ 'Hangup-Cause': 'NORMAL_CLEARING', variable_amd_result: 'MACHINE' });
+    const record = sim.calls().find((c) => c.uuid === call.uuid);
+    expect(record).toMatchObject({ outcome: 'machine', voicemail_message: message });
+  });
+
+  it('uuid_broadcast: an unknown channel, a missing path, a channel not yet answered', async () => {
+    expect((await apiCall(connection, 'uuid_broadcast nope say:hi aleg')).getBody()).toBe(
+      '-ERR No such channel!\n',
+    );
+    expect((await apiCall(connection, 'uuid_broadcast')).getBody()).toContain('-USAGE');
+    const call = dial(connection, NUMBERS.ring as string, 300);
+    await log.waitFor((e) => e.name === 'CHANNEL_PROGRESS' && e.headers['Unique-ID'] === call.uuid);
+    expect((await apiCall(connection, `uuid_broadcast ${call.uuid} say:hi aleg`)).getBody()).toBe(
+      '-ERR Operation Failed\n',
+    );
+    await apiCall(connection, `uuid_kill ${call.uuid}`);
+    await finished(call);
   });
 
   it('fleet_busy: answered, hung up after ~1 s with bridge_hangup_cause NORMAL_TEMPORARY_FAILURE', async () => {

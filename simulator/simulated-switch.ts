@@ -40,6 +40,8 @@ export interface CallRecord {
   outcome: CallOutcome;
   answered_at: string | null;
   ended_at: string | null;
+  /** What the dialler asked the switch to play on this call (`uuid_broadcast`; TTS text without `say:`). */
+  voicemail_message: string | null;
 }
 
 export interface SimulatedSwitchOptions {
@@ -144,6 +146,8 @@ export class SimulatedSwitch {
         return this.originate(argument, caller);
       case 'uuid_kill':
         return this.uuidKill(argument);
+      case 'uuid_broadcast':
+        return this.uuidBroadcast(argument);
       case 'uuid_exists':
         return argument !== undefined && this.live.has(argument) ? 'true' : 'false';
       case 'hupall':
@@ -229,6 +233,7 @@ export class SimulatedSwitch {
       outcome: 'error',
       answered_at: null,
       ended_at: null,
+      voicemail_message: null,
     };
     this.records.push(record);
     this.varsByUuid.set(uuid, record.vars);
@@ -338,6 +343,22 @@ export class SimulatedSwitch {
     return '+OK\n';
   }
 
+  /**
+   * `uuid_broadcast <uuid> <path> [aleg|bleg|both]`, arguments split as switch_separate_string does (a
+   * single-quoted argument may hold spaces; `\'` is a quote inside it). The first thing played is the call
+   * log's `voicemail_message`.
+   */
+  private uuidBroadcast(argument: string | undefined): string {
+    const argv = splitSwitchArguments(argument ?? '');
+    const [uuid, path] = argv;
+    if (!uuid || !path) return '-USAGE: <uuid> <path> [aleg|bleg|both]\n';
+    const call = this.live.get(uuid);
+    if (!call) return '-ERR No such channel!\n';
+    if (!call.channel.broadcast(path)) return '-ERR Operation Failed\n';
+    if (!/^hangup::/i.test(path)) call.record.voicemail_message ??= path.replace(/^say:/i, '');
+    return '+OK Message queued\n';
+  }
+
   /** `hupall [cause] [var value ...]`: every channel, or those whose variables all match. */
   private hupall(argument: string | undefined): string {
     const argv = (argument ?? '')
@@ -423,4 +444,31 @@ export class SimulatedSwitch {
     this.recentDials = this.recentDials.filter((t) => t > cutoff);
     return this.recentDials.length;
   }
+}
+
+/** switch_separate_string on spaces: single quotes group an argument (and are dropped); a backslash escapes a quote. */
+export function splitSwitchArguments(text: string): string[] {
+  const out: string[] = [];
+  let current = '';
+  let quoted = false;
+  let started = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i] as string;
+    if (ch === '\\' && i + 1 < text.length && (text[i + 1] === "'" || text[i + 1] === '\\')) {
+      current += text[++i];
+      started = true;
+    } else if (ch === "'") {
+      quoted = !quoted;
+      started = true;
+    } else if (ch === ' ' && !quoted) {
+      if (started) out.push(current);
+      current = '';
+      started = false;
+    } else {
+      current += ch;
+      started = true;
+    }
+  }
+  if (started) out.push(current);
+  return out;
 }

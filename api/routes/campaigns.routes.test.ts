@@ -54,6 +54,8 @@ const DEFAULT_CONFIG = {
   redial_short_connect_s: null,
   callback_detection: false,
   sticky_exclusion: false,
+  recipient_hours: null,
+  voicemail: { action: 'hangup' },
 };
 
 describe('POST /campaigns', () => {
@@ -143,6 +145,27 @@ describe('POST /campaigns', () => {
       sticky_exclusion: true,
     });
     expect(res.body.number_ids).toEqual(setup.numberIds);
+  });
+
+  it('takes recipient hours and a voicemail message; 422 names the field of a bad one', async () => {
+    const res = await newCampaign(h, {
+      recipient_hours: { start: '10:00' },
+      voicemail: { action: 'message', message: 'Please call us back.' },
+    });
+    expect(res.body.config).toMatchObject({
+      recipient_hours: { start: '10:00', end: '20:00' },
+      voicemail: { action: 'message', message: 'Please call us back.' },
+    });
+    const on = await newCampaign(h, { recipient_hours: true });
+    expect(on.body.config.recipient_hours).toEqual({ start: '09:00', end: '20:00' });
+    const bad = await h.post('/api/v1/campaigns', {
+      name: 'bad',
+      bot_id: setup.botId,
+      recipient_hours: { start: '20:00', end: '09:00' },
+      voicemail: { action: 'message' },
+    });
+    expect(bad.status).toBe(422);
+    expect(fields(bad)).toEqual(['recipient_hours.end', 'voicemail.message']);
   });
 
   it('warns when the stop rule is below the redial rule', async () => {

@@ -9,7 +9,7 @@ import { addAttempt, API, contactsOf, createCampaign, startCampaign, uploadCsv }
 const h = useApiHarness();
 
 const HEADER =
-  'campaign_id,run_no,contact_id,attempt_id,attempt_no,pass,phone,from_number,started_at,answered_at,ended_at,ring_s,talk_s,outcome,sip_code,hangup_cause,disposition,callback_at';
+  'campaign_id,run_no,contact_id,attempt_id,attempt_no,pass,phone,from_number,started_at,answered_at,ended_at,ring_s,talk_s,outcome,sip_code,hangup_cause,disposition,callback_at,voicemail_left';
 
 describe('GET /campaigns/:id/attempts.csv', () => {
   it('has the exact header, one column per variable in upload order, one row per finished attempt of every run', async () => {
@@ -39,7 +39,7 @@ describe('GET /campaigns/:id/attempts.csv', () => {
       disposition: '-INTERESTED',
       callbackAt: new Date('2026-11-21T09:00:00Z'),
     });
-    await addAttempt(h.db, {
+    const second = await addAttempt(h.db, {
       campaignId: c.id,
       contactId: b!.id,
       attemptNo: 1,
@@ -48,6 +48,12 @@ describe('GET /campaigns/:id/attempts.csv', () => {
       sipCode: 486,
       outcome: 'rejected',
     });
+    // The column's spelling (true/false, not Postgres' t/f) is what is checked here.
+    await h.db
+      .updateTable('attempts')
+      .set({ voicemail_left: true })
+      .where('attempt_id', '=', second)
+      .execute();
     // In flight: not in the report.
     await addAttempt(h.db, {
       campaignId: c.id,
@@ -104,12 +110,14 @@ describe('GET /campaigns/:id/attempts.csv', () => {
       hangup_cause: 'NORMAL_CLEARING',
       disposition: "'-INTERESTED",
       callback_at: '2026-11-21T09:00:00.000Z',
+      voicemail_left: 'false',
       zeta: "'=cmd|' /C calc'!A0",
       alpha: 'a1',
       mid: '',
     });
     expect(rows[1]).toMatchObject({
       phone: "'+14155550301",
+      voicemail_left: 'true',
       outcome: 'rejected',
       sip_code: '486',
       zeta: 'z2',

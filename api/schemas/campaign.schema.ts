@@ -1,5 +1,5 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
-import { SYSTEM_RETRY_OUTCOMES, WEEKDAYS } from '../../policy/campaign-config';
+import { SYSTEM_RETRY_OUTCOMES, VOICEMAIL_ACTIONS, WEEKDAYS } from '../../policy/campaign-config';
 import { Nullable, Timestamp, Uuid } from './common.schema';
 
 /** Campaign bodies and the campaign answer (API.md "Campaigns"). */
@@ -37,6 +37,23 @@ export const ConfigInputProperties = {
   redial_short_connect_s: Type.Optional(Nullable(Type.Integer())),
   callback_detection: Type.Optional(Nullable(Type.Boolean())),
   sticky_exclusion: Type.Optional(Nullable(Type.Boolean())),
+  /** null or false: off; true: 09:00–20:00; an object: those hours (a missing one takes its default). */
+  recipient_hours: Type.Optional(
+    Nullable(
+      Type.Union([
+        Type.Boolean(),
+        Type.Object({ start: Type.Optional(Nullable(HHMM)), end: Type.Optional(Nullable(HHMM)) }),
+      ]),
+    ),
+  ),
+  voicemail: Type.Optional(
+    Nullable(
+      Type.Object({
+        action: Type.Optional(Nullable(Type.Enum(VOICEMAIL_ACTIONS))),
+        message: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))),
+      }),
+    ),
+  ),
 };
 export const CONFIG_FIELDS = Object.keys(ConfigInputProperties) as (keyof typeof ConfigInputProperties)[];
 
@@ -73,6 +90,11 @@ export const CampaignConfigSchema = Type.Object({
   redial_short_connect_s: Nullable(Type.Integer()),
   callback_detection: Type.Boolean(),
   sticky_exclusion: Type.Boolean(),
+  recipient_hours: Nullable(Type.Object({ start: Type.String(), end: Type.String() })),
+  voicemail: Type.Object({
+    action: Type.Enum(VOICEMAIL_ACTIONS),
+    message: Type.Optional(Type.String()),
+  }),
 });
 
 export const CampaignStatusSchema = Type.Enum(['draft', 'running', 'paused', 'completed', 'failed'] as const);

@@ -4,8 +4,11 @@ import type { Attempt, Database } from '../schema';
 import type { ContactState } from '../../policy/contact-state';
 import type { AttemptFacts, ContactStep } from '../../policy/after-attempt';
 import type { Outcome } from '../../policy/outcome';
+import { voicemailOf, type VoicemailSetting } from '../../policy/campaign-config';
 import { dialGate, isCalendarBlock, type DialRunState } from '../../policy/dial-gate';
 import { effectiveCps } from '../../policy/admission';
+import { capWindowMs, type FrequencyCap } from '../../policy/frequency-cap';
+import { getSettings, placedDialsSince } from './settings.repository';
 
 /**
  * The engine's side of an attempt's life: claim the leased seat right before the originate (the single
@@ -56,6 +59,50 @@ export async function returnSeats(
       updated_at: now,
     }))
     .where('id', 'in', [...contactIds])
+    .where('final_at', 'is', null)
+    .execute();
+}
+
+/**
+ * The frequency cap's facts for a claim: the cap and the dials placed to the number in its window. Taken
+ * under the number's own lock, held to the end of the claim's transaction: two campaigns claiming the same
+ * number at once are serialised here, so the second counts the first's originate (marked in the same
+ * transaction) and the cap holds across campaigns and workers. Null when no cap is set (no lock taken).
+ */
+async function frequencyFacts(
+  tx: Transaction<Database>,
+  phone: string,
+  now: Date,
+): Promise<{ cap: FrequencyCap; placedAt: Date[] } | null> {
+  const { frequency_cap: cap } = await getSettings(tx);
+  if (!cap) return null;
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`ori:number:${phone}`}::text, 0))`.execute(tx);
+  return { cap, placedAt: await placedDialsSince(tx, phone, new Date(now.getTime() - capWindowMs(cap))) };
+}
+
+/**
+ * A contact held back by a rule with a time of its own (the frequency cap): its seat goes back, it waits
+ * (`pending` or `retry_scheduled`, never failed) and admission takes it again from `until`; `held_by` says
+ * why to the live panel and the call list.
+ */
+async function holdContact(
+  tx: Transaction<Database>,
+  contactId: string,
+  heldBy: string,
+  until: Date,
+  now: Date,
+): Promise<void> {
+  await tx
+    .updateTable('contacts')
+    .set((eb) => ({
+      attempts: eb('attempts', '-', 1),
+      ready_at: until,
+      next_due_at: until,
+      held_by: heldBy,
+      state: sql`case when attempts <= 1 then 'pending' else 'retry_scheduled' end`,
+      updated_at: now,
+    }))
+    .where('id', '=', contactId)
     .where('final_at', 'is', null)
     .execute();
 }
@@ -222,6 +269,7 @@ export async function claimAttempt(db: Db, attemptId: string, now: Date): Promis
       .select('phone')
       .where('phone', '=', attempt.phone)
       .executeTakeFirst();
+    const frequency = await frequencyFacts(tx, attempt.phone, now);
 
     const sameRun = campaign.run_no === attempt.run_no;
     const runState: DialRunState =
@@ -238,11 +286,14 @@ export async function claimAttempt(db: Db, attemptId: string, now: Date): Promis
       contact: {
         suppressed: contact.excluded_at !== null || optedOut !== undefined,
         final: !!contact.final_at,
+        ...(frequency ? { frequency } : {}),
       },
       now,
     });
     let reason: string | null = null;
     let contactState: ContactState | null = null;
+    /** A hold with its own time: the contact waits, not failed, and is admitted again from `until`. */
+    let heldUntil: Date | null = null;
     if (verdict.allowed) {
       // dial
     } else if (verdict.reason === 'suppressed') {
@@ -258,6 +309,9 @@ export async function claimAttempt(db: Db, attemptId: string, now: Date): Promis
       contactState = campaign.completion_reason === 'window_ended' ? 'window_closed' : 'manually_stopped';
     } else if (isCalendarBlock(verdict)) {
       reason = 'outside_window';
+    } else if (verdict.reason === 'frequency_cap' && verdict.until) {
+      reason = verdict.reason;
+      heldUntil = verdict.until;
     } else {
       // paused, or not this run: the seat goes back (the reason names the campaign's status, as the
       // contact workflow reports it)
@@ -281,6 +335,8 @@ export async function claimAttempt(db: Db, attemptId: string, now: Date): Promis
           .where('id', '=', attempt.contact_id)
           .where('final_at', 'is', null)
           .execute();
+      } else if (heldUntil && !contact.final_at) {
+        await holdContact(tx, attempt.contact_id, reason, heldUntil, now);
       } else if (!contact.final_at) {
         await returnSeats(tx, [attempt.contact_id], now);
       }
@@ -314,7 +370,7 @@ export async function claimAttempt(db: Db, attemptId: string, now: Date): Promis
       .execute();
     await tx
       .updateTable('contacts')
-      .set({ state: 'dialling', updated_at: now })
+      .set({ state: 'dialling', held_by: null, updated_at: now })
       .where('id', '=', attempt.contact_id)
       .where('run_no', '=', attempt.run_no)
       .where('final_at', 'is', null)
@@ -335,6 +391,30 @@ export async function renewLease(db: Db, attemptId: string, now: Date): Promise<
     .where('attempt_id', '=', attemptId)
     .where('ended_at', 'is', null)
     .execute();
+}
+
+/** The voicemail message went to the machine on this call (written when the switch accepted it). */
+export async function markVoicemailLeft(db: Db, attemptId: string): Promise<void> {
+  await db
+    .updateTable('attempts')
+    .set({ voicemail_left: true })
+    .where('attempt_id', '=', attemptId)
+    .execute();
+}
+
+/** The voicemail setting of the attempt's run, from its config snapshot (older snapshots have none: hang up). */
+export async function findVoicemailSetting(db: Db, attemptId: string): Promise<VoicemailSetting> {
+  const run = await db
+    .selectFrom('attempts')
+    .innerJoin('campaign_runs', (j) =>
+      j
+        .onRef('campaign_runs.campaign_id', '=', 'attempts.campaign_id')
+        .onRef('campaign_runs.run_no', '=', 'attempts.run_no'),
+    )
+    .select('campaign_runs.config')
+    .where('attempts.attempt_id', '=', attemptId)
+    .executeTakeFirst();
+  return voicemailOf(run?.config ?? {});
 }
 
 /** The call's progress as the switch reports it: attempt status and the contact's in-flight state. */

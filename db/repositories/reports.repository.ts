@@ -40,6 +40,7 @@ export const ATTEMPT_REPORT_COLUMNS = [
   'hangup_cause',
   'disposition',
   'callback_at',
+  'voicemail_left',
 ] as const;
 
 /** A SQL string literal (COPY takes no bind parameters); standard_conforming_strings is on since PG 9.1. */
@@ -84,6 +85,7 @@ export function attemptReportSql(campaignId: string, variables: readonly string[
     safe('a.hangup_cause'),
     safe('a.disposition'),
     isoUtc('a.callback_at'),
+    "case when a.voicemail_left then 'true' else 'false' end",
     ...variableCells,
   ];
   const join = variables.length > 0 ? 'join contacts c on c.id = a.contact_id' : '';

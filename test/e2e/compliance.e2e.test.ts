@@ -1,3 +1,4 @@
+import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildCampaign,
@@ -11,7 +12,8 @@ import {
 
 /**
  * Calling within the law, through the public API and checked against the switch's call log: the
- * do-not-call list across campaigns, and sticky exclusion of a contact that had already finished.
+ * do-not-call list across campaigns, sticky exclusion of a contact that had already finished, and the
+ * voicemail action on a machine-answered call.
  */
 
 const TIME_SCALE = 0.1;
@@ -24,6 +26,9 @@ const DNC = {
   free: plan.many(2, ['answer:10']),
 };
 const STICKY = plan.add(['answer:10', 'answer:10']);
+// A machine that would record for 300 s: only the dialler's voicemail action ends the call early.
+const VOICEMAIL = { message: plan.add(['machine:300']), hangup: plan.add(['machine:300']) };
+const VOICEMAIL_TEXT = "Hi, this is Ori about your order. We'll call again tomorrow.";
 
 let stack: Stack;
 beforeAll(async () => {
@@ -102,5 +107,39 @@ describe.concurrent('compliance', () => {
     }
     await new Promise((r) => setTimeout(r, 3_000));
     expect(callsTo(stack, STICKY)).toHaveLength(1);
+  });
+
+  it('voicemail: a machine-answered call plays the message then hangs up (voicemail_left); with hangup, nothing is played', async () => {
+    const withMessage = await buildCampaign(stack, {
+      phones: [VOICEMAIL.message],
+      config: { voicemail: { action: 'message', message: VOICEMAIL_TEXT } },
+    });
+    expect(withMessage.config.voicemail).toEqual({ action: 'message', message: VOICEMAIL_TEXT });
+    const hangUp = await buildCampaign(stack, { phones: [VOICEMAIL.hangup] });
+    expect(hangUp.config.voicemail).toEqual({ action: 'hangup' });
+    await waitForCompletion(stack, withMessage.id);
+    await waitForCompletion(stack, hangUp.id);
+
+    const [left] = callsTo(stack, VOICEMAIL.message);
+    const [hungUp] = callsTo(stack, VOICEMAIL.hangup);
+    expect(left).toMatchObject({ outcome: 'machine', voicemail_message: VOICEMAIL_TEXT });
+    expect(hungUp).toMatchObject({ outcome: 'machine', voicemail_message: null });
+    // Both ended by the dialler, long before the machine's own 300 s (30 s at this time scale).
+    for (const call of [left, hungUp]) {
+      expect(Date.parse(call!.ended_at!) - Date.parse(call!.answered_at!)).toBeLessThan(15_000);
+    }
+
+    const report = async (id: string) => {
+      const res = await fetch(`${stack.apiUrl}/api/v1/campaigns/${id}/attempts.csv`, {
+        headers: { authorization: `Bearer ${stack.apiKey}` },
+      });
+      return parse(await res.text(), { columns: true }) as Record<string, string>[];
+    };
+    expect(await report(withMessage.id)).toEqual([
+      expect.objectContaining({ outcome: 'machine', voicemail_left: 'true' }),
+    ]);
+    expect(await report(hangUp.id)).toEqual([
+      expect.objectContaining({ outcome: 'machine', voicemail_left: 'false' }),
+    ]);
   });
 });

@@ -268,6 +268,8 @@ export interface CampaignBody {
   redial_short_connect_s?: number | null;
   callback_detection?: boolean;
   sticky_exclusion?: boolean;
+  recipient_hours?: { start?: string; end?: string } | boolean | null;
+  voicemail?: { action: 'hangup' | 'message'; message?: string };
 }
 
 export interface BuildCampaignOptions {

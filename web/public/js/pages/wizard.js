@@ -5,6 +5,7 @@ import { h, clear, field, checkbox, errorBox, showError, clearErrors, toast, uid
 import { previewCsv, phoneColumns, countCsvRows } from '../csv.js';
 import { guardrails } from './wizard/guardrails.js';
 import { fieldLabel } from '../words.js';
+import { complianceFields } from './compliance-settings.js';
 import {
   WEEKDAYS,
   DAY_LABEL,
@@ -356,6 +357,7 @@ function build(main, { bots, numbers, carriers, campaign: initial, navigate }) {
     onchange: (e) => ((s.sticky_exclusion = e.target.checked), refresh()),
   });
   const alwaysOnWrap = h('div', { class: 'field' }, alwaysOn.el);
+  const callingRules = complianceFields(cfg, () => refresh());
   const stepConfig = h(
     'section',
     { 'aria-labelledby': 'step-2-title' },
@@ -448,6 +450,7 @@ function build(main, { bots, numbers, carriers, campaign: initial, navigate }) {
       stickyExclusion.el,
       h('p', { class: 'hint' }, 'An excluded contact stays suppressed even if it is re-added by CSV or API.'),
     ),
+    callingRules.el,
   );
 
   // ---- step 4: upload CSV -----------------------------------------------------------------------
@@ -632,7 +635,7 @@ function build(main, { bots, numbers, carriers, campaign: initial, navigate }) {
       case 1:
         return s.number_ids.size > 0;
       case 2:
-        return windowProblem() === null && s.days.size > 0;
+        return windowProblem() === null && s.days.size > 0 && callingRules.valid();
       case 3:
         if (locked()) return true;
         if (s.file) return Boolean(s.preview) && !s.preview.error;
@@ -799,6 +802,7 @@ function build(main, { bots, numbers, carriers, campaign: initial, navigate }) {
       ],
       ['Callback Detection', b.callback_detection ? 'On' : 'Off'],
       ['Sticky Exclusion', b.sticky_exclusion ? 'On' : 'Off'],
+      ...callingRules.review(),
     ];
     clear(reviewGrid);
     for (const [k, v] of rows) reviewGrid.append(h('div', {}, h('dt', {}, k), h('dd', {}, v)));
@@ -834,6 +838,7 @@ function build(main, { bots, numbers, carriers, campaign: initial, navigate }) {
     b.redial_short_connect_s = s.redial_on ? intOr(s.redial_s, 15) : null;
     b.callback_detection = s.callback_detection;
     b.sticky_exclusion = s.sticky_exclusion;
+    Object.assign(b, callingRules.body());
     return b;
   }
 

@@ -2,6 +2,7 @@
 import { h, patchInto } from '../../dom.js';
 import { fmtInt, fmtDays, fmtList, poolSummary, numberLabel } from '../../format.js';
 import { kv } from './cells.js';
+import { complianceRows } from '../compliance-settings.js';
 
 export function configPanelPart() {
   const el = h('section', { class: 'card', 'aria-labelledby': 'config-title' });
@@ -35,6 +36,7 @@ export function configPanelPart() {
     if (cfg.sticky_exclusion) rows.push(['Sticky Exclusion', 'On']);
     if (cfg.callback_detection) rows.push(['Callback Detection', 'On']);
     if (cfg.config_url) rows.push(['Config URL', cfg.config_url]);
+    rows.push(...complianceRows(cfg));
     patchInto(
       el,
       h('h2', { id: 'config-title' }, `Campaign Config · Run #${rc.run_no ?? campaign.run_no ?? 1}`),
