@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../deps';
-import { invalid } from '../errors';
+import { invalid } from '../../policy/errors';
 import { errorResponses, Nullable } from '../schemas/common.schema';
 import { validateFrequencyCap, type FrequencyCap } from '../../policy/frequency-cap';
 import { getSettings, updateSettings } from '../../db/repositories/settings.repository';
