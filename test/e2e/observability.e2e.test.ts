@@ -1,6 +1,9 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCampaign, eventually, NumberPlan, startStack, waitForCompletion, type Stack } from './stack';
 import { familyNames, parsePrometheusText, sumOf, type Exposition } from '../support/prometheus-text';
+import { dashboardMetricNames, loadDashboard } from '../support/dashboard';
 
 /**
  * Metrics and logs on the real stack: after a campaign with a mix of outcomes, the worker's `/metrics`
@@ -122,6 +125,15 @@ describe('metrics and logs after a campaign', () => {
     // The API's scrape parses too, and names the seat gauges.
     const api = await scrape(apiMetrics);
     expect(api.exposition.types.get('ori_campaign_seats_held')).toBe('gauge');
+
+    // Every metric the Grafana dashboard queries is in one of the two scrapes Prometheus takes.
+    const scraped = new Set([...familyNames(metrics.exposition), ...familyNames(api.exposition)]);
+    // The alert gauge comes with the worker's stall detector; until that runs, its panel stays empty.
+    const detector = existsSync(path.resolve(__dirname, '..', '..', 'worker', 'stall-detector.ts'));
+    const missing = [...dashboardMetricNames(loadDashboard())].filter(
+      (n) => !scraped.has(n) && (detector || !n.startsWith('ori_alerts_')),
+    );
+    expect(missing).toEqual([]);
 
     // Every worker line about a call carries the call's four ids, and each call has its 'call ended' line.
     const lines = workerLines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as LogLine);
