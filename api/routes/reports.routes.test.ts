@@ -355,6 +355,7 @@ describe('GET /campaigns/:id/live', () => {
       last_dial_at: ago(3).toISOString(),
       pending: 4, // 2 and 3 (waiting for pass 2) + 6 and 7
       retries_left: 1,
+      held: { frequency_cap: 0, recipient_hours: 0 },
       passes: [
         {
           pass: 1,

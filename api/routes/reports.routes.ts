@@ -50,6 +50,7 @@ const LiveSchema = Type.Object({
   last_dial_at: Nullable(Timestamp),
   pending: Type.Integer(),
   retries_left: Type.Integer(),
+  held: Type.Object({ frequency_cap: Type.Integer(), recipient_hours: Type.Integer() }),
   passes: Type.Array(PassSchema),
   progress: Type.Object({ processed: Type.Integer(), total: Type.Integer() }),
   eta_s: Nullable(Type.Number()),

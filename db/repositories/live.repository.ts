@@ -52,6 +52,8 @@ export interface LiveView {
   last_dial_at: string | null;
   pending: number;
   retries_left: number;
+  /** Waiting contacts held back by a compliance rule until their own time (contacts.held_by). */
+  held: { frequency_cap: number; recipient_hours: number };
   passes: PassRow[];
   progress: { processed: number; total: number };
   eta_s: number | null;
@@ -261,7 +263,12 @@ export async function liveView(db: AnyDb, campaignId: string, now: Date): Promis
   const tenSecondsAgo = new Date(now.getTime() - 10_000);
   const fiveMinutesAgo = new Date(now.getTime() - 5 * 60_000);
 
-  const [recentQ, callbacksQ, heavy] = await Promise.all([
+  const [heldQ, recentQ, callbacksQ, heavy] = await Promise.all([
+    sql<{ held_by: string; n: number }>`
+      select held_by, count(*)::int as n from contacts
+      where campaign_id = ${campaignId} and run_no >= ${runNo} and held_by is not null
+        and state in ('pending', 'retry_scheduled', 'callback_scheduled')
+      group by held_by`.execute(db),
     sql<{
       ringing: number;
       in_progress: number;
@@ -382,6 +389,10 @@ export async function liveView(db: AnyDb, campaignId: string, now: Date): Promis
     last_dial_at: lastDialAt ? lastDialAt.toISOString() : null,
     pending,
     retries_left: retriesLeft,
+    held: {
+      frequency_cap: heldQ.rows.find((r) => r.held_by === 'frequency_cap')?.n ?? 0,
+      recipient_hours: heldQ.rows.find((r) => r.held_by === 'recipient_hours')?.n ?? 0,
+    },
     passes,
     progress: { processed, total },
     eta_s:

@@ -28,6 +28,8 @@ const DNC = {
 const STICKY = plan.add(['answer:10', 'answer:10']);
 // A machine that would record for 300 s: only the dialler's voicemail action ends the call early.
 const VOICEMAIL = { message: plan.add(['machine:300']), hangup: plan.add(['machine:300']) };
+// Three campaigns share these numbers under a cap of 2 per 24 h: no number may get a third call.
+const CAPPED = plan.many(3, ['answer:5']);
 const VOICEMAIL_TEXT = "Hi, this is Ori about your order. We'll call again tomorrow.";
 
 let stack: Stack;
@@ -141,5 +143,56 @@ describe.concurrent('compliance', () => {
     expect(await report(hangUp.id)).toEqual([
       expect.objectContaining({ outcome: 'machine', voicemail_left: 'false' }),
     ]);
+  });
+
+  it('frequency cap 2 per 24 h across campaigns: no number gets a third call; the third campaign waits', async () => {
+    const set = await stack.api('PATCH', '/api/v1/settings', {
+      frequency_cap: { max_calls: 2, per_hours: 24 },
+    });
+    expect(set.body).toEqual({ frequency_cap: { max_calls: 2, per_hours: 24 } });
+    try {
+      const campaigns = await Promise.all(
+        [1, 2, 3].map(() =>
+          buildCampaign(stack, { phones: CAPPED, config: { mode: 'multi_day', concurrency: 3 } }),
+        ),
+      );
+      // Two campaigns' dials reach each number; then the cap holds the rest back.
+      await eventually('two calls to every capped number', async () =>
+        CAPPED.every((p) => callsTo(stack, p).filter((c) => c.ended_at !== null).length >= 2),
+      );
+      const held = await eventually('the over-cap contacts to wait', async () => {
+        const rows = await stack.db.db
+          .selectFrom('contacts')
+          .select(['phone', 'state', 'held_by', 'next_due_at', 'final_at'])
+          .where(
+            'campaign_id',
+            'in',
+            campaigns.map((c) => c.id),
+          )
+          .where('held_by', '=', 'frequency_cap')
+          .execute();
+        return rows.length === CAPPED.length ? rows : null;
+      });
+      for (const row of held) {
+        expect(['pending', 'retry_scheduled']).toContain(row.state);
+        expect(row.final_at).toBeNull();
+        expect(row.next_due_at!.getTime()).toBeGreaterThan(Date.now() + 23 * 3_600_000);
+      }
+      await new Promise((r) => setTimeout(r, 3_000));
+      for (const phone of CAPPED) expect(callsTo(stack, phone)).toHaveLength(2);
+      // The live panels count them: every capped number is held in one of the three campaigns.
+      let heldOnPanels = 0;
+      for (const c of campaigns) {
+        const live = await stack.api<{ held: { frequency_cap: number } }>(
+          'GET',
+          `/api/v1/campaigns/${c.id}/live`,
+        );
+        heldOnPanels += live.body.held.frequency_cap;
+      }
+      expect(heldOnPanels).toBe(CAPPED.length);
+      for (const c of campaigns) await stack.api('POST', `/api/v1/campaigns/${c.id}/stop`);
+    } finally {
+      await stack.api('PATCH', '/api/v1/settings', { frequency_cap: null });
+    }
   });
 });
