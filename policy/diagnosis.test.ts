@@ -197,7 +197,7 @@ describe('contacts_due', () => {
       judgeContactsDue(withFacts({ seats: { callsUp: 0 }, dials: { lastDialAt: ago(60) } })).status,
     ).toBe('ok');
   });
-  it('running with nothing left: warn (upload more), unless always-on', () => {
+  it('running with nothing left: ok, the run completes (always-on: waits for contacts)', () => {
     const empty = {
       pending: 0,
       retryScheduled: 0,
@@ -206,8 +206,12 @@ describe('contacts_due', () => {
       inFlight: 0,
       final: 100,
     };
-    expect(judgeContactsDue(withFacts({ contacts: empty })).status).toBe('warn');
-    expect(judgeContactsDue(withFacts({ contacts: empty, campaign: { alwaysOn: true } })).status).toBe('ok');
+    const done = judgeContactsDue(withFacts({ contacts: empty, dials: { lastDialAt: ago(600) } }));
+    expect(done.status).toBe('ok');
+    expect(done.evidence).toContain('moves to completed');
+    expect(judgeContactsDue(withFacts({ contacts: empty, campaign: { alwaysOn: true } })).evidence).toContain(
+      'waits for new contacts',
+    );
   });
   it('not running: ok with the counts', () => {
     const r = judgeContactsDue(withFacts({ campaign: { status: 'completed' }, dials: { lastDialAt: null } }));
