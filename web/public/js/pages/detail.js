@@ -21,6 +21,7 @@ import { configPanelPart } from './detail/config-panel.js';
 import { activityLogPart } from './detail/activity-log.js';
 import { downloadAttemptReport } from './detail/attempt-report.js';
 import { contactDrawerPart } from './detail/contact-drawer.js';
+import { alertsPart } from './detail/alerts.js';
 
 export const POLL_MS = 3000;
 
@@ -52,6 +53,7 @@ export function detailPage(main, { id }, { navigate, flash }) {
   const notices = noticesPart({ act: (name) => void act(name) });
   const uploadSummary = uploadSummaryPart();
   const livePanel = livePanelPart();
+  const alerts = alertsPart({ base });
   const progress = progressPart();
   const metrics = metricsPart();
   const passes = passesPart();
@@ -64,7 +66,7 @@ export function detailPage(main, { id }, { navigate, flash }) {
   });
   const configPanel = configPanelPart();
   const activityLog = activityLogPart();
-  const livePart = [livePanel, progress, metrics, passes, callbacks];
+  const livePart = [livePanel, alerts, progress, metrics, passes, callbacks];
 
   const details = h(
     'div',

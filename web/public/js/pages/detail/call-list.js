@@ -4,6 +4,8 @@
 import { api } from '../../api.js';
 import { h, patchInto } from '../../dom.js';
 import { CONTACT_STATES, SIP_LABEL, contactStateBadge, fmtInt, fmtTime, fmtClock } from '../../format.js';
+import { phoneSearchField } from './phone-search.js';
+import { workflowLink } from './workflow-link.js';
 
 const PER_PAGE = 50;
 const TRAIL_SHOWN = 5;
@@ -38,7 +40,7 @@ const SORTS = [
  * operator picked a row (the contact drawer).
  */
 export function callListPart({ base, onError, onOpen }) {
-  const filters = { state: '', callback: '', outcome: '', disposition: '', sort: '', page: 1 };
+  const filters = { state: '', callback: '', outcome: '', disposition: '', phone: '', sort: '', page: 1 };
   let campaign = null;
   let contacts = null;
 
@@ -90,6 +92,13 @@ export function callListPart({ base, onError, onOpen }) {
     },
     SORTS.map(([value, label]) => h('option', { value }, label)),
   );
+  const phoneSearch = phoneSearchField({
+    onSearch: (text) => {
+      filters.phone = text;
+      filters.page = 1;
+      void reload();
+    },
+  });
   const callbackBar = h('div', { class: 'filters', role: 'group', 'aria-label': 'Callback filter' });
   const tableWrap = h('div', { class: 'table-wrap' });
   const pageInfo = h('p', { class: 'muted', 'aria-live': 'polite' });
@@ -119,6 +128,7 @@ export function callListPart({ base, onError, onOpen }) {
         dispositionInput,
       ),
       h('div', { class: 'field' }, h('label', { for: 'sort-order' }, 'Sort by'), sortSelect),
+      phoneSearch.el,
     ),
     callbackBar,
     tableWrap,
@@ -132,6 +142,7 @@ export function callListPart({ base, onError, onOpen }) {
     if (filters.outcome) q.set('outcome', filters.outcome);
     if (filters.disposition) q.set('disposition', filters.disposition);
     if (filters.sort) q.set('sort', filters.sort);
+    if (filters.phone) q.set('phone', filters.phone);
     contacts = await api.get(`${base}/contacts?${q}`);
   }
 
@@ -207,7 +218,7 @@ export function callListPart({ base, onError, onOpen }) {
         : h(
             'p',
             { class: 'muted' },
-            filters.state || filters.callback || filters.outcome || filters.disposition
+            filters.state || filters.callback || filters.outcome || filters.disposition || filters.phone
               ? 'No contacts match this filter.'
               : 'No contacts yet.',
           ),
@@ -254,6 +265,7 @@ export function callListPart({ base, onError, onOpen }) {
               `Phone ${(c.phone_index ?? 0) + 1} of ${phones.length} · Pass ${c.pass ?? 1}`,
             )
           : null,
+        workflowLink(c),
       ),
       h(
         'td',

@@ -3,6 +3,7 @@
 import { h, patchInto, toast } from '../../dom.js';
 import { statusBadge, alwaysOnBadge, isAlwaysOn, shortId, fmtTime } from '../../format.js';
 import { kv } from './cells.js';
+import { workflowLink } from './workflow-link.js';
 
 export function headerPart() {
   const el = h('div', {});
@@ -39,6 +40,8 @@ export function headerPart() {
           { type: 'button', class: 'btn btn-small', 'aria-label': 'Copy campaign ID', onclick: copyId },
           'Copy',
         ),
+        ' ',
+        workflowLink(c, 'Run workflow'),
       ),
       h(
         'dl',
