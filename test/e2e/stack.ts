@@ -63,6 +63,8 @@ export interface StackOptions {
   scenario: ScenarioInput;
   /** Extra environment for the worker (ORI_RING_TIMEOUT_S, ORI_MAX_CALL_S, ...). */
   workerEnv?: Record<string, string>;
+  /** The API's environment (its settings), e.g. the same ORI_RING_TIMEOUT_S/ORI_MAX_CALL_S as the worker. */
+  apiEnv?: Record<string, string>;
   /** Keep the dev server's state in this folder (so `restartTemporal()` keeps every workflow). */
   temporalDataDir?: string;
   /** A Postgres cluster of the stack's own (so `restartPostgres()` disturbs no other test file). */
@@ -95,7 +97,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const client = new Client({ connection, namespace: temporal.namespace });
   const taskQueue = `e2e-${randomUUID()}`;
   const apiKey = `ori_test_${randomBytes(12).toString('hex')}`;
-  const settings = { ...loadSettings({}), bootstrapApiKey: apiKey, taskQueue };
+  const settings = { ...loadSettings(options.apiEnv ?? {}), bootstrapApiKey: apiKey, taskQueue };
   const buildApi = (): Promise<FastifyInstance> =>
     buildApp(
       { db: db.db, engine: temporalCampaignEngine(client, taskQueue), settings },
