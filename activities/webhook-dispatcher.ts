@@ -3,6 +3,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@te
 import { isDatabaseUnavailable, type Db } from '../db/connection';
 import { drainLeadChanges, staleUndeliveredIds } from '../db/repositories/lead-outbox.repository';
 import { webhookDeliveryWorkflowId } from '../workflows/messages';
+import { createLogger, type Logger } from '../observability/log';
 
 /**
  * Turns contact state changes into webhook deliveries: drains the outbox the `contacts` trigger fills and
@@ -15,19 +16,26 @@ export class WebhookDispatcher {
   private lastRecovery = 0;
   private away = false;
 
-  constructor(private readonly deps: { db: Db; client: Client; taskQueue: string; intervalMs?: number }) {}
+  private readonly log: Logger;
+
+  constructor(
+    private readonly deps: { db: Db; client: Client; taskQueue: string; intervalMs?: number; log?: Logger },
+  ) {
+    this.log = deps.log ?? createLogger({ level: 'info', base: { component: 'webhook-dispatcher' } });
+  }
 
   start(): void {
     const tick = (): void => {
       this.running = this.once()
         .then(() => {
-          if (this.away) console.log('webhook dispatcher: the database is back');
+          if (this.away) this.log.info('webhook dispatcher: the database is back');
           this.away = false;
         })
         .catch((err: unknown) => {
           // Postgres restarting is said once, not twice a second; the next tick simply tries again.
-          if (!isDatabaseUnavailable(err)) console.error('webhook dispatcher:', err);
-          else if (!this.away) console.error('webhook dispatcher: the database is away; retrying');
+          if (!isDatabaseUnavailable(err))
+            this.log.error('webhook dispatcher failed a round', { error: err });
+          else if (!this.away) this.log.warn('webhook dispatcher: the database is away; retrying');
           this.away ||= isDatabaseUnavailable(err);
         })
         .finally(() => {

@@ -100,7 +100,12 @@ async function main(log: Logger): Promise<void> {
     db,
     workflowBundle,
   });
-  const dispatcher = new WebhookDispatcher({ db, client, taskQueue: webhookTaskQueue(settings.taskQueue) });
+  const dispatcher = new WebhookDispatcher({
+    db,
+    client,
+    taskQueue: webhookTaskQueue(settings.taskQueue),
+    log: log.child({ component: 'webhook-dispatcher' }),
+  });
   const diallerOptions = {
     connection,
     namespace: settings.temporalNamespace,
