@@ -63,6 +63,7 @@ export function createAdmissionActivities(deps: { db: Db; notifier: SeatNotifier
           runNo: input.runNo,
           now: now(),
           maxContacts: input.maxHandoffs,
+          requireSwitch: true,
         });
         timed();
         if (result.handoffs.length > 0 || result.status === 'not_running') {

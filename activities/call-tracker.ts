@@ -32,6 +32,37 @@ export class CallTracker {
 
   constructor(private readonly clock: () => Date = () => new Date()) {}
 
+  /**
+   * A tracker for a call known only by its recorded CHANNEL_HANGUP_COMPLETE (the call journal): its times
+   * come from the switch's own timing variables (µs epochs; 0 when the moment never came), else `fallback`.
+   */
+  static fromRecordedHangup(headers: Record<string, string>, fallback: Date): CallTracker {
+    const at = (name: string): Date | null => {
+      const us = num(headers[`variable_${name}_uepoch`]);
+      return us && us > 0 ? new Date(Math.floor(us / 1000)) : null;
+    };
+    const eventUs = num(headers['Event-Date-Timestamp']);
+    const endedAt = at('end') ?? (eventUs && eventUs > 0 ? new Date(Math.floor(eventUs / 1000)) : fallback);
+    const tracker = new CallTracker(() => endedAt);
+    tracker.createdAt = at('start');
+    tracker.ringingAt = at('progress') ?? at('progress_media');
+    tracker.answeredAt = at('answer');
+    tracker.accept({ name: 'CHANNEL_HANGUP_COMPLETE', headers });
+    return tracker;
+  }
+
+  /** Takes over what a recorded hangup says (the journal), keeping what this tracker saw itself first. */
+  adoptRecorded(recorded: CallTracker): void {
+    if (this.hangup) return;
+    this.createdAt ??= recorded.createdAt;
+    this.ringingAt ??= recorded.ringingAt;
+    this.answeredAt ??= recorded.answeredAt;
+    this.hangupAt = recorded.hangupAt;
+    this.coreUuid = recorded.coreUuid ?? this.coreUuid;
+    this.hangup = recorded.hangup;
+    for (const l of this.changeListeners) l();
+  }
+
   onChange(listener: () => void): () => void {
     this.changeListeners.add(listener);
     return () => this.changeListeners.delete(listener);

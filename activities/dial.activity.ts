@@ -10,22 +10,42 @@ import {
   loadAttemptFacts,
   finishAttempt,
   findVoicemailSetting,
+  keepOnDeck,
   markCallProgress,
   markVoicemailLeft,
+  releaseUnplacedAttempt,
+  getAttempt,
   renewLease,
   type CallEnd,
 } from '../db/repositories/attempts.repository';
+import { findCallEnd } from '../db/repositories/call-journal.repository';
+import { liveWorkerIds } from '../db/repositories/worker-presence.repository';
 import { classifyCall } from '../policy/outcome';
 import { voicemailPlan } from '../policy/voicemail';
 import { CallTracker, type ChannelEvent } from './call-tracker';
-import type { OriginateRequest } from '../telephony/originate-command';
+import { OriginateRequestError, type OriginateRequest } from '../telephony/originate-command';
+import { SwitchCommandError, SwitchNotConnectedError } from '../telephony/esl-connection';
 import type { SeatNotifier } from './seat-notifier';
+import {
+  startFollowing,
+  stepFollower,
+  type FollowerConfig,
+  type FollowerEnd,
+  type FollowerState,
+} from './dial-follower';
+import { OriginatePacer } from './originate-pacer';
 import { whileDatabaseAway } from '../db/retry';
 import { createDialObserver, type DialObserver } from '../observability/dial-observer';
 import { silentLogger, type CallFields } from '../observability/log';
 
 /** What the dial activity needs of the telephony layer (implemented by telephony/switch-client). */
 export interface SwitchControl {
+  /** An ESL connection is up now (false while connecting or reconnecting). */
+  readonly connected: boolean;
+  /**
+   * Throws SwitchNotConnectedError, before writing anything, when there is no connection: that originate
+   * certainly never reached the switch. Any other failure may have come after the write.
+   */
   originate(req: OriginateRequest): Promise<{ jobUuid: string }>;
   kill(uuid: string, cause?: string): Promise<boolean>;
   exists(uuid: string): Promise<boolean>;
@@ -71,13 +91,27 @@ export type DialResult =
     }
   | { kind: 'cancelled'; reason: string; contactFinal: boolean };
 
-const HEARTBEAT_MS = 5_000;
+/** Temporal heartbeats of a dial; its heartbeat timeout (workflows/contact.workflow.ts) is a few of these. */
+const HEARTBEAT_MS = 1_000;
+/** The seat's lease (a Postgres write, DIAL_LEASE_MS long) is renewed this often while the call lives. */
+const LEASE_RENEW_MS = 5_000;
 /**
  * A dial on deck claims again this often even without a notification: it renews its lease (30 s) and
  * notices a pause, a stop or a suppression (which only need it to give its place back: the claim never
  * dials then). A freed seat names the first in line at once (`ori_deck`), from a call's end or a round.
  */
 const ON_DECK_POLL_MS = 5_000;
+/** While no ESL connection is up, a dial waits before its claim and looks again this often. */
+const SWITCH_WAIT_MS = 1_000;
+/** A call the switch no longer has, unseen: how long other workers' journal records may take to land. */
+const MISSING_GRACE_MS = 2_000;
+/**
+ * A retried dial whose first try's worker is still alive may be racing that try's originate (a heartbeat
+ * timeout on a busy machine): a call missing this soon after its claim is not yet called untracked.
+ */
+const CLAIM_RACE_GRACE_MS = 15_000;
+/** A call whose start we did not see (reconciling) is checked with the switch after this long. */
+const UNCONFIRMED_CHECK_MS = 10_000;
 
 function endedFromAttempt(attempt: Attempt): Extract<DialResult, { kind: 'ended' }> {
   return {
@@ -92,10 +126,14 @@ function endedFromAttempt(attempt: Attempt): Extract<DialResult, { kind: 'ended'
 /**
  * Dial one attempt exactly once. The attempt id is the call's `origination_uuid`. A first try claims a
  * seat for the leased attempt (re-checking suppression, pause, the window and the carrier's rate) — waiting
- * on deck, woken by the call that ends, while every seat holds a call — places the call with
- * `bgapi originate` and follows its events to CHANNEL_HANGUP_COMPLETE, heartbeating and renewing the seat.
- * A retried try reconciles instead: a recorded end is returned as is, a live channel is followed again, and
- * a call the switch no longer knows is closed from what was recorded — it is never placed a second time.
+ * on deck, woken by the call that ends, while every seat holds a call, and waiting while no switch is
+ * reachable — writes `bgapi originate` at the carrier's reserved moment and follows the call's events to
+ * CHANNEL_HANGUP_COMPLETE (dial-follower.ts), heartbeating and renewing the seat. A retried try reconciles
+ * instead: a recorded end is returned as is, a live channel is followed again, and a call the switch no
+ * longer knows is closed from the call journal (the hangup another worker saw) or, failing that, from what
+ * was recorded — it is never placed a second time. An originate that never reached the switch (no
+ * connection at the write, or the switch knows nothing of it after the connection came back) is no attempt:
+ * the contact goes back to the queue.
  */
 export function createDialActivities(deps: {
   db: Db;
@@ -104,10 +142,14 @@ export function createDialActivities(deps: {
   timings: DialTimings;
   botEndpoint?: (campaignId: string) => Promise<string | null>;
   now?: () => Date;
+  /** This worker's presence id: recorded on the calls it places, so a retry knows whether it still lives. */
+  workerId?: string;
+  pacer?: OriginatePacer;
   /** Log lines and metrics of each call (the worker's logger; silent by default). */
   observer?: DialObserver;
 }) {
   const now = deps.now ?? (() => new Date());
+  const pacer = deps.pacer ?? new OriginatePacer(() => now().getTime());
   const { timings } = deps;
   const observer = deps.observer ?? createDialObserver({ log: silentLogger });
   /** Records the attempt's end, and says so in the log and the dial counters. */
@@ -116,116 +158,174 @@ export function createDialActivities(deps: {
     observer.ended(call, attempt);
     return attempt;
   };
+  /** Dials followed in this process: a retry that lands here while its first try still runs joins it. */
+  const inFlight = new Map<string, Promise<DialResult>>();
   const endedFrom = (attempt: Attempt): DialResult => {
     const ended = endedFromAttempt(attempt);
     return timings.resultGraceS === undefined ? ended : { ...ended, resultWaitS: timings.resultGraceS };
   };
+  const heartbeat = (details: object): void => Context.current().heartbeat(details);
+  /**
+   * Postgres restarting while we follow a call is waited out (heartbeating), so the follow goes on and no
+   * fact of the call is lost; the writes are idempotent.
+   */
+  const persist = <T>(attemptId: string, write: () => Promise<T>): Promise<T> =>
+    whileDatabaseAway(write, { onWait: () => heartbeat({ attemptId, phase: 'database_away' }) });
+  /** Sleeps `ms`, heartbeating: a dial never goes quiet for longer than its heartbeat period. */
+  async function pause(ms: number, details: object): Promise<void> {
+    for (let left = ms; left > 0; left -= HEARTBEAT_MS) {
+      heartbeat(details);
+      await delay(Math.min(left, HEARTBEAT_MS));
+    }
+  }
 
-  async function follow(
-    call: CallFields,
-    tracker: CallTracker,
-    startedAt: Date,
-    knownLive: boolean,
-  ): Promise<DialResult> {
-    const ctx = Context.current();
-    const attemptId = call.attempt_id;
-    // Postgres restarting while we follow a call is waited out (heartbeating), so the follow goes on and
-    // no event of the call is missed; the writes are idempotent.
-    const persist = <T>(write: () => Promise<T>): Promise<T> =>
-      whileDatabaseAway(write, { onWait: () => ctx.heartbeat({ attemptId, phase: 'database_away' }) });
-    let lostTrack = false;
-    let wakeUp: () => void = () => undefined;
-    const unChange = tracker.onChange(() => wakeUp());
-    let recheck = false;
+  interface FollowOptions {
+    /** We saw the call's events, or the switch confirmed it. */
+    confirmed: boolean;
+    /** Ask the switch first (the call's fate is unknown). */
+    verify: boolean;
+    /** The switch already said it has no such call. */
+    missing?: boolean;
+    missingMeans: FollowerConfig['missingMeans'];
+    missingGraceMs: number;
+    startedAt: Date;
+  }
+
+  /** Runs the follower's state machine: the I/O it asks for, fed back until it says the following is over. */
+  async function follow(attemptId: string, tracker: CallTracker, opts: FollowOptions): Promise<FollowerEnd> {
+    const cfg: FollowerConfig = {
+      staleAt: opts.startedAt.getTime() + (timings.ringTimeoutS + timings.maxCallS + timings.graceS) * 1000,
+      killGraceMs: timings.graceS * 1000,
+      jobFailGraceMs: 1_000,
+      missingGraceMs: opts.missingGraceMs,
+      heartbeatMs: HEARTBEAT_MS,
+      leaseMs: LEASE_RENEW_MS,
+      journalPollMs: 2_000,
+      unconfirmedCheckMs: UNCONFIRMED_CHECK_MS,
+      missingMeans: opts.missingMeans,
+    };
+    let wake: () => void = () => undefined;
+    let reconnected = false;
+    const unChange = tracker.onChange(() => wake());
     const unReconnect = deps.switch.onReconnect(() => {
-      recheck = true;
-      wakeUp();
+      reconnected = true;
+      wake();
     });
-    const staleAt = startedAt.getTime() + (timings.ringTimeoutS + timings.maxCallS + timings.graceS) * 1000;
-    let progressWritten: 'none' | 'ringing' | 'in_progress' = 'none';
-    let killedAt: number | null = null;
-    let jobFailedAt: number | null = null;
-    let lastBeat = 0;
-    let machineHandled = false;
+    let state: FollowerState = startFollowing(now().getTime(), opts);
+    let exists: boolean | undefined = opts.missing ? false : undefined;
+    let attemptOpen: boolean | undefined;
     try {
       for (;;) {
-        if (tracker.ended) break;
-        if (tracker.failedWithoutChannel) {
-          // `-ERR` with no channel yet: give a late CHANNEL_CREATE a moment, then it never rang.
-          jobFailedAt ??= Date.now();
-          if (Date.now() - jobFailedAt > 1_000) break;
-        }
-        if (tracker.answeredAt && progressWritten !== 'in_progress') {
-          progressWritten = 'in_progress';
-          const answeredAt = tracker.answeredAt;
-          await persist(() => markCallProgress(deps.db, attemptId, 'in_progress', answeredAt));
-        } else if ((tracker.ringingAt || tracker.createdAt) && progressWritten === 'none') {
-          progressWritten = 'ringing';
-          const ringingAt = tracker.ringingAt ?? tracker.createdAt ?? now();
-          await persist(() => markCallProgress(deps.db, attemptId, 'ringing', ringingAt));
-        }
-        if (tracker.machineDetected && !machineHandled && !tracker.ended) {
-          machineHandled = true;
-          await leaveVoicemailOrHangUp(attemptId);
-        }
-        if (recheck) {
-          recheck = false;
-          // Events of the disconnected gap are gone: ask the switch whether the call still lives.
-          if (!(await deps.switch.exists(attemptId).catch(() => true)) && !tracker.ended) {
-            lostTrack = true;
-            break;
+        const step = stepFollower(
+          state,
+          {
+            now: now().getTime(),
+            call: {
+              ended: tracker.ended,
+              failedWithoutChannel: tracker.failedWithoutChannel,
+              started: tracker.createdAt !== null,
+              ringing: tracker.ringingAt !== null,
+              answered: tracker.answeredAt !== null,
+              machine: tracker.machineDetected,
+            },
+            connected: deps.switch.connected,
+            reconnected,
+            ...(exists === undefined ? {} : { exists }),
+            ...(attemptOpen === undefined ? {} : { attemptOpen }),
+          },
+          cfg,
+        );
+        state = step.state;
+        reconnected = false;
+        exists = undefined;
+        attemptOpen = undefined;
+        if (step.end) return step.end;
+        for (const action of step.actions) {
+          switch (action.kind) {
+            case 'write_progress': {
+              const at =
+                action.progress === 'in_progress'
+                  ? (tracker.answeredAt ?? now())
+                  : (tracker.ringingAt ?? tracker.createdAt ?? now());
+              await persist(attemptId, () => markCallProgress(deps.db, attemptId, action.progress, at));
+              break;
+            }
+            case 'heartbeat':
+              heartbeat({ attemptId, phase: action.phase });
+              break;
+            case 'renew_lease':
+              attemptOpen = await renewLease(deps.db, attemptId, now()).catch(() => undefined);
+              break;
+            case 'check_exists':
+              exists = await deps.switch.exists(attemptId).catch(() => undefined);
+              // No answer (the connection went): ask again once it is back.
+              if (exists === undefined) state = { ...state, verify: true };
+              break;
+            case 'read_journal': {
+              const recorded = await findCallEnd(deps.db, attemptId).catch(() => null);
+              if (recorded)
+                tracker.adoptRecorded(CallTracker.fromRecordedHangup(recorded.headers, recorded.endedAt));
+              break;
+            }
+            case 'kill':
+              await deps.switch.kill(attemptId, 'ALLOTTED_TIMEOUT').catch(() => false);
+              break;
+            case 'handle_machine':
+              await leaveVoicemailOrHangUp(attemptId);
+              break;
           }
         }
-        if (Date.now() >= staleAt) {
-          if (killedAt === null) {
-            killedAt = Date.now();
-            await deps.switch.kill(attemptId, 'ALLOTTED_TIMEOUT').catch(() => false);
-          } else if (Date.now() - killedAt > timings.graceS * 1000) {
-            lostTrack = true;
-            break;
-          }
-        }
-        if (Date.now() - lastBeat >= HEARTBEAT_MS) {
-          lastBeat = Date.now();
-          ctx.heartbeat({ attemptId, phase: progressWritten });
-          await persist(() => renewLease(deps.db, attemptId, now()));
-          if (!knownLive && !tracker.createdAt && Date.now() - startedAt.getTime() > 10_000) {
-            // Reconciling a call we did not see start: make sure the switch still has it.
-            knownLive = true;
-            recheck = true;
-          }
-        }
+        // An answer to act on at once.
+        if (exists !== undefined || attemptOpen === false || tracker.ended) continue;
+        const waitMs = Math.max(0, Math.min(step.wakeAt - now().getTime(), HEARTBEAT_MS));
         await new Promise<void>((resolve) => {
-          wakeUp = resolve;
-          setTimeout(resolve, 1_000);
+          wake = resolve;
+          setTimeout(resolve, waitMs);
         });
       }
     } finally {
       unChange();
       unReconnect();
     }
+  }
 
-    const stale = killedAt !== null;
-    let end: CallEnd;
-    if (lostTrack && !tracker.ended) {
-      // The call ended while nobody could see it (worker loss, ESL gap) or never hung up after a kill:
-      // stale-state recovery closes it as `timeout`; it was placed, so it is not an `error`. A call seen
-      // answered that then ended unseen (the switch no longer has it) was a conversation, as the
-      // reconciling retry (`already_sent`) also decides: `completed`, and the bot's result follows.
-      end = {
-        outcome: !stale && tracker.answeredAt ? 'completed' : 'timeout',
+  /** Records how the following ended and returns what the contact workflow needs. */
+  async function close(
+    call: CallFields,
+    tracker: CallTracker,
+    end: FollowerEnd,
+    startedAt: Date,
+    hadResult = false,
+  ): Promise<DialResult> {
+    const attemptId = call.attempt_id;
+    if (end === 'recorded') {
+      const attempt = await getAttempt(deps.db, attemptId);
+      if (attempt?.ended_at) return endedFrom(attempt);
+    }
+    if (end === 'not_placed') {
+      await releaseUnplacedAttempt(deps.db, attemptId, now());
+      return { kind: 'cancelled', reason: 'switch_unavailable', contactFinal: false };
+    }
+    const stale = end === 'stale';
+    let callEnd: CallEnd;
+    if ((end === 'untracked' || stale) && !tracker.ended) {
+      // The call ended while nobody could see it (worker loss, ESL gap) and no worker's journal has it, or
+      // it never hung up after a kill: stale-state recovery closes it as `timeout`; it was placed, so it is
+      // not an `error`. A call seen answered (or with a post-call result) that then ended unseen was a
+      // conversation: `completed`, and the bot's result follows.
+      callEnd = {
+        outcome: !stale && (tracker.answeredAt || hadResult) ? 'completed' : 'timeout',
         sipCode: null,
         hangupCause: stale ? 'ORI_STALE_RECOVERY' : 'ORI_UNTRACKED',
         answeredAt: tracker.answeredAt,
         endedAt: now(),
         ringS: tracker.ringSeconds(startedAt),
-        talkS: tracker.talkSeconds(),
+        talkS: tracker.answeredAt ? (now().getTime() - tracker.answeredAt.getTime()) / 1000 : null,
         coreUuid: tracker.coreUuid,
       };
     } else {
-      const outcome = classifyCall(tracker.facts({ stale }));
-      end = {
-        outcome,
+      callEnd = {
+        outcome: classifyCall(tracker.facts({ stale })),
         sipCode: tracker.sipCode(),
         hangupCause: tracker.hangupCause(),
         answeredAt: tracker.answered ? (tracker.answeredAt ?? tracker.hangupAt ?? now()) : null,
@@ -235,9 +335,9 @@ export function createDialActivities(deps: {
         coreUuid: tracker.coreUuid,
       };
     }
-    // The end is a fact only this activity saw: failing here would leave a retry that can only reconcile
-    // it as untracked.
-    return endedFrom(await persist(() => finish(call, end)));
+    // The end is a fact only this activity may have seen: failing here would leave a retry that can only
+    // reconcile it from the journal.
+    return endedFrom(await persist(attemptId, () => finish(call, callEnd)));
   }
 
   /**
@@ -265,15 +365,26 @@ export function createDialActivities(deps: {
 
   return {
     async dial(input: DialInput): Promise<DialResult> {
-      const result = await dialAttempt(input);
+      const attemptId = input.handoff.attemptId;
+      let running = inFlight.get(attemptId);
+      if (!running) {
+        running = dialAttempt(input).finally(() => inFlight.delete(attemptId));
+        inFlight.set(attemptId, running);
+      } else {
+        // A retry while this process still follows the first try (its heartbeats were late): join it.
+        const joined = running;
+        const beat = setInterval(() => heartbeat({ attemptId, phase: 'joined' }), HEARTBEAT_MS);
+        running = joined.finally(() => clearInterval(beat));
+      }
+      const result = await running;
       if (result.kind !== 'ended' || awaitsResult(result)) return result;
-      return { ...result, facts: await loadAttemptFacts(deps.db, input.contactId, input.handoff.attemptId) };
+      return { ...result, facts: await loadAttemptFacts(deps.db, input.contactId, attemptId) };
     },
   };
 
   /**
    * Claim until the claim says dial, or never: on deck while every seat holds a call (the call that ends
-   * names the first in line), or held back by the carrier's rate.
+   * names the first in line), held back by the carrier's rate, or waiting for a switch to be reachable.
    */
   async function claimSeat(
     attemptId: string,
@@ -283,16 +394,24 @@ export function createDialActivities(deps: {
     const named = deps.seats.seatLatch(attemptId);
     try {
       for (;;) {
-        const claim = await claimAttempt(deps.db, attemptId, now());
+        if (!deps.switch.connected) {
+          // Nothing can reach the switch: keep the place (an on-deck lease, or a call's seat) and wait.
+          const t = now();
+          if (!(await keepOnDeck(deps.db, attemptId, t))) await renewLease(deps.db, attemptId, t);
+          await pause(SWITCH_WAIT_MS, { attemptId, phase: 'switch_unreachable' });
+          continue;
+        }
+        const claim = await claimAttempt(deps.db, attemptId, now(), deps.workerId ?? null);
         if (claim.kind === 'wait') {
-          Context.current().heartbeat({ attemptId, phase: 'carrier_rate' });
-          const paceMs = Math.max(1, Math.min(claim.retryAt.getTime() - now().getTime(), 5_000));
+          const paceMs = Math.max(1, Math.min(claim.retryAt.getTime() - now().getTime(), ON_DECK_POLL_MS));
           waited.paceMs += paceMs;
-          await delay(paceMs);
+          await pause(paceMs, { attemptId, phase: 'carrier_rate' });
         } else if (claim.kind === 'no_seat') {
-          Context.current().heartbeat({ attemptId, phase: 'on_deck' });
           waited.onDeckSince ??= Date.now();
-          await named.wait(ON_DECK_POLL_MS);
+          for (let waited = 0; waited < ON_DECK_POLL_MS; waited += HEARTBEAT_MS) {
+            heartbeat({ attemptId, phase: 'on_deck' });
+            if (await named.wait(HEARTBEAT_MS)) break;
+          }
         } else {
           return claim;
         }
@@ -314,94 +433,132 @@ export function createDialActivities(deps: {
     // Looked up before the pacing wait and the claim, so nothing but the ESL write separates the claim
     // from the originate: the carrier counts arrivals, and every delay there jitters the dial rate.
     const endpoint = deps.botEndpoint ? await deps.botEndpoint(input.campaignId) : null;
-    const waitMs = Math.min(Date.parse(handoff.dialNotBefore) - now().getTime(), 5_000);
-    if (waitMs > 0) await delay(waitMs); // the carrier pacing slot
+    const waitMs = Date.parse(handoff.dialNotBefore) - now().getTime();
+    if (waitMs > 0) await pause(Math.min(waitMs, 5_000), { attemptId, phase: 'carrier_rate' });
 
-    const waited = { paceMs: Math.max(0, waitMs), onDeckSince: null as number | null };
+    const waited = { paceMs: Math.max(0, Math.min(waitMs, 5_000)), onDeckSince: null as number | null };
     const claim = await claimSeat(attemptId, waited);
     switch (claim.kind) {
       case 'cancelled':
         return { kind: 'cancelled', reason: claim.reason, contactFinal: claim.contactFinal };
       case 'ended':
         return endedFrom(claim.attempt);
-      case 'already_sent': {
-        const tracker = new CallTracker(now);
-        const unwatch = deps.switch.watch(attemptId, (e) => tracker.accept(e));
-        try {
-          const live = await deps.switch.exists(attemptId).catch(() => false);
-          if (!live && !tracker.ended) {
-            const answered = claim.attempt.answered_at !== null || claim.attempt.result_at !== null;
-            return endedFrom(
-              await finish(call, {
-                outcome: answered ? 'completed' : 'timeout',
-                sipCode: null,
-                hangupCause: 'ORI_UNTRACKED',
-                answeredAt: claim.attempt.answered_at,
-                endedAt: now(),
-                ringS: null,
-                talkS: claim.attempt.answered_at
-                  ? (now().getTime() - claim.attempt.answered_at.getTime()) / 1000
-                  : null,
-                coreUuid: null,
-              }),
-            );
-          }
-          if (claim.attempt.answered_at) tracker.answeredAt = claim.attempt.answered_at;
-          return await follow(call, tracker, claim.attempt.started_at ?? now(), true);
-        } finally {
-          unwatch();
-        }
+      case 'already_sent':
+        return reconcile(call, claim.attempt);
+      case 'claimed':
+        return place(input, call, claim, endpoint, waited);
+    }
+  }
+
+  /** A retried try: the call was placed by an earlier one. Follow it, or close it from what is known. */
+  async function reconcile(call: CallFields, attempt: Attempt): Promise<DialResult> {
+    const attemptId = call.attempt_id;
+    const startedAt = attempt.started_at ?? now();
+    const tracker = new CallTracker(now);
+    const unwatch = deps.switch.watch(attemptId, (e) => tracker.accept(e));
+    try {
+      if (attempt.answered_at) tracker.answeredAt = attempt.answered_at;
+      const recorded = await findCallEnd(deps.db, attemptId);
+      if (recorded) tracker.adoptRecorded(CallTracker.fromRecordedHangup(recorded.headers, recorded.endedAt));
+      const live = tracker.ended ? undefined : await deps.switch.exists(attemptId).catch(() => undefined);
+      // The try that placed the call may still be alive elsewhere, its originate not yet written.
+      const claimer = attempt.dialled_by;
+      const claimerAlive =
+        claimer !== null && claimer !== deps.workerId && (await liveWorkerIds(deps.db, now())).has(claimer);
+      const sinceClaim = now().getTime() - (attempt.originate_sent_at ?? startedAt).getTime();
+      const end = await follow(attemptId, tracker, {
+        confirmed: live === true,
+        verify: live === undefined && !tracker.ended,
+        missing: live === false,
+        missingMeans: 'untracked',
+        missingGraceMs: claimerAlive
+          ? Math.max(MISSING_GRACE_MS, CLAIM_RACE_GRACE_MS - sinceClaim)
+          : MISSING_GRACE_MS,
+        startedAt,
+      });
+      return await close(call, tracker, end, startedAt, attempt.result_at !== null);
+    } finally {
+      unwatch();
+    }
+  }
+
+  /** A first try: write the originate at the carrier's moment and follow the call. */
+  async function place(
+    input: DialInput,
+    call: CallFields,
+    claim: Extract<ClaimResult, { kind: 'claimed' }>,
+    endpoint: string | null,
+    waited: { paceMs: number; onDeckSince: number | null },
+  ): Promise<DialResult> {
+    const { handoff } = input;
+    const attemptId = handoff.attemptId;
+    const tracker = new CallTracker(now);
+    // Watch before the originate so no event of this call can be missed.
+    const unwatch = deps.switch.watch(attemptId, (e) => tracker.accept(e));
+    try {
+      const turnFrom = now().getTime();
+      await pacer.turn(claim.carrierId, claim.originateAt.getTime(), claim.spacingMs);
+      const startedAt = now();
+      observer.pacedFor(call, waited.paceMs + (startedAt.getTime() - turnFrom));
+      let failure: unknown = null;
+      try {
+        await deps.switch.originate({
+          uuid: attemptId,
+          gateway: handoff.gateway,
+          destination: handoff.phone.replace(/^\+/, ''),
+          callerIdNumber: handoff.fromNumber.replace(/^\+/, ''),
+          timeoutS: timings.ringTimeoutS,
+          variables: {
+            ori_attempt_id: attemptId,
+            ori_campaign_id: input.campaignId,
+            ori_run_no: String(input.runNo),
+            ori_contact_id: input.contactId,
+            'sip_h_X-Attempt-Id': attemptId,
+          },
+          application: endpoint ? `&bridge(${endpoint})` : '&park()',
+        });
+        observer.originateSent(call, { onDeckSince: waited.onDeckSince });
+      } catch (err) {
+        failure = err;
       }
-      case 'claimed': {
-        observer.pacedFor(call, waited.paceMs);
-        const startedAt = now();
-        const tracker = new CallTracker(now);
-        // Watch before the originate so no event of this call can be missed.
-        const unwatch = deps.switch.watch(attemptId, (e) => tracker.accept(e));
-        try {
-          try {
-            await deps.switch.originate({
-              uuid: attemptId,
-              gateway: handoff.gateway,
-              destination: handoff.phone.replace(/^\+/, ''),
-              callerIdNumber: handoff.fromNumber.replace(/^\+/, ''),
-              timeoutS: timings.ringTimeoutS,
-              variables: {
-                ori_attempt_id: attemptId,
-                ori_campaign_id: input.campaignId,
-                ori_run_no: String(input.runNo),
-                ori_contact_id: input.contactId,
-                'sip_h_X-Attempt-Id': attemptId,
-              },
-              application: endpoint ? `&bridge(${endpoint})` : '&park()',
-            });
-            observer.originateSent(call, { onDeckSince: waited.onDeckSince });
-          } catch (err) {
-            // The command may or may not have reached the switch. If it did, the channel exists (or will
-            // report); if not, the dial could not be placed: `error`. Never send it again.
-            await delay(500);
-            if (!tracker.createdAt && !(await deps.switch.exists(attemptId).catch(() => false))) {
-              observer.originateFailed(call, err);
-              return endedFrom(
-                await finish(call, {
-                  outcome: 'error',
-                  sipCode: null,
-                  hangupCause:
-                    `ORI_ORIGINATE_FAILED: ${err instanceof Error ? err.message : String(err)}`.slice(0, 200),
-                  answeredAt: null,
-                  endedAt: now(),
-                  ringS: null,
-                  talkS: null,
-                  coreUuid: null,
-                }),
-              );
-            }
-          }
-          return await follow(call, tracker, startedAt, false);
-        } finally {
-          unwatch();
-        }
+      if (failure instanceof SwitchNotConnectedError) {
+        // Refused before anything was written: the switch never saw it, so it is no attempt.
+        await releaseUnplacedAttempt(deps.db, attemptId, now());
+        return { kind: 'cancelled', reason: 'switch_unavailable', contactFinal: false };
       }
+      if (failure instanceof SwitchCommandError || failure instanceof OriginateRequestError) {
+        // The switch (or the dial string) refused this call: the dial could not be placed, `error`.
+        observer.originateFailed(call, failure);
+        return endedFrom(
+          await finish(call, {
+            outcome: 'error',
+            sipCode: null,
+            hangupCause:
+              `ORI_ORIGINATE_FAILED: ${failure instanceof Error ? failure.message : String(failure)}`.slice(
+                0,
+                200,
+              ),
+            answeredAt: null,
+            endedAt: now(),
+            ringS: null,
+            talkS: null,
+            coreUuid: null,
+          }),
+        );
+      }
+      // Written, but the connection went before the reply: it may or may not have reached the switch.
+      // After the reconnect the switch (uuid_exists), the job's broadcast result or the journal tells;
+      // if none knows it, it never got there and the contact goes back to the queue. Never sent again.
+      const end = await follow(attemptId, tracker, {
+        confirmed: false,
+        verify: failure !== null,
+        missingMeans: failure !== null ? 'not_placed' : 'untracked',
+        missingGraceMs: MISSING_GRACE_MS,
+        startedAt,
+      });
+      return await close(call, tracker, end, startedAt);
+    } finally {
+      unwatch();
     }
   }
 }

@@ -14,6 +14,8 @@ export interface ActivityDeps {
   now?: () => Date;
   /** Each call's log lines and dial metrics (the worker's logger). */
   observer?: DialObserver;
+  /** This worker's presence id (worker/presence.ts), recorded on the calls it places. */
+  workerId?: string;
 }
 
 /** Every activity the worker registers, wired to its injected dependencies. */

@@ -12,8 +12,11 @@ import { Client } from 'pg';
  */
 /** A dial on deck's ear for its own name (see `SeatNotifier.seatLatch`). */
 export interface SeatLatch {
-  /** Resolves when the attempt was named since the last wait (at once if it already was), or after `ms`. */
-  wait(ms: number): Promise<void>;
+  /**
+   * Resolves when the attempt was named since the last wait (at once if it already was), or after `ms`:
+   * true when it was named.
+   */
+  wait(ms: number): Promise<boolean>;
   close(): void;
 }
 
@@ -151,12 +154,13 @@ export class SeatNotifier {
     this.seatWaiters.set(attemptId, onName);
     return {
       wait: (ms) =>
-        new Promise<void>((resolve) => {
+        new Promise<boolean>((resolve) => {
           const done = (): void => {
             clearTimeout(timer);
+            const named = latch.named;
             latch.wake = null;
             latch.named = false;
-            resolve();
+            resolve(named);
           };
           const timer = setTimeout(done, latch.named ? 0 : ms);
           latch.wake = done;

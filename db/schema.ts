@@ -40,6 +40,8 @@ export interface CarriersTable {
   gateway: string;
   cps_limit: number | null;
   next_dial_slot_at: Timestamp | null;
+  /** The earliest moment the carrier's next originate may be written to the switch (the claim's cursor). */
+  next_originate_at: Timestamp | null;
   created_at: GeneratedTimestamp;
 }
 
@@ -179,6 +181,8 @@ export interface AttemptsTable {
   result_at: Timestamp | null;
   /** The voicemail message was played to an answering machine on this call. */
   voicemail_left: Generated<boolean>;
+  /** The worker (worker_presence id) whose dial claimed and placed the call. */
+  dialled_by: string | null;
 }
 
 export interface ActivityLogTable {
@@ -289,6 +293,23 @@ export interface OrganisationSettingsTable {
   updated_by: string | null;
 }
 
+/** How the switch says a call of ours ended (CHANNEL_HANGUP_COMPLETE), recorded by any worker that saw it. */
+export interface CallJournalTable {
+  call_uuid: string;
+  attempt_id: string | null;
+  core_uuid: string | null;
+  hangup_cause: string | null;
+  sip_code: number | null;
+  answered: boolean;
+  started_at: Timestamp | null;
+  answered_at: Timestamp | null;
+  ended_at: Timestamp;
+  /** The event's headers, URL-decoded: everything the outcome classifier reads. */
+  headers: Json<Record<string, string>>;
+  recorded_by: string;
+  recorded_at: GeneratedTimestamp;
+}
+
 export interface Database {
   api_keys: ApiKeysTable;
   organisation_settings: OrganisationSettingsTable;
@@ -310,6 +331,7 @@ export interface Database {
   campaign_variables: CampaignVariablesTable;
   worker_presence: WorkerPresenceTable;
   campaign_alerts: CampaignAlertsTable;
+  call_journal: CallJournalTable;
 }
 
 export type Campaign = Selectable<CampaignsTable>;

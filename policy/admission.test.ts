@@ -6,7 +6,9 @@ import {
   freeSeats,
   IDLE_AFTER_MS,
   liveActivity,
+  liveActivityReason,
   nextSlotAfter,
+  originateSpacingMs,
   ON_DECK_MAX,
   ON_DECK_SHARE,
   onDeckSeats,
@@ -346,5 +348,44 @@ describe('liveActivity', () => {
   ];
   it.each(cases)('%s', (_name, over, expected) => {
     expect(liveActivity({ ...base, ...over })).toBe(expected);
+  });
+});
+
+describe('liveActivityReason', () => {
+  const cases: Array<[LiveActivity, boolean, string | null]> = [
+    ['live', false, 'switch_unreachable'],
+    ['idle', false, 'switch_unreachable'],
+    ['live', true, null],
+    ['idle', true, null],
+    ['paused', false, null],
+    ['stopped', false, null],
+    ['outside_window', false, null],
+  ];
+  it.each(cases)('%s with switch connected=%s → %s', (activity, switchConnected, expected) => {
+    expect(liveActivityReason({ activity, switchConnected })).toBe(expected);
+  });
+});
+
+describe('originateSpacingMs', () => {
+  it('is 1000/cps widened by the guard, rounded up; null when uncapped', () => {
+    expect(originateSpacingMs(5)).toBe(200);
+    expect(originateSpacingMs(5, 0.15)).toBe(230);
+    expect(originateSpacingMs(3, 0.15)).toBe(384);
+    expect(originateSpacingMs(0.5)).toBe(2000);
+    expect(originateSpacingMs(null)).toBeNull();
+    expect(originateSpacingMs(0)).toBeNull();
+  });
+  it('writes that far apart never put more than cps into any sliding second', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 50 }),
+        fc.double({ min: 0, max: 0.5, noNaN: true }),
+        (cps, guard) => {
+          const spacing = originateSpacingMs(cps, guard) as number;
+          // cps + 1 consecutive writes span cps gaps: at least 1000 ms, so never inside one [t, t + 1000).
+          expect(cps * spacing).toBeGreaterThanOrEqual(1000);
+        },
+      ),
+    );
   });
 });

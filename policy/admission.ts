@@ -38,6 +38,16 @@ export function effectiveCps(cpsLimit: number | null | undefined): number | null
 }
 
 /**
+ * The least time between two originates of one carrier written to the switch: 1000/cps ms widened by
+ * `guard` (the jitter between our write and the carrier's clock), rounded up; null when uncapped. Any
+ * writes this far apart put at most cps arrivals into any sliding second, however late each was.
+ */
+export function originateSpacingMs(cpsLimit: number | null | undefined, guard = 0): number | null {
+  const cps = effectiveCps(cpsLimit);
+  return cps === null ? null : Math.ceil((1000 * (1 + Math.max(0, guard))) / cps);
+}
+
+/**
  * Milliseconds from the first slot to slot k: ceil(k·1000·(1+guard)/cps), in exact integer arithmetic when
  * it can (no guard, whole cps).
  */
@@ -160,6 +170,21 @@ export interface LiveActivityInput {
  *   campaign whose seats are all busy with long calls is working, not "Idle — Waiting for retries".
  * - `idle` otherwise: nothing dialled for more than 30 s and nothing in flight.
  */
+/** Why a running campaign inside its window is not dialling, when the activity alone does not say it. */
+export type LiveActivityReason = 'switch_unreachable';
+
+/**
+ * `switch_unreachable` while the campaign would dial (running, inside its window) but no worker holds a
+ * connection to the switch: admission leases nothing until one does. Null otherwise.
+ */
+export function liveActivityReason(input: {
+  activity: LiveActivity;
+  switchConnected: boolean;
+}): LiveActivityReason | null {
+  if (input.activity !== 'live' && input.activity !== 'idle') return null;
+  return input.switchConnected ? null : 'switch_unreachable';
+}
+
 export function liveActivity(input: LiveActivityInput): LiveActivity {
   if (input.status === 'paused') return 'paused';
   if (input.status !== 'running') return 'stopped';

@@ -11,6 +11,8 @@ export interface EslCommand {
   /** Header names lower-cased: FreeSWITCH looks them up case-insensitively. */
   headers: Map<string, string>;
   body?: string;
+  /** When its bytes were read off the socket (ms): what a carrier's rate limiter counts. */
+  arrivedAt?: number;
 }
 
 const LF = 0x0a;

@@ -100,7 +100,9 @@ export class EslSession implements EventSink {
 
   private onData(chunk: Buffer): void {
     if (this.closing) return;
-    this.queue.push(...this.reader.push(chunk));
+    // Stamped on arrival, before anything queued ahead of it runs: a carrier counts arrivals.
+    const arrivedAt = Date.now();
+    for (const command of this.reader.push(chunk)) this.queue.push({ ...command, arrivedAt });
     this.pump();
   }
 
@@ -159,14 +161,14 @@ export class EslSession implements EventSink {
     } else if (startsWithIgnoringCase(line, 'api ')) {
       const [name, argument] = commandAndArgument(line.slice(4));
       return this.switchCore
-        .executeApi(name, argument, this)
+        .executeApi(name, argument, this, command.arrivedAt)
         .then((output) => this.write(apiResponse(output)));
     } else if (startsWithIgnoringCase(line, 'bgapi ')) {
       const [name, argument] = commandAndArgument(line.slice(6));
       // The switch copies at most 36 characters of a client's Job-UUID.
       const jobUuid = (command.headers.get('job-uuid') ?? randomUUID()).slice(0, 36);
       this.write(commandReply(`+OK Job-UUID: ${jobUuid}`, [['Job-UUID', jobUuid]]));
-      this.switchCore.runBackgroundJob(jobUuid, name, argument, this);
+      this.switchCore.runBackgroundJob(jobUuid, name, argument, this, command.arrivedAt);
     } else if (startsWithIgnoringCase(line, 'event')) {
       this.write(commandReply(this.subscription.subscribe(this.words(line.slice(5)))));
     } else if (startsWithIgnoringCase(line, 'nixevent')) {

@@ -62,7 +62,8 @@ interface LiveCall {
 }
 
 export class SimulatedSwitch {
-  readonly identity: SwitchIdentity;
+  /** Replaced by `restart()`: a switch that comes back is a new instance with a new Core-UUID. */
+  identity: SwitchIdentity;
   private readonly sinks = new Set<EventSink>();
   private readonly live = new Map<string, LiveCall>();
   private records: CallRecord[] = [];
@@ -140,10 +141,15 @@ export class SimulatedSwitch {
   }
 
   /** Runs an api command and resolves with its output, as switch_api_execute fills the stream. */
-  async executeApi(command: string, argument: string | undefined, caller: EventSink | null): Promise<string> {
+  async executeApi(
+    command: string,
+    argument: string | undefined,
+    caller: EventSink | null,
+    arrivedAt: number = Date.now(),
+  ): Promise<string> {
     switch (command.toLowerCase()) {
       case 'originate':
-        return this.originate(argument, caller);
+        return this.originate(argument, caller, arrivedAt);
       case 'uuid_kill':
         return this.uuidKill(argument);
       case 'uuid_broadcast':
@@ -172,11 +178,19 @@ export class SimulatedSwitch {
   }
 
   /** `bgapi`: runs the command off the connection and fires BACKGROUND_JOB with its output. */
-  runBackgroundJob(jobUuid: string, command: string, argument: string | undefined, caller: EventSink): void {
-    // Deferred so that the `+OK Job-UUID` reply is on the wire before any event the job causes.
+  runBackgroundJob(
+    jobUuid: string,
+    command: string,
+    argument: string | undefined,
+    caller: EventSink,
+    arrivedAt: number = Date.now(),
+  ): void {
+    // Deferred so that the `+OK Job-UUID` reply is on the wire before any event the job causes. A switch
+    // that crashed meanwhile never ran it.
+    const instance = this.identity;
     setImmediate(() => {
-      if (this.closed) return;
-      void this.executeApi(command, argument, caller).then((output) => {
+      if (this.closed || this.identity !== instance) return;
+      void this.executeApi(command, argument, caller, arrivedAt).then((output) => {
         if (this.closed) return;
         const event = this.identity.createEvent('BACKGROUND_JOB');
         event.headers.push(['Job-UUID', jobUuid], ['Job-Command', command]);
@@ -209,6 +223,21 @@ export class SimulatedSwitch {
     this.fire(event);
   }
 
+  /**
+   * The switch process died: every call is gone at once, without an event (the ground truth keeps them,
+   * ended now), and the switch that comes back is a new instance (new Core-UUID, empty rate window).
+   */
+  crash(): void {
+    const at = new Date().toISOString();
+    for (const call of this.live.values()) {
+      call.channel.dispose();
+      call.record.ended_at ??= at;
+    }
+    this.live.clear();
+    this.recentDials = [];
+    this.identity = new SwitchIdentity(this.identity.ipv4);
+  }
+
   /** Stops every timer and post; channels are dropped without events (the process is going away). */
   async close(): Promise<void> {
     this.closed = true;
@@ -218,7 +247,11 @@ export class SimulatedSwitch {
     await Promise.allSettled([...this.pendingPosts]);
   }
 
-  private originate(argument: string | undefined, caller: EventSink | null): Promise<string> {
+  private originate(
+    argument: string | undefined,
+    caller: EventSink | null,
+    arrivedAt: number,
+  ): Promise<string> {
     const parsed = parseOriginate(argument);
     if (!parsed.ok) return Promise.resolve(parsed.reply);
     const dial = parsed.value;
@@ -229,7 +262,7 @@ export class SimulatedSwitch {
       caller_id: dial.callerIdNumber ?? null,
       gateway: dial.gateway,
       vars: Object.fromEntries(dial.variables),
-      received_at: new Date().toISOString(),
+      received_at: new Date(arrivedAt).toISOString(),
       outcome: 'error',
       answered_at: null,
       ended_at: null,
@@ -241,13 +274,14 @@ export class SimulatedSwitch {
     // switch_core_session_request_uuid refuses a uuid in use; sofia then fails the leg this way.
     if (this.live.has(uuid)) return Promise.resolve('-ERR DESTINATION_OUT_OF_ORDER\n');
 
-    const throttled = this.compiled.cpsLimit !== null && this.dialsInLastSecond() >= this.compiled.cpsLimit;
+    const throttled =
+      this.compiled.cpsLimit !== null && this.dialsInSecondBefore(arrivedAt) >= this.compiled.cpsLimit;
     // A throttled dial never reaches the callee, so it consumes no token and no random draw.
     const behaviour = throttled ? null : drawDial(this.compiled, dial.number, this.counters, this.random);
     const plan = behaviour ? planCall(behaviour, dial.timeoutS) : throttledPlan();
     record.outcome = plan.outcome;
     if (plan.type === 'no_channel') return Promise.resolve(`-ERR ${plan.cause}\n`);
-    if (!throttled) this.recentDials.push(Date.now());
+    if (!throttled) this.recentDials.push(arrivedAt);
 
     this.sessionsSinceStartup += 1;
     return new Promise<string>((resolve) => {
@@ -440,9 +474,16 @@ export class SimulatedSwitch {
   }
 
   private dialsInLastSecond(): number {
-    const cutoff = Date.now() - 1000;
-    this.recentDials = this.recentDials.filter((t) => t > cutoff);
-    return this.recentDials.length;
+    return this.dialsInSecondBefore(Date.now());
+  }
+
+  /**
+   * The carrier's count: dials let through that arrived in the sliding second (at − 1 s, at] — by arrival
+   * time, as a carrier stamps them, not by when this process got round to them.
+   */
+  private dialsInSecondBefore(at: number): number {
+    this.recentDials = this.recentDials.filter((t) => t > Date.now() - 5_000);
+    return this.recentDials.filter((t) => t > at - 1000 && t <= at).length;
   }
 }
 

@@ -42,7 +42,14 @@ export interface SimulatorOptions {
 export interface RunningSimulator {
   eslPort: number;
   controlPort: number;
-  coreUuid: string;
+  /** The current instance's Core-UUID (a new one after `crash()` + `recover()`). */
+  readonly coreUuid: string;
+  /**
+   * The switch dies (kill -9): its ESL port stops listening, every connection is reset, every call is gone.
+   * The call log (ground truth) survives. `recover()` brings a new instance up on the same port.
+   */
+  crash(): Promise<void>;
+  recover(): Promise<void>;
   calls(): CallRecord[];
   clearCalls(): void;
   /** Throws ScenarioError when the scenario is invalid. */
@@ -78,13 +85,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
 
   const sessions = new Set<EslSession>();
   const sockets = new Set<Socket>();
-  const eslServer = createTcpServer((socket) => {
+  const onConnection = (socket: Socket): void => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     const session = new EslSession(socket, switchCore, { password: options.password ?? 'ClueCon' });
     sessions.add(session);
     socket.on('close', () => sessions.delete(session));
-  });
+  };
+  let eslServer = createTcpServer(onConnection);
   let eslPort = 0;
   const controlServer = createControlServer(switchCore, () => eslPort);
 
@@ -107,10 +115,28 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   heartbeat.unref();
 
   let closing: Promise<void> | null = null;
+  let down = false;
   return {
     eslPort,
     controlPort,
-    coreUuid: switchCore.identity.coreUuid,
+    get coreUuid() {
+      return switchCore.identity.coreUuid;
+    },
+    async crash() {
+      if (down) return;
+      down = true;
+      const closed = closeServer(eslServer);
+      for (const session of sessions) session.drop();
+      for (const socket of sockets) socket.destroy();
+      switchCore.crash();
+      await closed;
+    },
+    async recover() {
+      if (!down) return;
+      eslServer = createTcpServer(onConnection);
+      await listen(eslServer, eslPort, host);
+      down = false;
+    },
     calls: () => switchCore.calls(),
     clearCalls: () => switchCore.clearCalls(),
     setScenario: (scenario) => switchCore.setScenario(scenario),
@@ -119,7 +145,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       closing ??= (async () => {
         clearInterval(heartbeat);
         for (const session of sessions) session.shutdown();
-        const eslClosed = closeServer(eslServer);
+        const eslClosed = down ? Promise.resolve() : closeServer(eslServer);
         const controlClosed = closeServer(controlServer);
         controlServer.closeAllConnections();
         // Clients that ignore the shutdown notice do not get to hold the port.

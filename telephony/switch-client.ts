@@ -57,6 +57,8 @@ interface ClientEvents {
   disconnected: DisconnectInfo;
   /** HEARTBEAT headers (Session-Count, Max-Sessions, Session-Per-Sec, Idle-CPU, ...). */
   heartbeat: Record<string, string>;
+  /** Every CHANNEL_HANGUP_COMPLETE, whoever's call it is (the call journal keeps ours). */
+  hangup: ChannelEvent;
 }
 
 export type SwitchClientEventName = keyof ClientEvents;
@@ -127,6 +129,7 @@ class EslSwitchClient implements SwitchClient {
     reconnected: new Set(),
     disconnected: new Set(),
     heartbeat: new Set(),
+    hangup: new Set(),
   };
   private reconnectTimer: NodeJS.Timeout | null = null;
   private reconnectDelayMs: number;
@@ -362,6 +365,7 @@ class EslSwitchClient implements SwitchClient {
       if (jobUuid && uuid) this.jobs.delete(jobUuid);
     } else if (event.name.startsWith('CHANNEL_')) {
       uuid = event.headers['Unique-ID'];
+      if (event.name === 'CHANNEL_HANGUP_COMPLETE') this.emit('hangup', event);
     }
     if (!uuid) return;
     for (const listener of [...(this.watchers.get(uuid) ?? [])]) {

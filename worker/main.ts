@@ -16,6 +16,7 @@ import { freePort } from '../scripts/net';
 import { StallDetector } from './stall-detector';
 import { temporalCampaignEngine } from '../engine/temporal-campaign-engine';
 import { ensureSearchAttributes } from './search-attributes';
+import { CallJournal } from '../activities/call-journal';
 import {
   bundleWorkflows,
   createDiallerWorker,
@@ -71,7 +72,9 @@ async function main(log: Logger): Promise<void> {
     },
   });
   observeSwitch(switchClient);
-  await switchClient.connect();
+  // A switch that is down at start is an outage like any other: the worker starts, admission holds (no
+  // live worker has the switch) and the client keeps trying.
+  await connectWhenReachable(switchClient, log);
   const presence = new WorkerPresence({
     db,
     switch: switchClient,
@@ -82,6 +85,16 @@ async function main(log: Logger): Promise<void> {
       }),
   });
   await presence.start();
+  const journal = new CallJournal({
+    db,
+    source: switchClient,
+    workerId: presence.workerId,
+    onError: (error) =>
+      log.warn('call journal not written yet', {
+        error: error instanceof Error ? error.message : String(error),
+      }),
+  });
+  journal.start();
   const connection = await NativeConnection.connect({ address: temporalAddress });
   const clientConnection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection: clientConnection, namespace: settings.temporalNamespace });
@@ -115,6 +128,7 @@ async function main(log: Logger): Promise<void> {
       db,
       switch: switchClient,
       notifier,
+      workerId: presence.workerId,
       observer: createDialObserver({ log }),
       timings: {
         ringTimeoutS: settings.ringTimeoutS,
@@ -152,6 +166,7 @@ async function main(log: Logger): Promise<void> {
   } finally {
     await detector.stop();
     await dispatcher.stop();
+    await journal.stop();
     await presence.stop();
     await metrics?.close();
     await clientConnection.close();
@@ -160,6 +175,32 @@ async function main(log: Logger): Promise<void> {
     await connection.close();
     await db.destroy();
   }
+}
+
+/** The first connect, retried in the background when the switch is not reachable yet. */
+async function connectWhenReachable(
+  client: ReturnType<typeof createSwitchClient>,
+  log: Logger,
+): Promise<void> {
+  const first = await client.connect().then(
+    () => null,
+    (error: unknown) => error,
+  );
+  if (first === null) return;
+  log.warn('switch not reachable yet; retrying', {
+    error: first instanceof Error ? first.message : String(first),
+  });
+  void (async () => {
+    for (let delayMs = 500; ; delayMs = Math.min(delayMs * 2, 5_000)) {
+      await new Promise((r) => setTimeout(r, delayMs));
+      try {
+        await client.connect();
+        return;
+      } catch {
+        // still down; the next try follows
+      }
+    }
+  })();
 }
 
 function workerLogger(): Logger {

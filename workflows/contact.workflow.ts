@@ -58,12 +58,13 @@ function recordsOptOut(disposition: string | null): boolean {
 
 /**
  * The dial follows a whole call. Its own watchdog closes a stale call (ring timeout + longest call +
- * grace); the heartbeat timeout catches a dead worker, and the retried activity reconciles with the switch
- * instead of dialling again.
+ * grace); the heartbeat timeout catches a dead worker within seconds (the dial heartbeats every second),
+ * and the retried activity reconciles with the switch and the call journal instead of dialling again.
+ * Only the scheduling attributes changed from the 20 s it was: the commands replay as before.
  */
 const dialling = proxyActivities<Activities>({
   startToCloseTimeout: '3 hours',
-  heartbeatTimeout: '20 seconds',
+  heartbeatTimeout: '5 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds' },
 });
 

@@ -4,9 +4,20 @@ import { parse } from 'csv-parse/sync';
 import { sql } from 'kysely';
 import { useApiHarness } from '../testing/harness';
 import { ATTEMPT_REPORT_COLUMNS } from '../../db/repositories/reports.repository';
+import { recordPresence } from '../../db/repositories/worker-presence.repository';
 import { addAttempt, API, contactsOf, createCampaign, startCampaign, uploadCsv } from './contacts.testkit';
 
 const h = useApiHarness();
+
+const connectedWorker = {
+  workerId: 'reports-test-worker',
+  hostname: 'test',
+  pid: 1,
+  taskQueue: 'q',
+  startedAt: new Date(),
+  eslConnected: true,
+  eslChangedAt: new Date(),
+};
 
 const HEADER =
   'campaign_id,run_no,contact_id,attempt_id,attempt_no,pass,phone,from_number,started_at,answered_at,ended_at,ring_s,talk_s,outcome,sip_code,hangup_cause,disposition,callback_at,voicemail_left';
@@ -341,11 +352,13 @@ describe('GET /campaigns/:id/live', () => {
     await set(4, { state: 'ringing', ready_at: null });
     await set(5, { state: 'in_progress', ready_at: null });
 
+    await recordPresence(h.db, connectedWorker, now);
     const res = await h.get(`${API}/campaigns/${c.id}/live`);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       status: 'running',
       activity: 'live',
+      activity_reason: null,
       run_no: 1,
       ringing: 1,
       in_progress: 1,
@@ -434,6 +447,22 @@ describe('GET /campaigns/:id/live', () => {
     expect(Date.parse(p1.ended_at)).toBeLessThan(Date.parse(p2.started_at));
     // The run's own span still reaches the callback's hang-up.
     expect(live.run.ended_at).toBe(new Date(at(90).getTime() + 5000).toISOString());
+  });
+
+  it('says switch_unreachable while a running campaign has no worker connected to the switch', async () => {
+    const c = await createCampaign(h, { window: { start: '00:00', end: '23:59', timezone: 'UTC' } });
+    await uploadCsv(h, c.id, 'phone_number\n+14155550351\n');
+    await startCampaign(h, c.id);
+    await h.db.deleteFrom('worker_presence').execute();
+    const down = await h.get(`${API}/campaigns/${c.id}/live`);
+    expect(down.body).toMatchObject({ status: 'running', activity_reason: 'switch_unreachable' });
+    // A worker that lost the switch says so: still unreachable.
+    await recordPresence(h.db, { ...connectedWorker, eslConnected: false }, new Date());
+    expect((await h.get(`${API}/campaigns/${c.id}/live`)).body).toMatchObject({
+      activity_reason: 'switch_unreachable',
+    });
+    await recordPresence(h.db, connectedWorker, new Date());
+    expect((await h.get(`${API}/campaigns/${c.id}/live`)).body).toMatchObject({ activity_reason: null });
   });
 
   it('is stopped for a draft and outside_window outside the calling window, and 404 for an unknown campaign', async () => {

@@ -41,6 +41,7 @@ const PassSchema = Type.Object({
 const LiveSchema = Type.Object({
   status: Type.String(),
   activity: Type.String(),
+  activity_reason: Nullable(Type.Literal('switch_unreachable')),
   run_no: Type.Integer(),
   ringing: Type.Integer(),
   in_progress: Type.Integer(),

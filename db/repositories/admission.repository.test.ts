@@ -407,9 +407,9 @@ describe('admission', () => {
     expect((await claimAttempt(test.db, h3!.attemptId, now())).kind).toBe('no_seat');
   });
 
-  it('holds a claim back when the carrier already sent cps_limit originates in the last second', async () => {
+  it('gives each claim its own write moment on the carrier, 1/cps (+15 %) apart, at most 1 s ahead', async () => {
     const s = await seedRunningCampaign(test.db, { contacts: 3, cpsLimit: 2, config: { concurrency: 3 } });
-    // Slots far apart in admission, but three claims at once: the third must wait.
+    // Slots far apart in admission, but three claims at once: they get moments 575 ms apart.
     const t = new Date();
     const handoffs = (await admit(test.db, { campaignId: s.campaignId, runNo: 1, now: t })).handoffs;
     const more = (
@@ -420,14 +420,27 @@ describe('admission', () => {
     const first = await claimAttempt(test.db, all[0]!.attemptId, t);
     const second = await claimAttempt(test.db, all[1]!.attemptId, new Date(t.getTime() + 10));
     const third = await claimAttempt(test.db, all[2]!.attemptId, new Date(t.getTime() + 20));
-    expect([first.kind, second.kind]).toEqual(['claimed', 'claimed']);
-    expect(third.kind).toBe('wait');
-    if (third.kind === 'wait') expect(third.retryAt.getTime()).toBeGreaterThan(t.getTime() + 1000);
-    // Once the first originate is older than the rate window (1 s and its 15 % arrival guard), it goes.
-    expect((await claimAttempt(test.db, all[2]!.attemptId, new Date(t.getTime() + 1100))).kind).toBe('wait');
-    expect((await claimAttempt(test.db, all[2]!.attemptId, new Date(t.getTime() + 1200))).kind).toBe(
-      'claimed',
-    );
+    expect(first).toMatchObject({ kind: 'claimed', spacingMs: 575 });
+    expect(second).toMatchObject({ kind: 'claimed', spacingMs: 575 });
+    if (first.kind !== 'claimed' || second.kind !== 'claimed') throw new Error('unreachable');
+    expect(first.originateAt.getTime()).toBe(t.getTime());
+    expect(second.originateAt.getTime()).toBe(t.getTime() + 575);
+    // The third's moment (t + 1150) is more than a second out: it comes back when it is within one.
+    expect(third).toEqual({ kind: 'wait', retryAt: new Date(t.getTime() + 150) });
+    const again = await claimAttempt(test.db, all[2]!.attemptId, new Date(t.getTime() + 150));
+    expect(again).toMatchObject({ kind: 'claimed', originateAt: new Date(t.getTime() + 1150) });
+    // What Postgres holds: the planned write moments, spaced.
+    const sent = await test.db
+      .selectFrom('attempts')
+      .select('originate_sent_at')
+      .where(
+        'attempt_id',
+        'in',
+        all.slice(0, 3).map((h) => h.attemptId),
+      )
+      .orderBy('originate_sent_at')
+      .execute();
+    expect(sent.map((r) => r.originate_sent_at!.getTime() - t.getTime())).toEqual([0, 575, 1150]);
   });
 
   // The candidates query is the set-wise form of the dial gate: for any mix of contacts (due, not yet due,

@@ -14,6 +14,7 @@ import {
 } from '../../policy/admission';
 import { returnSeats, UNCLAIMED_LEASE_MS, wakeFirstOnDeck } from './attempts.repository';
 import type { Handoff } from '../../workflows/messages';
+import { switchStatus } from './worker-presence.repository';
 
 /**
  * Admission: who dials next. One transaction per call asks Postgres for the top ready contacts up to the
@@ -42,7 +43,16 @@ export const PACING_LEAD_MS = 300;
 export interface AdmissionResult {
   handoffs: Handoff[];
   /** Why nothing (more) was admitted, for the run's story and the live panel. */
-  status: 'ok' | 'not_running' | 'outside_window' | 'no_seats' | 'no_rate' | 'no_numbers' | 'idle';
+  status:
+    | 'ok'
+    | 'not_running'
+    | 'outside_window'
+    | 'no_seats'
+    | 'no_rate'
+    | 'no_numbers'
+    | 'idle'
+    /** No live worker holds an ESL connection: nothing could be dialled, so nothing is leased. */
+    | 'no_switch';
   /** Attempts open after this round: calls in flight and contacts on deck. */
   inFlight: number;
   concurrency: number;
@@ -56,6 +66,8 @@ interface AdmitOptions {
   onlyContactId?: string;
   /** Lease at most this many new contacts this round. */
   maxContacts?: number;
+  /** Lease nothing while no live worker holds a switch connection (worker_presence). */
+  requireSwitch?: boolean;
 }
 
 type Tx = Transaction<Database>;
@@ -303,6 +315,10 @@ async function admitInTransaction(tx: Tx, opts: AdmitOptions): Promise<Admission
   // the candidates query below.
   const bounds = admissionBounds({ campaign: config, run: { state: 'running' }, now });
   if (!bounds.open) return { handoffs: reHandoffs, status: 'outside_window', ...base };
+  if (opts.requireSwitch && !(await switchStatus(tx, now)).connected) {
+    // A contact leased now would only wait on deck, or worse be burnt by a failing originate.
+    return { handoffs: reHandoffs, status: 'no_switch', ...base };
+  }
   // A round leases the seats and a few contacts on deck; the trigger's "dial now" only a seat that no one
   // on deck is owed, since it answers `dialled`.
   const onDeck = opts.onlyContactId ? 0 : onDeckSeats(config.concurrency);

@@ -6,7 +6,7 @@ import type { AttemptFacts, ContactStep } from '../../policy/after-attempt';
 import type { Outcome } from '../../policy/outcome';
 import { voicemailOf, type VoicemailSetting } from '../../policy/campaign-config';
 import { dialGate, isCalendarBlock, type DialRunState } from '../../policy/dial-gate';
-import { effectiveCps } from '../../policy/admission';
+import { originateSpacingMs } from '../../policy/admission';
 import { capWindowMs, type FrequencyCap } from '../../policy/frequency-cap';
 import { getSettings, placedDialsSince } from './settings.repository';
 
@@ -23,13 +23,20 @@ export const DIAL_LEASE_MS = 90_000;
  */
 export const UNCLAIMED_LEASE_MS = 30_000;
 /**
- * Arrivals at the carrier jitter behind the claims (the ESL write, the switch's event loop): counting the
- * originates of the last 1.15 s against `cps_limit` keeps any sliding second of arrivals within it.
+ * The carrier counts originates as they arrive, and arrivals jitter behind our writes (the worker's and
+ * the switch's event loops, the network): consecutive originates of one carrier are written at least
+ * 1000/cps ms × (1 + this) apart (policy `originateSpacingMs`).
  */
-const RATE_WINDOW_GUARD = 0.15;
+export const ORIGINATE_GUARD = 0.15;
+/** How far ahead a claim may reserve its carrier's next write moment; beyond it, it comes back later. */
+const ORIGINATE_AHEAD_MS = 1_000;
 
 export type ClaimResult =
-  | { kind: 'claimed' }
+  /**
+   * Dial: write the originate at `originateAt` (not before), and at least `spacingMs` after this worker's
+   * previous originate of the same carrier (`carrierId`); no spacing when the carrier is uncapped.
+   */
+  | { kind: 'claimed'; originateAt: Date; carrierId: string | null; spacingMs: number | null }
   /** Every seat holds a call or is owed to a contact ahead on deck: wait, and claim again when one frees. */
   | { kind: 'no_seat' }
   /** The originate was already sent by an earlier try of this activity: reconcile, never re-dial. */
@@ -108,38 +115,33 @@ async function holdContact(
 }
 
 /**
- * The carrier's rate, enforced where it matters — on the originates actually sent. Admission spaces the
- * slots, but dials jitter behind them; here, under the carrier row's lock, a claim that would make more
- * than `cps_limit` originates in any sliding second (one per 1/cps s below 1 cps) is told when to come
- * back instead. Null: it may go now.
+ * The carrier's rate, enforced where it matters — on the originates written to the switch. Under the
+ * carrier row's lock the claim takes the carrier's next write moment (its cursor, `next_originate_at`) and
+ * moves the cursor on by the spacing; the dial writes its originate at that moment, not before. A moment
+ * more than ORIGINATE_AHEAD_MS out is not taken: the claim comes back then (`retryAt`).
  */
-async function carrierRateWait(
+async function reserveOriginate(
   tx: Transaction<Database>,
   carrierId: string | null,
   now: Date,
-): Promise<Date | null> {
-  if (!carrierId) return null;
+): Promise<{ at: Date; spacingMs: number | null } | { retryAt: Date }> {
+  if (!carrierId) return { at: now, spacingMs: null };
   const carrier = await tx
     .selectFrom('carriers')
-    .select('cps_limit')
+    .select(['cps_limit', 'next_originate_at'])
     .where('id', '=', carrierId)
     .forUpdate()
     .executeTakeFirst();
-  const cps = effectiveCps(carrier?.cps_limit);
-  if (cps === null) return null;
-  const windowMs = ((cps >= 1 ? 1000 : 1000 / cps) * (1 + RATE_WINDOW_GUARD)) | 0;
-  const allowed = cps >= 1 ? cps : 1;
-  const recent = await tx
-    .selectFrom('attempts')
-    .select('originate_sent_at')
-    .where('carrier_id', '=', carrierId)
-    .where('originate_sent_at', '>', new Date(now.getTime() - windowMs))
-    .orderBy('originate_sent_at', 'desc')
-    .limit(allowed)
+  const spacingMs = originateSpacingMs(carrier?.cps_limit, ORIGINATE_GUARD);
+  if (spacingMs === null) return { at: now, spacingMs: null };
+  const at = Math.max(now.getTime(), carrier?.next_originate_at?.getTime() ?? 0);
+  if (at - now.getTime() > ORIGINATE_AHEAD_MS) return { retryAt: new Date(at - ORIGINATE_AHEAD_MS) };
+  await tx
+    .updateTable('carriers')
+    .set({ next_originate_at: new Date(at + spacingMs) })
+    .where('id', '=', carrierId)
     .execute();
-  if (recent.length < allowed) return null;
-  const oldest = recent[recent.length - 1]?.originate_sent_at;
-  return oldest ? new Date(oldest.getTime() + windowMs + 1) : null;
+  return { at: new Date(at), spacingMs };
 }
 
 /** Calls holding a seat: originated, not ended, their lease alive (a dead worker's call frees its seat). */
@@ -234,7 +236,13 @@ export async function wakeFirstOnDeck(
  * lock per campaign serialises its claims, so two claims never take the last seat; admission, which only
  * adds and removes contacts on deck, does not hold them up.
  */
-export async function claimAttempt(db: Db, attemptId: string, now: Date): Promise<ClaimResult> {
+export async function claimAttempt(
+  db: Db,
+  attemptId: string,
+  now: Date,
+  /** The claiming worker (worker_presence id), recorded as `dialled_by`. */
+  workerId: string | null = null,
+): Promise<ClaimResult> {
   return db.transaction().execute(async (tx) => {
     const owner = await tx
       .selectFrom('attempts')
@@ -347,8 +355,9 @@ export async function claimAttempt(db: Db, attemptId: string, now: Date): Promis
     // go in admission order (a due callback before fresh contacts before retries), whoever claims first.
     const calls = await seatsTaken(tx, attempt.campaign_id, now);
     const seatFree = calls + (await aheadOnDeck(tx, attempt, now)) < campaign.config.concurrency;
-    const retryAt = seatFree ? await carrierRateWait(tx, attempt.carrier_id, now) : null;
-    if (!seatFree || retryAt) {
+    const slot = seatFree ? await reserveOriginate(tx, attempt.carrier_id, now) : null;
+    const retryAt = slot && 'retryAt' in slot ? slot.retryAt : null;
+    if (!slot || retryAt) {
       // On deck: keep the place (the lease) while this dial waits for a seat or its carrier's rate.
       await tx
         .updateTable('attempts')
@@ -357,14 +366,16 @@ export async function claimAttempt(db: Db, attemptId: string, now: Date): Promis
         .execute();
       return retryAt ? { kind: 'wait', retryAt } : { kind: 'no_seat' };
     }
+    const originateAt = 'at' in slot ? slot.at : now;
 
     await tx
       .updateTable('attempts')
       .set({
         status: 'dialling',
-        originate_sent_at: now,
-        started_at: now,
+        originate_sent_at: originateAt,
+        started_at: originateAt,
         lease_expires_at: new Date(now.getTime() + DIAL_LEASE_MS),
+        dialled_by: workerId,
       })
       .where('attempt_id', '=', attemptId)
       .execute();
@@ -379,18 +390,63 @@ export async function claimAttempt(db: Db, attemptId: string, now: Date): Promis
       concurrency: campaign.config.concurrency,
       callsUp: calls + 1,
     });
-    return { kind: 'claimed' };
+    return {
+      kind: 'claimed',
+      originateAt,
+      carrierId: attempt.carrier_id,
+      spacingMs: 'spacingMs' in slot ? slot.spacingMs : null,
+    };
   });
 }
 
-/** Keep the seat while the call lives (called from the dial activity's heartbeat). */
-export async function renewLease(db: Db, attemptId: string, now: Date): Promise<void> {
-  await db
+/**
+ * A claimed call that never reached the switch (no ESL connection at the moment of the write, or the switch
+ * knows nothing of it after the connection came back): it is not an attempt. The row goes, the contact's
+ * attempt count is restored and it waits for admission again, as for a seat returned from the deck.
+ */
+export async function releaseUnplacedAttempt(db: Db, attemptId: string, now: Date): Promise<boolean> {
+  return db.transaction().execute(async (tx) => {
+    const gone = await tx
+      .deleteFrom('attempts')
+      .where('attempt_id', '=', attemptId)
+      .where('ended_at', 'is', null)
+      .returning(['contact_id', 'campaign_id'])
+      .executeTakeFirst();
+    if (!gone) return false;
+    await returnSeats(tx, [gone.contact_id], now);
+    await wakeFirstOnDeck(tx, gone.campaign_id, now);
+    await sql`select pg_notify('ori_seats', ${gone.campaign_id})`.execute(tx);
+    return true;
+  });
+}
+
+/** A dial on deck that cannot claim now (no switch) keeps its place: its lease is renewed. */
+export async function keepOnDeck(db: Db, attemptId: string, now: Date): Promise<boolean> {
+  const row = await db
+    .updateTable('attempts')
+    .set({ lease_expires_at: new Date(now.getTime() + UNCLAIMED_LEASE_MS) })
+    .where('attempt_id', '=', attemptId)
+    .where('status', '=', 'leased')
+    .where('ended_at', 'is', null)
+    .where('lease_expires_at', '>', now)
+    .returning('attempt_id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * Keep the seat while the call lives (called from the dial activity's heartbeat). False when the attempt
+ * has ended meanwhile — another try of the same dial recorded it — or is gone.
+ */
+export async function renewLease(db: Db, attemptId: string, now: Date): Promise<boolean> {
+  const row = await db
     .updateTable('attempts')
     .set({ lease_expires_at: new Date(now.getTime() + DIAL_LEASE_MS) })
     .where('attempt_id', '=', attemptId)
     .where('ended_at', 'is', null)
-    .execute();
+    .returning('attempt_id')
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 /** The voicemail message went to the machine on this call (written when the switch accepted it). */

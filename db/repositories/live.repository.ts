@@ -2,7 +2,13 @@ import { sql, type Kysely } from 'kysely';
 import type { CampaignStatus, Database } from '../schema';
 import { FINAL_STATES, WAITING_STATES } from '../../policy/contact-state';
 import { dialGate } from '../../policy/dial-gate';
-import { liveActivity, type LiveActivity } from '../../policy/admission';
+import {
+  liveActivity,
+  liveActivityReason,
+  type LiveActivity,
+  type LiveActivityReason,
+} from '../../policy/admission';
+import { switchStatus } from './worker-presence.repository';
 import { findCampaignBasics } from './contacts.repository';
 
 /**
@@ -43,6 +49,8 @@ export interface PassRow {
 export interface LiveView {
   status: CampaignStatus;
   activity: LiveActivity;
+  /** Why it is not dialling when the activity alone does not say: no worker reaches the switch. */
+  activity_reason: LiveActivityReason | null;
   run_no: number;
   ringing: number;
   in_progress: number;
@@ -377,9 +385,20 @@ export async function liveView(db: AnyDb, campaignId: string, now: Date): Promis
   const insideWindow = dialGate({ campaign: campaign.config, now }).allowed;
   const finishRatePerS = (recent?.finished_5m ?? 0) / 300;
   const remaining = total - processed;
+  const activity = liveActivity({
+    status: campaign.status,
+    insideWindow,
+    lastDialAt,
+    now,
+    ringing,
+    inProgress,
+  });
+  const switchConnected =
+    activity === 'live' || activity === 'idle' ? (await switchStatus(db, now)).connected : true;
   return {
     status: campaign.status,
-    activity: liveActivity({ status: campaign.status, insideWindow, lastDialAt, now, ringing, inProgress }),
+    activity,
+    activity_reason: liveActivityReason({ activity, switchConnected }),
     run_no: runNo,
     ringing,
     in_progress: inProgress,

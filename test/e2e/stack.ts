@@ -37,9 +37,12 @@ export interface Stack {
   apiUrl: string;
   apiKey: string;
   taskQueue: string;
+  /** The worker started last. */
   worker: ManagedProcess | null;
   /** The running worker's own `/metrics` (a free port per worker). */
   workerMetricsUrl: string | null;
+  /** Every worker started (a test may run several, and kill any); `stop()` stops them all. */
+  workers: ManagedProcess[];
   startWorker(): Promise<ManagedProcess>;
   /** Stop the Temporal dev server, stay down `downMs`, start it again on the same port and state file. */
   restartTemporal(downMs?: number): Promise<void>;
@@ -130,6 +133,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     taskQueue,
     worker: null,
     workerMetricsUrl: null,
+    workers: [],
     async startWorker() {
       const metricsPort = await freePort();
       const worker = spawnManaged(
@@ -156,6 +160,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       );
       stack.worker = worker;
       stack.workerMetricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+      stack.workers.push(worker);
       // Ready once it polls: its first log line says so.
       const deadline = Date.now() + 60_000;
       while (!worker.tail().includes('polling task queue')) {
@@ -186,7 +191,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     api: (method, route, body, contentType) =>
       apiRequest<never>({ apiUrl, apiKey }, method, route, body, contentType),
     async stop() {
-      await stack.worker?.stop().catch(() => undefined);
+      await Promise.all(stack.workers.map((w) => w.stop().catch(() => undefined)));
       await app.close().catch(() => undefined);
       await sim.close().catch(() => undefined);
       await connection.close().catch(() => undefined);
