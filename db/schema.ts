@@ -86,6 +86,25 @@ export interface RunSetup {
   started_at: string | null;
 }
 
+/** One field of a mid-run edit: its value before and after. */
+export interface ConfigChange {
+  field: string;
+  from: unknown;
+  to: unknown;
+}
+
+/** A run's settings after a mid-run edit (migration 2026-12-06T0870); version 1 is the start snapshot. */
+export interface RunConfigVersionsTable {
+  campaign_id: string;
+  run_no: number;
+  version: number;
+  config: Json<CampaignConfig>;
+  number_pool: Json<RunSetup['number_pool']>;
+  changes: Json<ConfigChange[]>;
+  changed_by: string;
+  changed_at: GeneratedTimestamp;
+}
+
 export interface CampaignRunsTable {
   campaign_id: string;
   run_no: number;
@@ -332,6 +351,7 @@ export interface Database {
   worker_presence: WorkerPresenceTable;
   campaign_alerts: CampaignAlertsTable;
   call_journal: CallJournalTable;
+  run_config_versions: RunConfigVersionsTable;
 }
 
 export type Campaign = Selectable<CampaignsTable>;

@@ -11,3 +11,4 @@ export * from './completion';
 export * from './admission';
 export * from './variables';
 export * from './attempt-story';
+export * from './config-diff';

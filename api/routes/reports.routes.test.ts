@@ -8,6 +8,7 @@ import { recordPresence } from '../../db/repositories/worker-presence.repository
 import { addAttempt, API, contactsOf, createCampaign, startCampaign, uploadCsv } from './contacts.testkit';
 
 const h = useApiHarness();
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 const connectedWorker = {
   workerId: 'reports-test-worker',
@@ -240,6 +241,64 @@ describe('GET /campaigns/:id/activity and /config', () => {
     });
     expect(res.body.setup.started_at).toEqual(expect.any(String));
     expect((await h.get(`${API}/campaigns/00000000-0000-4000-8000-000000000000/config`)).status).toBe(404);
+  });
+
+  it('a mid-run edit is a new config version: who changed what and when; earlier versions stay readable', async () => {
+    const c = await createCampaign(h, { concurrency: 20, stop_redials_after_connect_s: 10 });
+    await uploadCsv(h, c.id, 'phone_number\n+14155550332\n');
+    // A draft's edits are not versions: the run has not started.
+    expect((await h.patch(`${API}/campaigns/${c.id}`, { concurrency: 21 })).status).toBe(200);
+    expect((await h.get(`${API}/campaigns/${c.id}/config`)).body).toMatchObject({
+      version: null,
+      versions: 0,
+    });
+    await startCampaign(h, c.id);
+    const first = (await h.get(`${API}/campaigns/${c.id}/config`)).body;
+    expect(first).toMatchObject({ versions: 1, version: { version: 1, changes: [], changed_by: 'ops' } });
+    expect((await h.post(`${API}/campaigns/${c.id}/pause`)).status).toBe(200);
+    const edit = await h.patch(`${API}/campaigns/${c.id}`, {
+      concurrency: 25,
+      stop_redials_after_connect_s: 30,
+    });
+    expect(edit.status).toBe(200);
+    // The same values again change nothing: no empty version.
+    expect((await h.patch(`${API}/campaigns/${c.id}`, { concurrency: 25 })).status).toBe(200);
+    const now = (await h.get(`${API}/campaigns/${c.id}/config`)).body;
+    expect(now).toMatchObject({
+      config: { concurrency: 25, stop_redials_after_connect_s: 30 },
+      versions: 2,
+      version: {
+        version: 2,
+        config: { concurrency: 25, stop_redials_after_connect_s: 30 },
+        changes: [
+          { field: 'concurrency', from: 21, to: 25 },
+          { field: 'stop_redials_after_connect_s', from: 10, to: 30 },
+        ],
+        changed_by: 'ops',
+        changed_at: expect.stringMatching(ISO),
+      },
+    });
+    // The run's raw start snapshot is untouched (audit).
+    expect(now.setup.config).toMatchObject({ concurrency: 21, stop_redials_after_connect_s: 10 });
+    const all = await h.get(`${API}/campaigns/${c.id}/config/versions`);
+    expect(all.status).toBe(200);
+    expect(all.body.run_no).toBe(1);
+    expect(
+      all.body.versions.map((v: { version: number; config: { concurrency: number } }) => [
+        v.version,
+        v.config.concurrency,
+      ]),
+    ).toEqual([
+      [1, 21],
+      [2, 25],
+    ]);
+    const activity = (await h.get(`${API}/campaigns/${c.id}/activity`)).body as {
+      action: string;
+      details: { config_version?: number } | null;
+    }[];
+    expect(
+      activity.filter((a) => a.action === 'update').map((a) => a.details?.config_version ?? null),
+    ).toEqual([2, null]);
   });
 });
 

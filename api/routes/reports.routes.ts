@@ -7,6 +7,7 @@ import { findCampaignBasics } from '../../db/repositories/contacts.repository';
 import { listActivity } from '../../db/repositories/activity-log.repository';
 import { runConfig, streamAttemptReport } from '../../db/repositories/reports.repository';
 import { liveView } from '../../db/repositories/live.repository';
+import { listConfigVersions } from '../../db/repositories/config-versions.repository';
 import { activeAlerts } from '../../db/repositories/alerts.repository';
 
 /**
@@ -22,11 +23,28 @@ const ActivityEntrySchema = Type.Object({
   details: Nullable(Type.Record(Type.String(), Type.Unknown())),
 });
 
+const ConfigVersionSchema = Type.Object({
+  version: Type.Integer(),
+  config: Type.Record(Type.String(), Type.Unknown()),
+  number_pool: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+  changes: Type.Array(Type.Object({ field: Type.String(), from: Type.Unknown(), to: Type.Unknown() })),
+  changed_by: Nullable(Type.String()),
+  changed_at: Nullable(Timestamp),
+});
+
 const ConfigAnswerSchema = Type.Object({
   run_no: Type.Integer(),
   status: Type.String(),
   config: Type.Record(Type.String(), Type.Unknown()),
   setup: Type.Record(Type.String(), Type.Unknown()),
+  /** The config version in force (null before the run starts); `versions` counts them. */
+  version: Nullable(ConfigVersionSchema),
+  versions: Type.Integer(),
+});
+
+const ConfigVersionsSchema = Type.Object({
+  run_no: Type.Integer(),
+  versions: Type.Array(ConfigVersionSchema),
 });
 
 const PassSchema = Type.Object({
@@ -156,12 +174,32 @@ export async function reportsRoutes(app: FastifyInstance, opts: { deps: AppDeps 
     },
     async (request) => {
       const view = await runConfig(deps.db, request.params.id);
+      const versions = await listConfigVersions(deps.db, request.params.id, view.run_no);
       return {
         run_no: view.run_no,
         status: view.status,
         config: view.config as unknown as Record<string, unknown>,
         setup: view.setup as unknown as Record<string, unknown>,
+        version: (versions.at(-1) ?? null) as never,
+        versions: versions.length,
       };
+    },
+  );
+
+  r.get(
+    '/campaigns/:id/config/versions',
+    {
+      schema: {
+        summary:
+          'Every config version of the current run, oldest first: the start snapshot, then each mid-run edit',
+        params: IdParamsSchema,
+        response: { 200: ConfigVersionsSchema, ...errorResponses(401, 404) },
+      },
+    },
+    async (request) => {
+      const campaign = await findCampaignBasics(deps.db, request.params.id);
+      const versions = await listConfigVersions(deps.db, campaign.id, campaign.run_no);
+      return { run_no: campaign.run_no, versions: versions as never };
     },
   );
 

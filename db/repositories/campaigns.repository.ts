@@ -1,3 +1,5 @@
+import { recordConfigVersion } from './config-versions.repository';
+import { configChanges } from '../../policy/config-diff';
 import { sql } from 'kysely';
 import type { Db } from '../connection';
 import type { Campaign, CampaignStatus } from '../schema';
@@ -280,7 +282,8 @@ export async function updateCampaign(
     const changed: string[] = [];
     if (renames) changed.push('name');
     if (rebots) changed.push('bot_id');
-    const configChanged = JSON.stringify(config) !== JSON.stringify(campaign.config);
+    // Field by field: jsonb hands the stored config back with its keys in another order.
+    const configChanged = configChanges(campaign.config, config).length > 0;
     if (configChanged) changed.push('config');
     if (numberIds) {
       const current = await tx
@@ -317,12 +320,18 @@ export async function updateCampaign(
         .where('status', 'in', ['prepared', 'paused'])
         .execute();
     }
+    // A mid-run edit is a new version of the run's config (who changed what, when); the start snapshot
+    // and every earlier version stay as they were.
+    const version =
+      campaign.status === 'paused' && (configChanged || changed.includes('number_ids'))
+        ? await recordConfigVersion(tx, id, campaign.run_no, config, actor, now)
+        : null;
     await logActivity(tx, {
       campaignId: id,
       runNo: campaign.run_no,
       action: 'update',
       actor,
-      details: { changed },
+      details: version ? { changed, config_version: version.version } : { changed },
     });
     return { status: campaign.status, runNo: campaign.run_no, changed };
   });

@@ -31,6 +31,7 @@ const NOT_INTERESTED = plan.add(['answer:10:NOT_INTERESTED']);
 const TWO_PHONES = [plan.add(['sip:486']), plan.add(['answer:15:INTERESTED'])];
 const FINISHED = plan.many(4, ['answer:10:INTERESTED']);
 const FINISHED_BUSY = plan.many(2, ['sip:503']);
+const LONG_RING = plan.many(4, ['no_answer:2000']);
 
 const SHOTS = process.env.ORI_SCREENSHOTS ? path.resolve(__dirname, '..', '..', 'docs', 'screenshots') : null;
 
@@ -307,6 +308,61 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)(
       expect(await passRows.nth(1).locator('td').nth(3).textContent()).toBe(
         'Dec 1, 10:31 AM – Dec 1, 10:31 AM',
       );
+    });
+
+    it('Pause → Edit → Resume: the grid, the setup JSON and the title agree on the new config version', async () => {
+      const campaign = await buildCampaign(stack, {
+        phones: LONG_RING,
+        // Retries a minute apart keep it running (or waiting) for the whole scenario.
+        config: {
+          name: 'Console edited',
+          concurrency: 20,
+          stop_redials_after_connect_s: 10,
+          max_attempts: 3,
+          retry_delay_minutes: 1,
+          retry_on_system: ['no_answer', 'rnr'],
+        },
+      });
+      await open(campaign.id);
+      await actionBar().getByRole('button', { name: 'Pause' }).click();
+      await page.locator('.page-head .badge-paused').waitFor();
+      await actionBar().getByRole('link', { name: 'Edit' }).click();
+      await page.getByRole('button', { name: /Dialler Config/ }).click();
+      await page.getByLabel('Concurrency Limit').fill('25');
+      await page.getByLabel('Connected longer than (seconds)').fill('30');
+      await page.getByRole('button', { name: /Review/ }).click();
+      await page.getByRole('button', { name: 'Save Campaign', exact: true }).click();
+      await page.waitForURL(new RegExp(`/dashboard/campaigns/${campaign.id}$`));
+      await actionBar().getByRole('button', { name: 'Resume' }).click();
+      await page.locator('.page-head .badge-running').waitFor();
+
+      const panel = page.locator('section[aria-labelledby="config-title"]');
+      await expect
+        .poll(() => panel.getByRole('heading').textContent())
+        .toBe('Campaign Config · Run #1 · Version 2');
+      const grid = (await panel.locator('dl.grid').textContent()) ?? '';
+      expect(grid).toContain('Concurrency25');
+      expect(grid).toContain('30s connected');
+      expect(await panel.locator('.config-change').textContent()).toMatch(
+        /Edited mid-run by .+ at .+: Concurrency limit: 20 → 25 · Stop redials after a connect of: 10 → 30/,
+      );
+      await panel.getByRole('button', { name: 'Show setup JSON' }).click();
+      const json = JSON.parse((await panel.locator('#setup-json').textContent()) ?? '{}') as {
+        config_version: number;
+        config: { concurrency: number; stop_redials_after_connect_s: number };
+      };
+      expect(json).toMatchObject({
+        config_version: 2,
+        config: { concurrency: 25, stop_redials_after_connect_s: 30 },
+      });
+      // The version the run started with stays readable.
+      await panel.getByRole('button', { name: 'Earlier versions (1)' }).click();
+      const earlier = panel.getByRole('list', { name: 'Config versions' });
+      await earlier.getByText('Version 1').waitFor();
+      expect(await earlier.locator('pre').textContent()).toContain('"concurrency": 20');
+      if (SHOTS)
+        await page.screenshot({ path: path.join(SHOTS, 'detail-config-version.png'), fullPage: true });
+      expect((await stack.api('POST', `/api/v1/campaigns/${campaign.id}/stop`)).status).toBe(200);
     });
 
     it('error boxes: no literal "null", words instead of field names, and a "Failed to start" toast', async () => {

@@ -64,7 +64,7 @@ export function detailPage(main, { id }, { navigate, flash }) {
     onError: (err) => showError(box, err),
     onOpen: (contact) => void drawer.open(contact, state.campaign),
   });
-  const configPanel = configPanelPart();
+  const configPanel = configPanelPart({ base });
   const activityLog = activityLogPart();
   const livePart = [livePanel, alerts, progress, metrics, passes, callbacks];
 
