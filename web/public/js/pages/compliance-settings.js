@@ -63,7 +63,8 @@ export function complianceFields(cfg, onChange) {
     ),
     messageField,
   );
-  changed();
+  // Not changed(): the wizard's onChange re-renders a form still being built.
+  messageField.hidden = state.action !== 'message';
 
   return {
     el,
