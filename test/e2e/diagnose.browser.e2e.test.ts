@@ -141,6 +141,18 @@ describe('diagnosis and the stall detector on the real stack', () => {
     expect(check(d, 'sip_pattern').next_step).toContain('429, rate limited by the carrier');
     await alertRaised(c.id, 'sip_pattern', 'escalate');
     stormId = c.id;
+    // Counted on the worker's /metrics and logged with the campaign id.
+    const metricsUrl = stack.workerMetricsUrl;
+    if (!metricsUrl) throw new Error('the worker has no metrics URL');
+    await eventually('ori_alerts_active on the worker', async () =>
+      (await (await fetch(metricsUrl)).text()).includes(
+        `ori_alerts_active{campaign_id="${c.id}",check="sip_pattern",status="escalate"} 1`,
+      ),
+    );
+    const raised = (stack.worker?.tail() ?? '')
+      .split('\n')
+      .filter((l) => l.includes('"alert raised"') && l.includes(c.id) && l.includes('sip_pattern'));
+    expect(raised.length).toBe(1);
   });
 
   it.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)(
