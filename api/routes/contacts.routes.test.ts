@@ -407,7 +407,7 @@ describe('upload limits: 413 with nothing imported', () => {
 describe('the batched-INSERT path (PGlite cannot take COPY FROM STDIN)', () => {
   it('imports, skips and appends exactly like COPY', async () => {
     const { createDb } = await import('../../db/connection');
-    const { preferInserts } = await import('../../db/repositories/contact-import.repository');
+    const { preferInserts } = await import('../../db/repositories/contact-import.sink');
     const db = createDb(h.database.url, { max: 3 });
     preferInserts(db);
     const app = await bareApp({ db, engine: new RecordingEngine(), settings: loadSettings({}) }, [

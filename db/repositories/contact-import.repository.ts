@@ -1,12 +1,20 @@
-import type { Readable, Writable } from 'node:stream';
-import { CompiledQuery, sql, type Kysely } from 'kysely';
-import { parse } from 'csv-parse';
-import { from as copyFrom } from 'pg-copy-streams';
+import type { Readable } from 'node:stream';
+import { sql, type Kysely } from 'kysely';
 import type { Db } from '../connection';
 import type { CampaignStatus, Database } from '../schema';
 import { analyseHeader, isBlankRecord, normaliseRow, type CsvLayout } from '../../policy/csv-normalise';
-import { DEFAULT_IMPORT_LIMITS, MAX_REPORTED_ERRORS, type ImportLimits } from '../../policy/contact-import';
-import { conflict, invalid, notFound, tooLarge, type ConflictError, type ValidationError } from '../../policy/errors';
+import {
+  DEFAULT_IMPORT_LIMITS,
+  MAX_REPORTED_ERRORS,
+  RowCollector,
+  lockedError,
+  modeFor,
+  type ImportLimits,
+  type RowError,
+} from '../../policy/contact-import';
+import { conflict, invalid, notFound, tooLarge } from '../../policy/errors';
+import { csvError, forEachRecord, ImportLimitError, isTooLarge } from './contact-import.stream';
+import { copySink, insertSink, metadataJson, supportsCopyFrom, type Target } from './contact-import.sink';
 import { INSERT_FENCE_PREFIX, registerVariables } from './contacts.repository';
 
 /**
@@ -37,11 +45,6 @@ import { INSERT_FENCE_PREFIX, registerVariables } from './contacts.repository';
  * several lines is one row. That is the number an operator finds when opening the file.
  */
 
-export interface RowError {
-  row: number;
-  reason: string;
-}
-
 export interface ImportResult {
   added: number;
   skipped: number;
@@ -65,326 +68,10 @@ export interface ImportOptions {
 
 type AnyDb = Kysely<Database>;
 
-/** pg's "submittable" protocol (what pg-copy-streams' streams implement). */
-interface Submittable {
-  submit(connection: unknown): void;
-}
-
-/**
- * Hand a pg "submittable" (a COPY stream) to the connection this Kysely instance is pinned to (a
- * transaction or `db.connection()`). Kysely does not expose the pg client; its Postgres driver passes the
- * compiled query's `sql` to `client.query()`, and pg runs any object with `submit()` as the query itself.
- * The caller must keep the connection pinned until the stream finishes, and must not use it meanwhile.
- */
-export async function submitRaw<T extends Submittable>(pinned: AnyDb, query: T): Promise<T> {
-  const compiled = CompiledQuery.raw('-- submittable');
-  await pinned.executeQuery({ ...compiled, sql: query as unknown as string });
-  return query;
-}
-
 /** The advisory-lock keys of one campaign's imports (serialises uploads) and of its insert fence. */
 export const importLockSql = (campaignId: string) => sql`hashtextextended(${'ori:import:' + campaignId}, 0)`;
 export const insertFenceSql = (campaignId: string) =>
   sql`hashtextextended(${INSERT_FENCE_PREFIX + campaignId}, 0)`;
-
-class ImportLimitError extends Error {}
-
-function modeFor(status: CampaignStatus, everStarted: boolean): 'replace' | 'append' | null {
-  if (status === 'draft') return everStarted ? null : 'replace';
-  if (status === 'running' || status === 'paused') return 'append';
-  return null;
-}
-
-function lockedError(status: CampaignStatus): ConflictError {
-  return status === 'draft'
-    ? conflict(
-        'contacts_locked',
-        'CSV contacts are locked for this campaign: it has already run. Use Clone if you need a different contact set.',
-      )
-    : conflict('invalid_state', `Contacts cannot be added to a ${status} campaign.`);
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// COPY text format
-
-const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-const NEEDS_ESCAPE = /[\\\n\r\t]/;
-
-function copyText(value: string | null): string {
-  if (value === null) return '\\N';
-  return NEEDS_ESCAPE.test(value) ? value.replace(/[\\\n\r\t]/g, (c) => COPY_ESCAPES[c] ?? c) : value;
-}
-
-/** `{"key": "value", …}` for the non-empty variables, built without an intermediate object. */
-function metadataJson(keyPrefixes: readonly string[], values: readonly string[]): string {
-  let out = '';
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (!v) continue;
-    out += (out === '' ? '{' : ',') + keyPrefixes[i] + JSON.stringify(v);
-  }
-  return out === '' ? '{}' : `${out}}`;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Streaming: bytes → records, with limits and backpressure
-
-/** Write `chunk`, waiting for 'drain' when the COPY socket is full; reject if the COPY fails meanwhile. */
-function writeWithBackpressure(target: Writable, chunk: string): Promise<void> | null {
-  if (target.write(chunk)) return null;
-  return new Promise((resolve, reject) => {
-    const done = (err?: Error): void => {
-      target.off('drain', onDrain);
-      target.off('error', done);
-      target.off('close', onClose);
-      if (err) reject(err);
-      else resolve();
-    };
-    const onDrain = (): void => done();
-    const onClose = (): void => done(new Error('the COPY stream closed while writing'));
-    target.on('drain', onDrain);
-    target.on('error', done);
-    target.on('close', onClose);
-  });
-}
-
-/**
- * Feed `source` through the byte limit into csv-parse and call `onRecord` for each record, awaiting the
- * promise it may return (COPY backpressure) with the parser paused. On any failure the source is
- * detached and drained, not destroyed, so the client still reads our 413/422 answer.
- */
-async function forEachRecord(
-  source: Readable,
-  limits: ImportLimits,
-  onRecord: (cells: string[]) => Promise<void> | null,
-): Promise<void> {
-  const parser = parse({
-    bom: true,
-    relax_column_count: true,
-    relax_quotes: true,
-    skip_empty_lines: false,
-    max_record_size: limits.maxRecordBytes,
-  });
-  let bytes = 0;
-  let failed: Error | null = null;
-  const fail = (err: Error): void => {
-    if (!failed) failed = err;
-    parser.destroy(err);
-  };
-  const onData = (chunk: Buffer | string): void => {
-    bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
-    if (bytes > limits.maxBytes) {
-      fail(new ImportLimitError(`The CSV is larger than ${Math.round(limits.maxBytes / 1024 / 1024)} MB`));
-      return;
-    }
-    if (!parser.write(chunk)) source.pause();
-  };
-  const onEnd = (): void => {
-    parser.end();
-  };
-  const onSourceError = (err: Error): void => fail(err);
-  parser.on('drain', () => {
-    if (!failed) source.resume();
-  });
-  source.on('data', onData);
-  source.on('end', onEnd);
-  source.on('error', onSourceError);
-  // Multipart file streams report their own size limit as an error: that is a 413 too.
-  try {
-    await new Promise<void>((resolve, reject) => {
-      let pending: Promise<void> | null = null;
-      parser.on('readable', function pump() {
-        if (pending) return;
-        let cells: string[] | null;
-        while ((cells = parser.read() as string[] | null) !== null) {
-          let wait: Promise<void> | null;
-          try {
-            wait = onRecord(cells);
-          } catch (err) {
-            fail(err as Error);
-            return;
-          }
-          if (wait) {
-            pending = wait;
-            wait.then(
-              () => {
-                pending = null;
-                pump();
-              },
-              (err: unknown) => fail(err as Error),
-            );
-            return;
-          }
-        }
-      });
-      parser.on('end', () => (failed ? reject(failed) : resolve()));
-      parser.on('error', (err) => reject(failed ?? err));
-      parser.on('close', () => {
-        if (failed) reject(failed);
-      });
-    });
-  } finally {
-    source.off('data', onData);
-    source.off('end', onEnd);
-    source.off('error', onSourceError);
-    if (failed && !source.destroyed && !source.readableEnded) {
-      // Let the rest of the request body flow away so the answer can be written on a healthy socket.
-      source.on('error', () => undefined);
-      source.resume();
-    }
-  }
-}
-
-function isTooLarge(err: unknown): boolean {
-  if (err instanceof ImportLimitError) return true;
-  const code = (err as { code?: string } | null)?.code;
-  return code === 'FST_REQ_FILE_TOO_LARGE';
-}
-
-function csvError(err: unknown): ValidationError | null {
-  const e = err as { code?: string; message?: string; lines?: number } | null;
-  if (!e?.code || !e.code.startsWith('CSV_')) return null;
-  const message =
-    e.code === 'CSV_MAX_RECORD_SIZE'
-      ? `a row is longer than the 1 MB limit (often an unbalanced quote) near line ${e.lines ?? '?'}`
-      : (e.message ?? 'the CSV could not be parsed');
-  return invalid([{ field: 'file', message }], 'The CSV could not be read; nothing was imported');
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Where accepted rows go: a COPY stream, or batched INSERTs where COPY FROM STDIN is unavailable
-
-interface SinkRow {
-  rowNo: number;
-  phone: string;
-  phones: string[];
-  name: string | null;
-  email: string | null;
-  metadata: string;
-}
-
-interface RowSink {
-  /** Take one row; a promise means "wait before the next one" (backpressure). */
-  add(row: SinkRow): Promise<void> | null;
-  /** Flush and close; the number of rows stored. */
-  finish(): Promise<number>;
-  /** Give up (the transaction is rolled back by the caller). */
-  abort(err: Error): Promise<void>;
-}
-
-/** Columns of the target: straight into `contacts` (replace) or into the `import_rows` staging table. */
-interface Target {
-  mode: 'replace' | 'append';
-  campaignId: string;
-  runNo: number;
-}
-
-const FLUSH_CHARS = 256 * 1024;
-
-async function copySink(tx: AnyDb, t: Target): Promise<RowSink> {
-  const copySql =
-    t.mode === 'replace'
-      ? 'copy contacts (campaign_id, phone, phones, name, email, metadata, source, added_in_run, run_no) from stdin'
-      : 'copy import_rows (row_no, phone, phones, name, email, metadata) from stdin';
-  const copy = await submitRaw(tx, copyFrom(copySql));
-  const done = new Promise<void>((resolve, reject) => {
-    copy.on('finish', resolve);
-    copy.on('error', reject);
-  });
-  // An early COPY failure must not become an unhandled rejection while rows are still being read.
-  done.catch(() => undefined);
-  const suffix = t.mode === 'replace' ? `\tcsv\t${t.runNo}\t${t.runNo}\n` : '\n';
-  let buffer = '';
-  return {
-    add(r) {
-      const head = t.mode === 'replace' ? t.campaignId : String(r.rowNo);
-      buffer +=
-        `${head}\t${r.phone}\t{${r.phones.join(',')}}\t${copyText(r.name)}\t${copyText(r.email)}\t` +
-        `${copyText(r.metadata)}${suffix}`;
-      if (buffer.length < FLUSH_CHARS) return null;
-      const chunk = buffer;
-      buffer = '';
-      return writeWithBackpressure(copy, chunk);
-    },
-    async finish() {
-      if (buffer) await (writeWithBackpressure(copy, buffer) ?? Promise.resolve());
-      copy.end();
-      await done;
-      return copy.rowCount;
-    },
-    async abort(err) {
-      // CopyFail: the server aborts the COPY; the caller's transaction then rolls back.
-      if (!copy.destroyed) copy.destroy(err);
-      await done.catch(() => undefined);
-    },
-  };
-}
-
-const INSERT_BATCH = 2_000;
-
-/**
- * PGlite (the last-resort embedded database) cannot take COPY FROM STDIN over its socket: the same rows
- * go in as multi-row INSERTs of INSERT_BATCH rows, one array parameter per column.
- */
-function insertSink(tx: AnyDb, t: Target): RowSink {
-  let batch: SinkRow[] = [];
-  let stored = 0;
-  const flush = async (): Promise<void> => {
-    if (batch.length === 0) return;
-    const rows = batch;
-    batch = [];
-    const col = <K extends keyof SinkRow>(k: K) => rows.map((r) => r[k]);
-    const phones = rows.map((r) => r.phones.join(','));
-    const r =
-      t.mode === 'replace'
-        ? await sql`
-            insert into contacts (campaign_id, phone, phones, name, email, metadata, source, added_in_run, run_no)
-            select ${t.campaignId}::uuid, p, string_to_array(ps, ','), n, e, m::jsonb, 'csv', ${t.runNo}::int, ${t.runNo}::int
-            from unnest(${col('phone')}::text[], ${phones}::text[], ${col('name')}::text[], ${col('email')}::text[],
-                        ${col('metadata')}::text[]) with ordinality as x(p, ps, n, e, m, o)
-            order by o`.execute(tx)
-        : await sql`
-            insert into import_rows (row_no, phone, phones, name, email, metadata)
-            select r, p, string_to_array(ps, ','), n, e, m::jsonb
-            from unnest(${col('rowNo')}::int[], ${col('phone')}::text[], ${phones}::text[], ${col('name')}::text[],
-                        ${col('email')}::text[], ${col('metadata')}::text[]) as x(r, p, ps, n, e, m)`.execute(
-            tx,
-          );
-    stored += Number(r.numAffectedRows ?? 0);
-  };
-  return {
-    add(row) {
-      batch.push(row);
-      return batch.length >= INSERT_BATCH ? flush() : null;
-    },
-    async finish() {
-      await flush();
-      return stored;
-    },
-    async abort() {
-      batch = [];
-    },
-  };
-}
-
-const copySupport = new WeakMap<object, Promise<boolean>>();
-
-/** Make imports on this database use batched INSERTs instead of COPY (tests of the PGlite path). */
-export function preferInserts(db: Db): void {
-  copySupport.set(db, Promise.resolve(false));
-}
-
-/** COPY FROM STDIN works on every real Postgres; PGlite's socket server loses protocol sync on it. */
-function supportsCopyFrom(db: Db): Promise<boolean> {
-  let known = copySupport.get(db);
-  if (!known) {
-    known = sql<{ version: string }>`select version() as version`
-      .execute(db)
-      .then(({ rows }) => !/pglite/i.test(rows[0]?.version ?? ''));
-    copySupport.set(db, known);
-  }
-  return known;
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // The import
@@ -418,26 +105,6 @@ export async function assertContactsWritable(db: Db, campaignId: string): Promis
   const mode = modeFor(c.status, c.ever_started);
   if (!mode) throw lockedError(c.status);
   return mode;
-}
-
-class RowCollector {
-  added = 0;
-  skipped = 0;
-  readonly errors: RowError[] = [];
-  /** Every phone kept so far → its row: in-file duplicates, and rows for skips the database decides. */
-  readonly rowOfPhone = new Map<string, number>();
-
-  skip(row: number, reason: string): void {
-    this.skipped++;
-    if (this.errors.length < MAX_REPORTED_ERRORS) this.errors.push({ row, reason });
-  }
-
-  /** Merge skips decided later (already sorted by row) into the first MAX_REPORTED_ERRORS by row. */
-  addLater(more: RowError[], count: number): void {
-    this.skipped += count;
-    const merged = [...this.errors, ...more].sort((a, b) => a.row - b.row).slice(0, MAX_REPORTED_ERRORS);
-    this.errors.splice(0, this.errors.length, ...merged);
-  }
 }
 
 export async function importContacts(db: Db, opts: ImportOptions): Promise<ImportResult> {

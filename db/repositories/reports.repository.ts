@@ -6,7 +6,7 @@ import type { Db } from '../connection';
 import type { Database, RunSetup } from '../schema';
 import type { CampaignConfig } from '../../policy/campaign-config';
 import { FORMULA_TRIGGERS, neutraliseFormula } from '../../policy/csv-normalise';
-import { submitRaw } from './contact-import.repository';
+import { submitRaw } from '../submittable';
 import { findCampaignBasics, variableKeys } from './contacts.repository';
 import { buildRunSetup } from './runs.repository';
 
