@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { seedSetup, useApiHarness } from './testing/harness';
 import { unstorableFields } from './plugins/storable-text.plugin';
+import { exampleOf } from './plugins/openapi-contract';
 
 /**
  * Text Postgres cannot store (NUL, half a surrogate pair) is refused at the edge as a 422 naming the field
@@ -48,44 +49,14 @@ const anyText = fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) =>
 let ids: { campaignId: string; botId: string; carrierId: string; numberIds: string[] };
 let operations: Operation[] = [];
 
-/** A value the schema accepts, so the poisoned field is the only thing wrong with the body. */
-function sample(schema: Schema | undefined, name: string): unknown {
-  if (!schema) return 'x';
-  if (schema.const !== undefined) return schema.const;
-  if (schema.enum?.length) return schema.enum[0];
-  const branch = (schema.anyOf ?? schema.oneOf)?.find((s) => s.type !== 'null');
-  if (branch) return sample(branch, name);
-  const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
-  switch (type) {
-    case 'object': {
-      const out: Record<string, unknown> = {};
-      for (const [key, inner] of Object.entries(schema.properties ?? {})) out[key] = sample(inner, key);
-      return out;
-    }
-    case 'array':
-      return Array.from({ length: Math.max(1, schema.minItems ?? 1) }, () => sample(schema.items, name));
-    case 'integer':
-    case 'number':
-      return Math.max(1, schema.minimum ?? 1);
-    case 'boolean':
-      return false;
-    case 'string':
-    case 'null':
-    case undefined:
-      break;
-  }
-  if (schema.format === 'uuid') {
+/** A value the schema accepts (the document's own example), with the seeded setup's ids. */
+function sample(schema: Schema | undefined): unknown {
+  return exampleOf(schema, '', (name) => {
     if (name.includes('bot')) return ids.botId;
     if (name.includes('carrier')) return ids.carrierId;
-    if (name.includes('number')) return ids.numberIds[0];
+    if (name.includes('number')) return ids.numberIds[0] ?? ids.campaignId;
     return ids.campaignId;
-  }
-  if (schema.format === 'date-time') return new Date(Date.now() + 3_600_000).toISOString();
-  if (schema.format === 'uri') return 'https://crm.example/hook';
-  if (schema.pattern?.includes(':')) return '09:00';
-  if (name === 'timezone') return 'UTC';
-  if (name.includes('mobile') || name.includes('phone') || name === 'e164') return '+15555550123';
-  return 'text';
+  });
 }
 
 /** Paths of every string leaf in a sampled body. */
@@ -223,13 +194,27 @@ describe('text Postgres cannot store', () => {
     expect(query.body.error.details[0].field).toBe('query.state');
     const path = await h.get('/api/v1/campaigns/%00');
     expect(path.status).toBe(404);
+    // A filter the handler passes to SQL as is (found by the contract run: it answered 500).
+    const outcome = await h.get(`/api/v1/campaigns/${ids.campaignId}/contacts?outcome=a%00b`);
+    expect(outcome.status).toBe(422);
+    expect(outcome.body.error.details[0].field).toBe('query.outcome');
+  });
+
+  it('answers a number too large for its column 422, not 500', async () => {
+    // Found by the contract run: `turns` past a Postgres integer failed the insert.
+    const res = await h.post('/api/v1/attempts/00000000-0000-4000-8000-000000000000/result', {
+      disposition: 'INTERESTED',
+      turns: 47167777727821188694016,
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.error.details[0].field).toBe('turns');
   });
 
   it('never answers 5xx when any JSON field of any route carries random Unicode', async () => {
     const withBody = operations.filter((op) => op.body);
     expect(withBody.length).toBeGreaterThanOrEqual(8);
     for (const op of withBody) {
-      const valid = sample(op.body, '');
+      const valid = sample(op.body);
       const leaves = stringLeaves(valid);
       const url = concretePath(op.path, ids.campaignId);
       await fc.assert(

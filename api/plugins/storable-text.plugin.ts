@@ -17,26 +17,30 @@ const REASON = 'contains a character that cannot be stored (a NUL or half of a s
 
 const join = (base: string, key: string): string => (base ? `${base}.${key}` : key);
 
-/** Every field of a parsed request part whose name or text cannot be stored, as API details. */
+/**
+ * A parsed JSON object or query string (whatever its prototype: Fastify's query parser uses its own);
+ * not a streamed upload body, whose object graph is cyclic and is not text to check here.
+ */
+const isParsedObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null &&
+  typeof value === 'object' &&
+  !ArrayBuffer.isView(value) &&
+  typeof (value as { pipe?: unknown }).pipe !== 'function';
+
+/**
+ * Every field of a parsed request part whose name or text cannot be stored, as API details. Keys count
+ * too, including ones a route's schema does not name: some routes keep the whole body (a post-call
+ * result's raw analysis) or free-form objects (metadata).
+ */
 export function unstorableFields(value: unknown, field = ''): ErrorDetail[] {
   if (typeof value === 'string') return UNSTORABLE.test(value) ? [{ field, message: REASON }] : [];
   if (Array.isArray(value)) return value.flatMap((item) => unstorableFields(item, field));
-  // Parsed JSON and query strings only: a raw CSV upload's body is the request stream, whose object graph
-  // is cyclic and is not text to check here.
-  if (isParsedObject(value)) {
-    return Object.entries(value as Record<string, unknown>).flatMap(([key, inner]) =>
-      UNSTORABLE.test(key)
-        ? [{ field: join(field, key.replace(UNSTORABLE, '?')), message: REASON }]
-        : unstorableFields(inner, join(field, key)),
-    );
-  }
-  return [];
-}
-
-function isParsedObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object') return false;
-  if (ArrayBuffer.isView(value)) return false;
-  return typeof (value as { pipe?: unknown }).pipe !== 'function';
+  if (!isParsedObject(value)) return [];
+  return Object.entries(value).flatMap(([key, inner]) =>
+    UNSTORABLE.test(key)
+      ? [{ field: join(field, key.replace(UNSTORABLE, '?')), message: REASON }]
+      : unstorableFields(inner, join(field, key)),
+  );
 }
 
 export function installStorableTextCheck(app: FastifyInstance): void {

@@ -62,7 +62,7 @@ const ResultParamsSchema = Type.Object({ attempt_id: Uuid });
 const ResultBodySchema = Type.Object({
   disposition: Type.String({ minLength: 1, maxLength: 200 }),
   callback_at: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
-  turns: Type.Optional(Nullable(Type.Integer({ minimum: 0 }))),
+  turns: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 2_147_483_647 }))),
   summary: Type.Optional(Nullable(Type.String({ maxLength: 100_000 }))),
 });
 const ResultAnswerSchema = Type.Object({
