@@ -120,6 +120,13 @@ describe('error handling', () => {
     );
     const unknown = await h.request('PUT', '/api/v1/no-such-thing');
     expect(unknown.status).toBe(404);
+    // `trigger` is no campaign id: the PATCH of /campaigns/:id does not make it a campaign.
+    const trigger = await h.request('PATCH', '/api/v1/campaigns/trigger', { x: 1 });
+    expect(trigger.status).toBe(405);
+    expect(trigger.headers.allow).toBe('POST');
+    // A method Fastify parses a body for, sent without a content type, is still just not allowed.
+    const query = await h.app.inject({ method: 'QUERY' as 'GET', url: '/api/v1/bots' });
+    expect(query.statusCode).toBe(405);
   });
 
   it('answers 422 validation_failed with one detail per bad field, as dotted paths', async () => {

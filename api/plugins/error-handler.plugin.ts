@@ -145,7 +145,27 @@ export function installErrorHandling(app: FastifyInstance): void {
     void parseJson(request, text, done);
   });
 
+  const routes = recordRoutes(app);
+  /** `405` with `Allow` when the path is served, but not for this method; undefined otherwise. */
+  const methodNotAllowed = (request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined => {
+    const path = request.url.split('?')[0] ?? request.url;
+    const allowed = routes.methodsFor(path);
+    if (allowed.length === 0 || allowed.includes(request.method)) return undefined;
+    const message = `${request.method} is not allowed on ${path}; it answers ${allowed.join(', ')}`;
+    return reply
+      .status(405)
+      .header('allow', allowed.join(', '))
+      .send(withRequestId(errorBody('method_not_allowed', message), request));
+  };
+
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    // A request no route took (an unknown method fails its body parsing before the not-found handler),
+    // or one a parametric route took only because the path segment fits no other route of its method
+    // (`PATCH /campaigns/trigger` reaching `PATCH /campaigns/:id`).
+    if (request.is404 || error.validationContext === 'params') {
+      const answered = methodNotAllowed(request, reply);
+      if (answered) return answered;
+    }
     const { status, body, retryAfterS } = toErrorResponse(error, request);
     if (retryAfterS !== undefined) {
       reply.header('retry-after', String(retryAfterS));
@@ -156,19 +176,15 @@ export function installErrorHandling(app: FastifyInstance): void {
     return reply.status(status).send(withRequestId(body, request));
   });
 
-  const routes = recordRoutes(app);
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? request.url;
-    const allowed = routes.methodsFor(path);
-    if (allowed.length > 0) {
-      const message = `${request.method} is not allowed on ${path}; it answers ${allowed.join(', ')}`;
-      return reply
-        .status(405)
-        .header('allow', allowed.join(', '))
-        .send(withRequestId(errorBody('method_not_allowed', message), request));
-    }
-    return reply
-      .status(404)
-      .send(withRequestId(errorBody('not_found', `Route ${request.method} ${path} does not exist`), request));
+    return (
+      methodNotAllowed(request, reply) ??
+      reply
+        .status(404)
+        .send(
+          withRequestId(errorBody('not_found', `Route ${request.method} ${path} does not exist`), request),
+        )
+    );
   });
 }
