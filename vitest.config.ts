@@ -14,9 +14,9 @@ const E2E = 'test/e2e/**/*.e2e.test.ts';
 const BROWSER = ['test/e2e/**/browser*.e2e.test.ts', 'test/e2e/**/*.browser.e2e.test.ts'];
 const UNIT = ['policy/**/*.test.ts', 'config/**/*.test.ts', 'api/**/*.test.ts', '*.test.ts'];
 const IGNORED = ['node_modules/**', '.data/**', '.tools/**'];
-/** Fuzzers take minutes: they run with the integration tests. */
-const FUZZ = '**/*fuzz.test.ts';
-const UNIT_NOT_FUZZ = UNIT.map((glob) => glob.replace('*.test.ts', '!(*fuzz).test.ts'));
+/** Fuzzers and the OpenAPI contract run take a minute or more: they run with the integration tests. */
+const SLOW = ['**/*fuzz.test.ts', '**/*contract.test.ts'];
+const UNIT_NOT_SLOW = UNIT.map((glob) => glob.replace('*.test.ts', '!(*fuzz|*contract).test.ts'));
 
 export default defineConfig({
   test: {
@@ -29,13 +29,13 @@ export default defineConfig({
     fileParallelism: true,
     maxWorkers: 2,
     projects: [
-      { extends: true, test: { name: 'unit', include: UNIT, exclude: [...IGNORED, FUZZ] } },
+      { extends: true, test: { name: 'unit', include: UNIT, exclude: [...IGNORED, ...SLOW] } },
       {
         extends: true,
         test: {
           name: 'integration',
           include: ['**/*.test.ts'],
-          exclude: [...IGNORED, ...UNIT_NOT_FUZZ, E2E],
+          exclude: [...IGNORED, ...UNIT_NOT_SLOW, E2E],
         },
       },
       { extends: true, test: { name: 'e2e', include: [E2E], exclude: [...IGNORED, ...BROWSER] } },

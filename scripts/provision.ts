@@ -33,6 +33,7 @@ export {
 export { freePort, isPortFree, waitFor } from './net';
 
 import { ensureChromium } from './chromium';
+import { ensureSchemathesis } from './schemathesis';
 import { ensurePostgresBinaries } from './postgres';
 import { ensureTemporalBinaries } from './temporal';
 
@@ -42,10 +43,15 @@ async function main(): Promise<void> {
   // Postgres first: both may apt-get, and apt holds one lock at a time.
   const [bins, pgBin] = await Promise.all([ensureTemporalBinaries({ log }), ensurePostgresBinaries({ log })]);
   const chromium = await ensureChromium(log);
+  const schemathesis = await ensureSchemathesis({ log }).catch((err: unknown) => {
+    log(`WARNING: the contract tester could not be installed: ${String(err)}`);
+    return undefined;
+  });
   log(`temporal CLI:         ${bins.cli ?? '(none: the SDK will download one)'}`);
   log(`temporal test server: ${bins.testServer ?? '(none: the SDK will download one)'}`);
   log(`postgres binaries:    ${pgBin ?? '(none: tests use embedded PGlite)'}`);
   log(`chromium:             ${chromium ?? '(none: the browser tests cannot run)'}`);
+  log(`schemathesis:         ${schemathesis ?? '(none: the contract test cannot run)'}`);
   if (process.env.DATABASE_URL) log(`DATABASE_URL is set: tests create their databases on that server`);
   log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

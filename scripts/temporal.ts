@@ -87,7 +87,7 @@ async function findPip(): Promise<string[] | undefined> {
 }
 
 /** Take an exclusive lock directory; stale locks (dead owner or > 10 min) are broken. */
-async function withLock<T>(lockDir: string, fn: () => Promise<T>): Promise<T> {
+export async function withLock<T>(lockDir: string, fn: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + 15 * 60_000;
   for (;;) {
     try {

@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifySchema } from 'fastify';
+import { contractSchema, type RouteSchema } from './openapi-contract';
 import { API_PREFIX } from './auth.plugin';
 
 /**
@@ -30,9 +31,11 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       },
       security: [{ apiKey: [] }],
     },
-    transform: ({ schema, url }) => {
+    transform: ({ schema, url, route }) => {
       const listed = url === '/health' || url.startsWith(`${API_PREFIX}/`) || url === API_PREFIX;
-      return { schema: listed ? schema : { ...schema, hide: true }, url };
+      if (!listed) return { schema: { ...schema, hide: true }, url };
+      const method = [route.method].flat().find((m) => m !== 'HEAD') ?? 'GET';
+      return { schema: contractSchema(schema as RouteSchema, method, url) as FastifySchema, url };
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });

@@ -79,7 +79,7 @@ const CallListItemSchema = Type.Object({
   phones: Type.Array(Type.String()),
   name: Nullable(Type.String()),
   email: Nullable(Type.String()),
-  state: Type.String(),
+  state: Type.Enum([...CONTACT_STATES]),
   attempts: Type.Integer(),
   attempts_used: Type.Integer(),
   callback_dials: Type.Integer(),

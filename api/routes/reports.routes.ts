@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../deps';
 import { errorResponses, IdParamsSchema, Nullable, Timestamp } from '../schemas/common.schema';
+import { CampaignStatusSchema } from '../schemas/campaign.schema';
 import { findCampaignBasics } from '../../db/repositories/contacts.repository';
 import { listActivity } from '../../db/repositories/activity-log.repository';
 import { runConfig, streamAttemptReport } from '../../db/repositories/reports.repository';
@@ -57,7 +58,7 @@ const PassSchema = Type.Object({
 });
 
 const LiveSchema = Type.Object({
-  status: Type.String(),
+  status: CampaignStatusSchema,
   activity: Type.String(),
   activity_reason: Nullable(Type.Literal('switch_unreachable')),
   run_no: Type.Integer(),

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
 import { SYSTEM_RETRY_OUTCOMES, VOICEMAIL_ACTIONS, WEEKDAYS } from '../../policy/campaign-config';
+import { COMPLETION_REASONS } from '../../policy/completion';
 import { Nullable, Timestamp, Uuid } from './common.schema';
 
 /** Campaign bodies and the campaign answer (API.md "Campaigns"). */
@@ -120,7 +121,7 @@ export const CampaignSchema = Type.Object({
   always_on: Type.Boolean(),
   config: CampaignConfigSchema,
   warnings: Type.Array(Type.String()),
-  completion_reason: Nullable(Type.String()),
+  completion_reason: Nullable(Type.Enum([...COMPLETION_REASONS])),
   /** The operator-facing sentence for `completion_reason` ("All contacts reached a final state"). */
   completion_message: Nullable(Type.String()),
   ever_started: Type.Boolean(),
