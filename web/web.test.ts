@@ -804,6 +804,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web UI in Chromium', 
       redial_short_connect_s: 15,
       callback_detection: true,
       sticky_exclusion: true,
+      recipient_hours: null,
       voicemail: { action: 'hangup' },
     });
     const upload = apiCalls('POST', '/campaigns/eeeeeeee-').find((r) => r.url.endsWith('/contacts'));

@@ -526,6 +526,10 @@ describe('GET /campaigns/:id/contacts (call list)', () => {
       callback_at: null,
       callback_state: null,
       next_due_at: null,
+      // No timezone column: recipient hours would be judged in the campaign's zone.
+      timezone: 'UTC',
+      local_time: expect.stringMatching(/^\d\d:\d\d$/),
+      held_by: null,
       metadata: { acct: '1' },
       attempt_trail: [
         {

@@ -91,6 +91,9 @@ const CallListItemSchema = Type.Object({
   callback_at: Nullable(Timestamp),
   callback_state: Nullable(Type.String()),
   next_due_at: Nullable(Timestamp),
+  timezone: Type.String(),
+  local_time: Type.String(),
+  held_by: Nullable(Type.String()),
   metadata: Type.Record(Type.String(), Type.String()),
   attempt_trail: Type.Array(TrailEntrySchema),
   /** The contact's workflow in the current run; null until it was first admitted. */

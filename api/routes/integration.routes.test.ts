@@ -139,6 +139,27 @@ describe('POST /campaigns/trigger', () => {
     expect(rows[0]?.n).toBe(0);
   });
 
+  it('recipient hours: a contact outside its own hours is queued, one inside them dialled; the call list shows its zone', async () => {
+    const c = await runningCampaign({ recipient_hours: true });
+    // Noon UTC: Tokyo 21:00 (closed), London 12:00 (open).
+    const tokyo = await trigger({ campaign_id: c.id, mobile: '+14155550140', timezone: 'Asia/Tokyo' });
+    expect(tokyo.body.status).toBe('queued');
+    const london = await trigger({ campaign_id: c.id, mobile: '+14155550141', timezone: 'Europe/London' });
+    expect(london.body.status).toBe('dialled');
+    const list = await h.get(`${API}/campaigns/${c.id}/contacts?per_page=10`);
+    const tz = Object.fromEntries(
+      list.body.items.map((i: { phone: string; timezone: string }) => [i.phone, i.timezone]),
+    );
+    expect(tz).toMatchObject({
+      '+14155550140': 'Asia/Tokyo',
+      '+14155550141': 'Europe/London',
+      '+14155550100': 'UTC',
+    });
+    const bad = await trigger({ campaign_id: c.id, mobile: '+14155550142', timezone: 'Mars/Olympus' });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.details).toEqual([{ field: 'timezone', message: expect.any(String) }]);
+  });
+
   it('re-activates an excluded contact when sticky exclusion is off', async () => {
     const c = await runningCampaign();
     await h.post(`${API}/contacts/exclude`, { campaign_id: c.id, mobile: '+14155550100' });

@@ -4,6 +4,8 @@ import type { AppDeps } from '../deps';
 import { conflict, invalid, notFound, type ErrorDetail } from '../../policy/errors';
 import { errorResponses, Nullable, Timestamp, Uuid } from '../schemas/common.schema';
 import { normalisePhone } from '../../policy/phone';
+import { isValidTimezone } from '../../policy/campaign-config';
+import { CONTACT_TIMEZONE_KEY, contactTimezones } from '../../policy/contact-timezone';
 import { dialGate, isCalendarBlock, type DialRunState } from '../../policy/dial-gate';
 import { admitContactNow } from '../../db/repositories/admission.repository';
 import {
@@ -34,6 +36,8 @@ const TriggerBodySchema = Type.Object({
   campaign_id: Uuid,
   mobile: Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Number()]),
   metadata: Type.Optional(Nullable(Type.Record(Type.String({ maxLength: 200 }), Type.Unknown()))),
+  /** The contact's IANA timezone for recipient hours; blank: the campaign's. */
+  timezone: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
   idempotency_key: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 255 }))),
 });
 
@@ -130,6 +134,7 @@ async function trigger(
     campaign_id: string;
     mobile: string | number;
     metadata?: Record<string, unknown> | null;
+    timezone?: string | null;
     idempotency_key?: string | null;
   },
 ): Promise<TriggerAnswer> {
@@ -137,6 +142,14 @@ async function trigger(
   const campaignId = body.campaign_id;
   const phone = phoneOrThrow(body.mobile, deps.settings.defaultPhoneRegion, 'mobile');
   const metadata = toMetadata(body.metadata);
+  const timezone = (body.timezone ?? '').trim();
+  if (timezone !== '') {
+    if (!isValidTimezone(timezone)) {
+      throw invalid([{ field: 'timezone', message: `unknown IANA timezone "${timezone}"` }]);
+    }
+    // Kept with the contact's variables, as a `timezone` CSV column is.
+    metadata[CONTACT_TIMEZONE_KEY] = timezone;
+  }
   const key = body.idempotency_key ?? null;
 
   for (let round = 0; round < 5; round++) {
@@ -189,7 +202,7 @@ async function trigger(
     });
     if (!contact) continue; // lost the key to a concurrent request: wait for its answer
     try {
-      const decided = await decide(deps, campaignId, campaign, contact, now);
+      const decided = await decide(deps, campaignId, campaign, contact, metadata, now);
       const answer: TriggerAnswer = {
         status: decided.status,
         contact_id: contact.id,
@@ -219,6 +232,7 @@ async function decide(
   campaignId: string,
   campaign: TriggerCampaign,
   contact: TriggeredContact,
+  metadata: Record<string, string>,
   now: Date,
 ): Promise<{ status: TriggerStatus; reason?: string }> {
   if (contact.opted_out) return { status: 'suppressed', reason: SUPPRESSION_REASONS.optedOut };
@@ -228,7 +242,7 @@ async function decide(
     return { status: 'suppressed', reason: SUPPRESSION_REASONS.stickyExclusion };
   }
   if (contact.state === 'excluded') return { status: 'suppressed', reason: SUPPRESSION_REASONS.excluded };
-  const status = await dialOrQueue(deps, campaignId, campaign, contact, now);
+  const status = await dialOrQueue(deps, campaignId, campaign, contact, metadata, now);
   return { status };
 }
 
@@ -238,6 +252,7 @@ async function dialOrQueue(
   campaignId: string,
   campaign: TriggerCampaign,
   contact: TriggeredContact,
+  metadata: Record<string, string>,
   now: Date,
 ): Promise<TriggerStatus> {
   const thisRun = contact.run_no === campaign.run_no;
@@ -251,7 +266,12 @@ async function dialOrQueue(
     campaign: campaign.config,
     run: { state: run },
     // Suppression was answered (with its reason) before this.
-    contact: { suppressed: false, dueAt: contact.ready ? now : null },
+    // A contact outside its own hours answers queued (the claim holds it until they open).
+    contact: {
+      suppressed: false,
+      dueAt: contact.ready ? now : null,
+      timezones: contactTimezones(metadata, campaign.config.window.timezone),
+    },
     now,
   });
   if ((IN_FLIGHT_STATES as readonly string[]).includes(contact.state)) return 'dialled';

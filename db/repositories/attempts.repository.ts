@@ -8,6 +8,7 @@ import { voicemailOf, type VoicemailSetting } from '../../policy/campaign-config
 import { dialGate, isCalendarBlock, type DialRunState } from '../../policy/dial-gate';
 import { originateSpacingMs } from '../../policy/admission';
 import { capWindowMs, type FrequencyCap } from '../../policy/frequency-cap';
+import { contactTimezones } from '../../policy/contact-timezone';
 import { getSettings, placedDialsSince } from './settings.repository';
 
 /**
@@ -269,7 +270,7 @@ export async function claimAttempt(
     if (attempt.originate_sent_at) return { kind: 'already_sent', attempt };
     const contact = await tx
       .selectFrom('contacts')
-      .select(['excluded_at', 'final_at', 'state'])
+      .select(['excluded_at', 'final_at', 'state', 'metadata'])
       .where('id', '=', attempt.contact_id)
       .executeTakeFirstOrThrow();
     const optedOut = await tx
@@ -294,6 +295,7 @@ export async function claimAttempt(
       contact: {
         suppressed: contact.excluded_at !== null || optedOut !== undefined,
         final: !!contact.final_at,
+        timezones: contactTimezones(contact.metadata, campaign.config.window.timezone),
         ...(frequency ? { frequency } : {}),
       },
       now,
@@ -317,9 +319,10 @@ export async function claimAttempt(
       contactState = campaign.completion_reason === 'window_ended' ? 'window_closed' : 'manually_stopped';
     } else if (isCalendarBlock(verdict)) {
       reason = 'outside_window';
-    } else if (verdict.reason === 'frequency_cap' && verdict.until) {
-      reason = verdict.reason;
-      heldUntil = verdict.until;
+    } else if (verdict.reason === 'frequency_cap' || verdict.reason === 'outside_recipient_hours') {
+      // Zones whose hours never meet the campaign's window give no opening: look again in a day.
+      reason = verdict.reason === 'frequency_cap' ? 'frequency_cap' : 'recipient_hours';
+      heldUntil = verdict.until ?? new Date(now.getTime() + 24 * 3_600_000);
     } else {
       // paused, or not this run: the seat goes back (the reason names the campaign's status, as the
       // contact workflow reports it)

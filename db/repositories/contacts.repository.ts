@@ -1,3 +1,4 @@
+import { contactTimezones, localTimeIn } from '../../policy/contact-timezone';
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { CallbackState, CampaignStatus, Database } from '../schema';
 import { FINAL_STATES, WAITING_STATES, type ContactState } from '../../policy/contact-state';
@@ -132,6 +133,11 @@ export interface CallListItem {
   callback_at: string | null;
   callback_state: CallbackState | null;
   next_due_at: string | null;
+  /** The zone its recipient hours are judged in (its own, else the campaign's) and the time there now. */
+  timezone: string;
+  local_time: string;
+  /** What holds it back until next_due_at besides its schedule (`frequency_cap`, `recipient_hours`). */
+  held_by: string | null;
   metadata: Record<string, string>;
   attempt_trail: TrailEntry[];
   /** Whether the contact has a workflow in the current run (it was admitted at least once). */
@@ -202,8 +208,15 @@ function callListOrder(sort: CallListSort, runNo: number) {
   }
 }
 
+/** The contact's zone for recipient hours and its clock there. */
+function localClock(metadata: Record<string, string>, campaignTimezone: string, now: Date) {
+  const [timezone = campaignTimezone] = contactTimezones(metadata, campaignTimezone);
+  return { timezone, local_time: localTimeIn(timezone, now) };
+}
+
 export async function listContacts(db: AnyDb, campaign: CampaignBasics, q: CallListQuery): Promise<CallList> {
   const runNo = campaign.run_no;
+  const now = new Date();
   const sticky = Boolean(campaign.config.sticky_exclusion);
   const where = callListFilter(campaign.id, runNo, sticky, q);
   const keepExcluded = sticky ? sql`(c.state = 'excluded' or c.excluded_at is not null)` : sql`false`;
@@ -224,6 +237,7 @@ export async function listContacts(db: AnyDb, campaign: CampaignBasics, q: CallL
       callback_at: Date | null;
       callback_state: CallbackState | null;
       next_due_at: Date | null;
+      held_by: string | null;
       pass: number;
       phone_index: number;
       current: boolean;
@@ -240,6 +254,7 @@ export async function listContacts(db: AnyDb, campaign: CampaignBasics, q: CallL
         case when c.run_no >= ${runNo} then c.callback_at end as callback_at,
         case when c.run_no >= ${runNo} then c.callback_state end as callback_state,
         case when c.run_no >= ${runNo} then c.next_due_at end as next_due_at,
+        case when c.run_no >= ${runNo} then c.held_by end as held_by,
         case when c.run_no >= ${runNo} then c.pass else 1 end as pass,
         case when c.run_no >= ${runNo} then c.phone_index else 0 end as phone_index
       from contacts c
@@ -317,6 +332,8 @@ export async function listContacts(db: AnyDb, campaign: CampaignBasics, q: CallL
         callback_at: r.callback_at ? r.callback_at.toISOString() : null,
         callback_state: r.callback_state,
         next_due_at: r.next_due_at ? r.next_due_at.toISOString() : null,
+        ...localClock(r.metadata, campaign.config.window.timezone, now),
+        held_by: r.held_by,
         metadata: r.metadata,
         attempt_trail: trail,
         has_workflow: r.has_workflow,

@@ -1,8 +1,14 @@
-// The wizard's "Calling rules" part: what a dial answered by a machine does (hang up, or leave a message).
-// The wizard mounts `el`, merges `body()` into the campaign it sends and lists `review()` on its last step.
-import { h, field } from '../dom.js';
+// The wizard's "Calling rules" part: calling hours on each contact's own clock, and what a dial answered by
+// a machine does (hang up, or leave a message). The wizard mounts `el`, merges `body()` into the campaign it
+// sends and lists `review()` on its last step; the config panel shows `complianceRows`.
+import { h, field, checkbox } from '../dom.js';
 
-/** Human wording of a campaign's voicemail setting (also used by the config panel). */
+/** Human wording of a campaign's recipient hours. */
+export function recipientHoursLabel(hours) {
+  return hours ? `${hours.start}–${hours.end} in each contact’s timezone` : 'Off';
+}
+
+/** Human wording of a campaign's voicemail setting. */
 export function voicemailLabel(voicemail) {
   if (voicemail?.action === 'message') return `Leave a message: “${voicemail.message ?? ''}”`;
   return 'Hang up';
@@ -10,7 +16,10 @@ export function voicemailLabel(voicemail) {
 
 /** The config panel's rows for these settings. */
 export function complianceRows(cfg) {
-  return [['Answering Machines', voicemailLabel(cfg?.voicemail)]];
+  return [
+    ['Recipient Hours', recipientHoursLabel(cfg?.recipient_hours)],
+    ['Answering Machines', voicemailLabel(cfg?.voicemail)],
+  ];
 }
 
 export function complianceFields(cfg, onChange) {
@@ -19,6 +28,28 @@ export function complianceFields(cfg, onChange) {
     action: voicemail.action === 'message' ? 'message' : 'hangup',
     message: voicemail.message ?? '',
   };
+  const hours = {
+    on: Boolean(cfg?.recipient_hours),
+    start: cfg?.recipient_hours?.start ?? '09:00',
+    end: cfg?.recipient_hours?.end ?? '20:00',
+  };
+
+  const hoursToggle = checkbox('Only call inside these hours on the contact’s own clock', {
+    checked: hours.on,
+    onchange: (e) => ((hours.on = e.target.checked), changed()),
+  });
+  const timeInput = (key) => {
+    const input = h('input', { type: 'time', value: hours[key], required: true });
+    input.addEventListener('input', () => ((hours[key] = input.value), changed()));
+    return input;
+  };
+  const hoursFields = h(
+    'div',
+    { class: 'row' },
+    field('From', timeInput('start'), { field: 'recipient_hours.start', hint: '24-hour HH:MM' }),
+    field('Until', timeInput('end'), { field: 'recipient_hours.end', hint: '24-hour HH:MM' }),
+  );
+
   const message = h('textarea', {
     rows: '2',
     maxlength: '1000',
@@ -47,12 +78,26 @@ export function complianceFields(cfg, onChange) {
 
   function changed() {
     messageField.hidden = state.action !== 'message';
+    hoursFields.hidden = !hours.on;
     onChange?.();
   }
 
   const el = h(
     'div',
     { class: 'stack', dataset: { part: 'calling-rules' } },
+    h('h3', {}, 'Recipient hours'),
+    h(
+      'div',
+      { class: 'field' },
+      hoursToggle.el,
+      h(
+        'p',
+        { class: 'hint' },
+        'On top of the time window: each contact is called only inside these hours in its own timezone ' +
+          '(a “timezone” CSV column or trigger field; otherwise the campaign’s timezone).',
+      ),
+    ),
+    hoursFields,
     h('h3', {}, 'Answering machines'),
     h(
       'fieldset',
@@ -65,18 +110,22 @@ export function complianceFields(cfg, onChange) {
   );
   // Not changed(): the wizard's onChange re-renders a form still being built.
   messageField.hidden = state.action !== 'message';
+  hoursFields.hidden = !hours.on;
 
+  const hoursValid = () => !hours.on || (hours.start !== '' && hours.end !== '' && hours.end > hours.start);
   return {
     el,
     body: () => ({
+      recipient_hours: hours.on ? { start: hours.start, end: hours.end } : null,
       voicemail:
         state.action === 'message'
           ? { action: 'message', message: state.message.trim() }
           : { action: 'hangup' },
     }),
     review: () => [
+      ['Recipient hours', recipientHoursLabel(hours.on ? hours : null)],
       ['Answering machines', voicemailLabel(state.action === 'message' ? state : { action: 'hangup' })],
     ],
-    valid: () => state.action !== 'message' || state.message.trim() !== '',
+    valid: () => hoursValid() && (state.action !== 'message' || state.message.trim() !== ''),
   };
 }
