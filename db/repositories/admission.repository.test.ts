@@ -407,9 +407,9 @@ describe('admission', () => {
     expect((await claimAttempt(test.db, h3!.attemptId, now())).kind).toBe('no_seat');
   });
 
-  it('gives each claim its own write moment on the carrier, 1/cps (+15 %) apart, at most 1 s ahead', async () => {
+  it('gives each claim its own write moment on the carrier, 1/cps (+25 %) apart, at most 1 s ahead', async () => {
     const s = await seedRunningCampaign(test.db, { contacts: 3, cpsLimit: 2, config: { concurrency: 3 } });
-    // Slots far apart in admission, but three claims at once: they get moments 575 ms apart.
+    // Slots far apart in admission, but three claims at once: they get moments 625 ms apart.
     const t = new Date();
     const handoffs = (await admit(test.db, { campaignId: s.campaignId, runNo: 1, now: t })).handoffs;
     const more = (
@@ -420,15 +420,15 @@ describe('admission', () => {
     const first = await claimAttempt(test.db, all[0]!.attemptId, t);
     const second = await claimAttempt(test.db, all[1]!.attemptId, new Date(t.getTime() + 10));
     const third = await claimAttempt(test.db, all[2]!.attemptId, new Date(t.getTime() + 20));
-    expect(first).toMatchObject({ kind: 'claimed', spacingMs: 575 });
-    expect(second).toMatchObject({ kind: 'claimed', spacingMs: 575 });
+    expect(first).toMatchObject({ kind: 'claimed', spacingMs: 625 });
+    expect(second).toMatchObject({ kind: 'claimed', spacingMs: 625 });
     if (first.kind !== 'claimed' || second.kind !== 'claimed') throw new Error('unreachable');
     expect(first.originateAt.getTime()).toBe(t.getTime());
-    expect(second.originateAt.getTime()).toBe(t.getTime() + 575);
-    // The third's moment (t + 1150) is more than a second out: it comes back when it is within one.
-    expect(third).toEqual({ kind: 'wait', retryAt: new Date(t.getTime() + 150) });
-    const again = await claimAttempt(test.db, all[2]!.attemptId, new Date(t.getTime() + 150));
-    expect(again).toMatchObject({ kind: 'claimed', originateAt: new Date(t.getTime() + 1150) });
+    expect(second.originateAt.getTime()).toBe(t.getTime() + 625);
+    // The third's moment (t + 1250) is more than a second out: it comes back when it is within one.
+    expect(third).toEqual({ kind: 'wait', retryAt: new Date(t.getTime() + 250) });
+    const again = await claimAttempt(test.db, all[2]!.attemptId, new Date(t.getTime() + 250));
+    expect(again).toMatchObject({ kind: 'claimed', originateAt: new Date(t.getTime() + 1250) });
     // What Postgres holds: the planned write moments, spaced.
     const sent = await test.db
       .selectFrom('attempts')
@@ -440,7 +440,7 @@ describe('admission', () => {
       )
       .orderBy('originate_sent_at')
       .execute();
-    expect(sent.map((r) => r.originate_sent_at!.getTime() - t.getTime())).toEqual([0, 575, 1150]);
+    expect(sent.map((r) => r.originate_sent_at!.getTime() - t.getTime())).toEqual([0, 625, 1250]);
   });
 
   // The candidates query is the set-wise form of the dial gate: for any mix of contacts (due, not yet due,
