@@ -551,3 +551,63 @@ describe('GET /campaigns/:id/live', () => {
     expect((await h.get(`${API}/campaigns/00000000-0000-4000-8000-000000000000/live`)).status).toBe(404);
   });
 });
+
+describe('GET /campaigns/:id/results', () => {
+  it('answers KPIs, dispositions, each pool number with its outcomes and SIP codes, and talk minutes per day', async () => {
+    const c = await createCampaign(h);
+    await uploadCsv(h, c.id, 'phone_number\n+14155550371\n+14155550372\n+14155550373\n');
+    await startCampaign(h, c.id);
+    const rows = await contactsOf(h.db, c.id);
+    const day1 = new Date('2026-11-20T10:00:00.000Z');
+    const day2 = new Date('2026-11-21T10:00:00.000Z');
+    const dial = (
+      i: number,
+      n: number,
+      extra: Parameters<typeof addAttempt>[1] extends infer T ? Partial<T> : never,
+    ) =>
+      addAttempt(h.db, {
+        campaignId: c.id,
+        contactId: rows[i]!.id,
+        attemptNo: n,
+        phone: rows[i]!.phone,
+        createdAt: day1,
+        ...extra,
+      });
+    await dial(0, 1, { answered: true, talkS: 90, disposition: 'INTERESTED', fromNumber: '+14155550001' });
+    await dial(1, 1, { answered: true, talkS: 30, disposition: 'OPT_OUT', fromNumber: '+14155550001' });
+    await dial(2, 1, { outcome: 'rejected', sipCode: 486, fromNumber: '+14155550002' });
+    await dial(2, 2, { outcome: 'rejected', sipCode: 603, fromNumber: '+14155550002', createdAt: day2 });
+    await dial(0, 2, {
+      answered: true,
+      talkS: 60,
+      disposition: 'INTERESTED',
+      fromNumber: '+14155550002',
+      createdAt: day2,
+    });
+    const res = await h.get(`${API}/campaigns/${c.id}/results`);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      run_no: 1,
+      kpis: { calls_made: 5, reached: 3, interested: 2, opted_out: 1 },
+      dispositions: [
+        { disposition: 'INTERESTED', count: 2 },
+        { disposition: 'OPT_OUT', count: 1 },
+      ],
+      numbers: [
+        {
+          from_number: '+14155550002',
+          dials: 3,
+          answered: 1,
+          outcomes: { rejected: 2, completed: 1 },
+          sip_codes: { '486': 1, '603': 1 },
+        },
+        { from_number: '+14155550001', dials: 2, answered: 2, outcomes: { completed: 2 }, sip_codes: {} },
+      ],
+      talk_by_day: [
+        { day: '2026-11-20', minutes: 2 },
+        { day: '2026-11-21', minutes: 1 },
+      ],
+    });
+    expect((await h.get(`${API}/campaigns/00000000-0000-4000-8000-000000000000/results`)).status).toBe(404);
+  });
+});

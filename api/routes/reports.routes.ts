@@ -9,6 +9,7 @@ import { listActivity } from '../../db/repositories/activity-log.repository';
 import { runConfig, streamAttemptReport } from '../../db/repositories/reports.repository';
 import { liveView } from '../../db/repositories/live.repository';
 import { listConfigVersions } from '../../db/repositories/config-versions.repository';
+import { campaignResults } from '../../db/repositories/campaign-results.repository';
 import { activeAlerts } from '../../db/repositories/alerts.repository';
 
 /**
@@ -41,6 +42,28 @@ const ConfigAnswerSchema = Type.Object({
   /** The config version in force (null before the run starts); `versions` counts them. */
   version: Nullable(ConfigVersionSchema),
   versions: Type.Integer(),
+});
+
+const CountsSchema = Type.Record(Type.String(), Type.Integer());
+const ResultsSchema = Type.Object({
+  run_no: Type.Integer(),
+  kpis: Type.Object({
+    calls_made: Type.Integer(),
+    reached: Type.Integer(),
+    interested: Type.Integer(),
+    opted_out: Type.Integer(),
+  }),
+  dispositions: Type.Array(Type.Object({ disposition: Type.String(), count: Type.Integer() })),
+  numbers: Type.Array(
+    Type.Object({
+      from_number: Type.String(),
+      dials: Type.Integer(),
+      answered: Type.Integer(),
+      outcomes: CountsSchema,
+      sip_codes: CountsSchema,
+    }),
+  ),
+  talk_by_day: Type.Array(Type.Object({ day: Type.String(), minutes: Type.Number() })),
 });
 
 const ConfigVersionsSchema = Type.Object({
@@ -184,6 +207,22 @@ export async function reportsRoutes(app: FastifyInstance, opts: { deps: AppDeps 
         version: (versions.at(-1) ?? null) as never,
         versions: versions.length,
       };
+    },
+  );
+
+  r.get(
+    '/campaigns/:id/results',
+    {
+      schema: {
+        summary:
+          "Results at a glance: KPIs, dispositions, each pool number's outcomes and SIP codes, talk minutes per day",
+        params: IdParamsSchema,
+        response: { 200: ResultsSchema, ...errorResponses(401, 404) },
+      },
+    },
+    async (request) => {
+      const campaign = await findCampaignBasics(deps.db, request.params.id);
+      return campaignResults(deps.db, campaign.id, campaign.run_no);
     },
   );
 

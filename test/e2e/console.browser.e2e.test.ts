@@ -191,18 +191,18 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)(
       await page.getByRole('button', { name: 'All calls' }).click();
 
       // Filter by outcome and by disposition; sort by most dials.
-      await page.getByLabel('Outcome').selectOption('rejected');
+      await page.getByLabel('Outcome', { exact: true }).selectOption('rejected');
       await expect
         .poll(async () => (await page.locator('table.calls tbody tr .contact-name').allTextContents()).sort())
         .toEqual(['Bo 0', 'Bo 1']);
-      await page.getByLabel('Outcome').selectOption('');
-      await page.getByLabel('Disposition').fill('interested');
-      await page.getByLabel('Disposition').press('Enter');
+      await page.getByLabel('Outcome', { exact: true }).selectOption('');
+      await page.getByLabel('Disposition', { exact: true }).fill('interested');
+      await page.getByLabel('Disposition', { exact: true }).press('Enter');
       await expect
         .poll(async () => (await page.locator('table.calls tbody tr .contact-name').allTextContents()).sort())
         .toEqual(['Ivy 0', 'Ivy 1', 'Ivy 2', 'Tess Two']);
-      await page.getByLabel('Disposition').fill('');
-      await page.getByLabel('Disposition').press('Enter');
+      await page.getByLabel('Disposition', { exact: true }).fill('');
+      await page.getByLabel('Disposition', { exact: true }).press('Enter');
       await page.getByLabel('Sort by').selectOption('attempts');
       await expect
         .poll(() => page.locator('table.calls tbody tr .contact-name').first().textContent())
@@ -229,7 +229,6 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)(
         await page
           .locator('section[aria-labelledby="calls-title"]')
           .screenshot({ path: path.join(SHOTS, 'call-list.png') });
-        await page.screenshot({ path: path.join(SHOTS, 'detail-running.png'), fullPage: true });
       }
       const stopped = await stack.api('POST', `/api/v1/campaigns/${campaign.id}/stop`);
       expect(stopped.status).toBe(200);
@@ -249,6 +248,20 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)(
       expect(text).toContain('Dials 6');
       expect(text).not.toMatch(/Dials\/sec 0(?![.\d])/);
       expect(text).toMatch(/Calls\/min \d/);
+
+      // Results at a glance: KPI cards, the disposition breakdown, the pool number's outcomes and SIP codes.
+      const results = page.locator('section[aria-labelledby="results-title"]');
+      const kpi = (label: string) => results.locator('.kpi').filter({ hasText: label }).locator('dd');
+      await expect.poll(() => kpi('Calls made').textContent()).toBe('6');
+      expect(await kpi('Reached').textContent()).toBe('4');
+      expect(await kpi('Interested').textContent()).toBe('4');
+      expect(await kpi('Opted out').textContent()).toBe('0');
+      expect(await results.getByRole('listitem').filter({ hasText: 'INTERESTED' }).textContent()).toContain(
+        '4',
+      );
+      const numberRow = results.locator('table.numbers tbody tr');
+      expect(await numberRow.count()).toBe(1);
+      expect(await numberRow.textContent()).toMatch(/rejected 2.*503 2/);
 
       // Defect 9: created time with its timezone (the window's: UTC).
       expect(await page.locator('.lifecycle').textContent()).toMatch(/Created.*UTC/);
@@ -360,8 +373,6 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)(
       const earlier = panel.getByRole('list', { name: 'Config versions' });
       await earlier.getByText('Version 1').waitFor();
       expect(await earlier.locator('pre').textContent()).toContain('"concurrency": 20');
-      if (SHOTS)
-        await page.screenshot({ path: path.join(SHOTS, 'detail-config-version.png'), fullPage: true });
       expect((await stack.api('POST', `/api/v1/campaigns/${campaign.id}/stop`)).status).toBe(200);
     });
 

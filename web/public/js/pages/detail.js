@@ -21,6 +21,7 @@ import { configPanelPart } from './detail/config-panel.js';
 import { activityLogPart } from './detail/activity-log.js';
 import { downloadAttemptReport } from './detail/attempt-report.js';
 import { contactDrawerPart } from './detail/contact-drawer.js';
+import { resultsPart } from './detail/results.js';
 import { alertsPart } from './detail/alerts.js';
 
 export const POLL_MS = 3000;
@@ -28,7 +29,7 @@ export const POLL_MS = 3000;
 export function detailPage(main, { id }, { navigate, flash }) {
   const base = `/campaigns/${encodeURIComponent(id)}`;
   let alive = true;
-  const state = { campaign: null, live: null, activity: [], runConfig: null };
+  const state = { campaign: null, live: null, results: null, activity: [], runConfig: null };
   const report = { downloading: false, label: null };
 
   const box = errorBox();
@@ -66,7 +67,8 @@ export function detailPage(main, { id }, { navigate, flash }) {
   });
   const configPanel = configPanelPart({ base });
   const activityLog = activityLogPart();
-  const livePart = [livePanel, alerts, progress, metrics, passes, callbacks];
+  const resultsCard = resultsPart();
+  const livePart = [livePanel, alerts, progress, metrics, resultsCard, passes, callbacks];
 
   const details = h(
     'div',
@@ -106,7 +108,15 @@ export function detailPage(main, { id }, { navigate, flash }) {
     state.campaign = await api.get(base);
     document.title = `${state.campaign.name} · Ori Dialler`;
   }
-  const loadLive = async () => (state.live = await api.get(`${base}/live`));
+  const loadLive = async () => {
+    // Results ride along with the live panel; an API without them leaves the card out.
+    const [live, res] = await Promise.all([
+      api.get(`${base}/live`),
+      api.get(`${base}/results`).catch(() => null),
+    ]);
+    state.live = live;
+    state.results = res;
+  };
   const loadActivity = async () => {
     const a = await api.get(`${base}/activity`);
     state.activity = Array.isArray(a) ? a : (a?.items ?? []);
