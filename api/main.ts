@@ -25,7 +25,7 @@ export async function startApi(
   }
   const db = createDb(settings.databaseUrl, { max: 20 });
   const engine = await createTemporalCampaignEngine({
-    address: settings.temporalAddress ?? `127.0.0.1:${settings.temporalPort}`,
+    connection: settings,
     namespace: settings.temporalNamespace,
     taskQueue: settings.taskQueue,
   });

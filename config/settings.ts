@@ -19,6 +19,23 @@ export interface Settings {
    * the embedded dev server's UI when Temporal is embedded; unknown (no links) with an external Temporal.
    */
   temporalUiUrl: string | undefined;
+  /**
+   * How the Temporal connection is secured (a self-hosted cluster with TLS or mTLS, Temporal Cloud): file
+   * paths as given; engine/temporal-connection.ts reads them and checks they make sense together.
+   */
+  temporalTls: {
+    /** TEMPORAL_TLS=true: TLS with the system's trusted roots, nothing else configured. */
+    enabled: boolean;
+    /** TEMPORAL_TLS_CERT / TEMPORAL_TLS_KEY: the client certificate and its key (mTLS), PEM files. */
+    certFile: string | undefined;
+    keyFile: string | undefined;
+    /** TEMPORAL_TLS_CA: the CA that signed the server's certificate, when the system does not trust it. */
+    caFile: string | undefined;
+    /** TEMPORAL_TLS_SERVER_NAME: the name the server's certificate is checked against (SNI). */
+    serverName: string | undefined;
+  };
+  /** TEMPORAL_API_KEY: Temporal Cloud's API-key authentication (implies TLS). */
+  temporalApiKey: string | undefined;
   taskQueue: string;
   esl: { host: string; port: number; password: string };
   sim: { eslPort: number; controlPort: number; scenario: string | undefined; seed: number };
@@ -47,6 +64,13 @@ function logFormat(value: string | undefined): 'pretty' | 'json' {
   if (value === undefined || value === '' || value === 'pretty') return 'pretty';
   if (value === 'json') return 'json';
   throw new Error(`ORI_LOG_FORMAT must be "pretty" or "json", got "${value}"`);
+}
+
+function bool(value: string | undefined, name: string): boolean {
+  const v = value?.trim().toLowerCase();
+  if (v === undefined || v === '' || v === 'false' || v === '0') return false;
+  if (v === 'true' || v === '1') return true;
+  throw new Error(`${name} must be "true" or "false", got "${value}"`);
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {
@@ -81,6 +105,14 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     temporalPort: int(env.TEMPORAL_PORT, 7233, 'TEMPORAL_PORT'),
     temporalUiPort,
     temporalUiUrl: temporalUiUrl(env, temporalUiPort),
+    temporalTls: {
+      enabled: bool(env.TEMPORAL_TLS, 'TEMPORAL_TLS'),
+      certFile: env.TEMPORAL_TLS_CERT || undefined,
+      keyFile: env.TEMPORAL_TLS_KEY || undefined,
+      caFile: env.TEMPORAL_TLS_CA || undefined,
+      serverName: env.TEMPORAL_TLS_SERVER_NAME || undefined,
+    },
+    temporalApiKey: env.TEMPORAL_API_KEY || undefined,
     taskQueue: env.ORI_TASK_QUEUE || 'ori-dialler',
     esl: {
       host: env.ESL_HOST || '127.0.0.1',

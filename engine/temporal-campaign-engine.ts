@@ -1,4 +1,4 @@
-import { Client, Connection, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { CampaignEngine, RunRef, TaskQueuePollers } from './campaign-engine';
@@ -15,6 +15,7 @@ import {
   wakeSignal,
 } from '../workflows/messages';
 import { CampaignIdKey, RunNoKey, RunStatusKey } from '../workflows/search-attributes';
+import { connectTemporalClient, type TemporalConnectionSettings } from './temporal-connection';
 
 /**
  * The CampaignEngine over Temporal. A message to a run that is no longer open is not an error for the API:
@@ -137,11 +138,12 @@ function timestampToDate(
 
 /** Connect to Temporal and build the engine (api/main.ts). */
 export async function createTemporalCampaignEngine(opts: {
-  address: string;
+  /** Where Temporal is and how the connection is secured (TLS, mTLS, API key). */
+  connection: TemporalConnectionSettings;
   namespace: string;
   taskQueue: string;
 }): Promise<CampaignEngine & { close(): Promise<void> }> {
-  const connection = await Connection.connect({ address: opts.address });
+  const connection = await connectTemporalClient(opts.connection);
   const client = new Client({ connection, namespace: opts.namespace });
   return { ...temporalCampaignEngine(client, opts.taskQueue), close: () => connection.close() };
 }

@@ -231,7 +231,13 @@ async function main(): Promise<void> {
   let temporalUi: string | undefined;
   if (temporalAddress) {
     const address = temporalAddress;
-    await phase(`temporal at ${address}`, () => waitForTemporalAddress(address, settings.temporalNamespace));
+    const { namespaceCreated } = await phase(`temporal at ${address}`, () =>
+      waitForTemporalAddress(settings),
+    );
+    if (namespaceCreated)
+      log(`created the Temporal namespace ${settings.temporalNamespace} (30 days' retention)`);
+    // The UI of an external cluster is whatever the operator says it is; none is started here.
+    temporalUi = settings.temporalUiUrl;
   } else {
     let dev: Awaited<ReturnType<typeof startTemporalDevServer>> | undefined;
     const temporal = await phase('temporal dev server', () =>
@@ -340,7 +346,9 @@ async function main(): Promise<void> {
     `                    (header  Authorization: Bearer <key>)`,
     `  Temporal          ${temporalAddress}, namespace ${settings.temporalNamespace}`,
   ];
-  if (temporalUi) lines.push(`  Temporal UI       ${temporalUi}`);
+  lines.push(
+    `  Temporal UI       ${temporalUi ?? 'none known (set TEMPORAL_UI_URL to link workflows to it)'}`,
+  );
   if (runSimulator) {
     lines.push(
       `  Switch simulator  ESL 127.0.0.1:${settings.sim.eslPort} (password ${settings.esl.password})`,

@@ -11,6 +11,12 @@ import { Connection } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { msToTs } from '@temporalio/common/lib/time';
 import { DIALLER_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import {
+  connectTemporalClient,
+  temporalConnectionOptions,
+  type TemporalConnectionSettings,
+} from '../engine/temporal-connection';
+import { ensureNamespace } from '../worker/namespace';
 import { canConnect, isPortFree, sleep, waitFor } from './net';
 import { run, spawnManaged, type ManagedProcess } from './processes';
 
@@ -294,13 +300,36 @@ function splitAddress(address: string): [string, string] {
   return [address.slice(0, i) || '127.0.0.1', address.slice(i + 1)];
 }
 
-/** Wait for an external Temporal (TEMPORAL_ADDRESS) to answer, e.g. while docker compose brings it up. */
+/**
+ * Wait for an external Temporal (TEMPORAL_ADDRESS) to answer, e.g. while docker compose brings it up, over
+ * the connection the settings describe (TLS, mTLS, API key); then make sure the namespace exists (created
+ * with 30 days' retention when missing and allowed, else a clear error saying what to run).
+ */
 export async function waitForTemporalAddress(
-  address: string,
-  namespace: string,
+  settings: TemporalConnectionSettings & { temporalNamespace: string },
   timeoutMs = 120_000,
-): Promise<void> {
-  await waitForTemporal(address, namespace, { timeoutMs });
+): Promise<{ namespaceCreated: boolean }> {
+  const { address } = temporalConnectionOptions(settings);
+  const [host, portText] = splitAddress(address);
+  await waitFor(() => canConnect(Number(portText), host), {
+    timeoutMs,
+    what: `Temporal at ${address} to accept connections`,
+  });
+  let connection: Connection | undefined;
+  try {
+    await waitFor(
+      async () => {
+        connection ??= await connectTemporalClient(settings, { connectTimeout: '5s' });
+        await connection.workflowService.getSystemInfo({});
+        return true;
+      },
+      { timeoutMs, intervalMs: 200, what: `Temporal at ${address} to answer` },
+    );
+    const { created } = await ensureNamespace(connection!, settings.temporalNamespace);
+    return { namespaceCreated: created };
+  } finally {
+    await connection?.close();
+  }
 }
 
 /**

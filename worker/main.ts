@@ -1,5 +1,5 @@
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
+import { Runtime } from '@temporalio/worker';
 import { loadSettings } from '../config/settings';
 import { createDb } from '../db/connection';
 import { migrateToLatest } from '../db/migrate';
@@ -16,6 +16,12 @@ import { freePort } from '../scripts/net';
 import { StallDetector } from './stall-detector';
 import { temporalCampaignEngine } from '../engine/temporal-campaign-engine';
 import { ensureSearchAttributes } from './search-attributes';
+import { ensureNamespace, NAMESPACE_RETENTION_DAYS } from './namespace';
+import {
+  connectTemporalClient,
+  connectTemporalWorker,
+  temporalConnectionOptions,
+} from '../engine/temporal-connection';
 import { CallJournal } from '../activities/call-journal';
 import {
   bundleWorkflows,
@@ -55,7 +61,7 @@ async function main(log: Logger): Promise<void> {
     );
     return null;
   });
-  const temporalAddress = settings.temporalAddress ?? `127.0.0.1:${settings.temporalPort}`;
+  const temporalAddress = temporalConnectionOptions(settings).address;
 
   const db = createDb(settings.databaseUrl, { max: 20 });
   await migrateToLatest(db as never);
@@ -95,9 +101,16 @@ async function main(log: Logger): Promise<void> {
       }),
   });
   journal.start();
-  const connection = await NativeConnection.connect({ address: temporalAddress });
-  const clientConnection = await Connection.connect({ address: temporalAddress });
+  const connection = await connectTemporalWorker(settings);
+  const clientConnection = await connectTemporalClient(settings);
   const client = new Client({ connection: clientConnection, namespace: settings.temporalNamespace });
+  // An external Temporal may not have the namespace yet: created here (30 days' retention) when allowed.
+  const namespace = await ensureNamespace(clientConnection, settings.temporalNamespace);
+  if (namespace.created)
+    log.info(`worker: created Temporal namespace ${settings.temporalNamespace}`, {
+      namespace: settings.temporalNamespace,
+      retention_days: NAMESPACE_RETENTION_DAYS,
+    });
   // The workflows start with the dialler's search attributes: an external namespace gets them here (once).
   const registered = await ensureSearchAttributes(clientConnection, settings.temporalNamespace);
   if (registered.added.length > 0)
