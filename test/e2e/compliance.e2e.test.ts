@@ -12,8 +12,8 @@ import {
 
 /**
  * Calling within the law, through the public API and checked against the switch's call log: the
- * do-not-call list across campaigns, sticky exclusion of a contact that had already finished, and the
- * voicemail action on a machine-answered call.
+ * do-not-call list across campaigns, sticky exclusion of a contact that had already finished, the
+ * voicemail action on a machine-answered call, the frequency cap across campaigns, and recipient hours.
  */
 
 const TIME_SCALE = 0.1;
@@ -30,6 +30,12 @@ const STICKY = plan.add(['answer:10', 'answer:10']);
 const VOICEMAIL = { message: plan.add(['machine:300']), hangup: plan.add(['machine:300']) };
 // Three campaigns share these numbers under a cap of 2 per 24 h: no number may get a third call.
 const CAPPED = plan.many(3, ['answer:5']);
+// Recipient hours: one contact per zone, dialled only when its own clock is inside the hours.
+const LOCAL = {
+  utc: plan.add(['answer:5']),
+  kolkata: plan.add(['answer:5']),
+  losAngeles: plan.add(['answer:5']),
+};
 const VOICEMAIL_TEXT = "Hi, this is Ori about your order. We'll call again tomorrow.";
 
 let stack: Stack;
@@ -194,5 +200,79 @@ describe.concurrent('compliance', () => {
     } finally {
       await stack.api('PATCH', '/api/v1/settings', { frequency_cap: null });
     }
+  });
+
+  it('recipient hours around the real time: only the contacts whose own hours are open now are dialled', async () => {
+    // Three zones 5:30 h or more apart. The hours are an hour either side of the clock of the first zone
+    // whose local time leaves room for that without wrapping past midnight: open there, closed elsewhere.
+    const zoneOf: Record<string, string> = {
+      [LOCAL.utc]: 'UTC',
+      [LOCAL.kolkata]: 'Asia/Kolkata',
+      [LOCAL.losAngeles]: 'America/Los_Angeles',
+    };
+    const now = new Date();
+    const clock = (tz: string, t: number | Date) =>
+      new Intl.DateTimeFormat('en-GB', {
+        timeZone: tz,
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+      }).format(t);
+    const minutesIn = (tz: string) => {
+      const [hh, mm] = clock(tz, now).split(':').map(Number);
+      return hh! * 60 + mm!;
+    };
+    const openPhone = Object.keys(zoneOf).find(
+      (p) => minutesIn(zoneOf[p]!) >= 70 && minutesIn(zoneOf[p]!) <= 22 * 60 + 50,
+    )!;
+    const closedPhones = Object.keys(zoneOf).filter((p) => p !== openPhone);
+    const m = minutesIn(zoneOf[openPhone]!);
+    const hhmm = (x: number) =>
+      `${String(Math.floor(x / 60)).padStart(2, '0')}:${String(x % 60).padStart(2, '0')}`;
+    const hours = { start: hhmm(m - 60), end: hhmm(m + 60) };
+    const csv = ['phone_number,timezone', ...Object.entries(zoneOf).map(([p, tz]) => `${p},${tz}`)].join(
+      '\n',
+    );
+    const campaign = await buildCampaign(stack, {
+      csv,
+      config: { mode: 'multi_day', recipient_hours: hours },
+    });
+    expect(campaign.config.recipient_hours).toEqual(hours);
+    await eventually(
+      "the open zone's contact to be called",
+      async () => callsTo(stack, openPhone).length === 1,
+    );
+    const held = await eventually('the others to wait for their own hours', async () => {
+      const rows = await stack.db.db
+        .selectFrom('contacts')
+        .select(['phone', 'state', 'held_by', 'next_due_at'])
+        .where('campaign_id', '=', campaign.id)
+        .where('held_by', '=', 'recipient_hours')
+        .execute();
+      return rows.length === 2 ? rows : null;
+    });
+    // Each waits for the next minute its own clock reads the start of the hours.
+    const opening = (tz: string): number => {
+      for (let t = Math.ceil(now.getTime() / 60_000) * 60_000; ; t += 60_000)
+        if (clock(tz, t) === hours.start) return t;
+    };
+    expect(held.map((r) => r.phone).sort()).toEqual([...closedPhones].sort());
+    for (const row of held) {
+      expect(row.state).toBe('pending');
+      expect(row.next_due_at!.getTime()).toBe(opening(zoneOf[row.phone]!));
+    }
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(callsTo(stack, closedPhones)).toEqual([]);
+    const live = await stack.api<{ held: { recipient_hours: number } }>(
+      'GET',
+      `/api/v1/campaigns/${campaign.id}/live`,
+    );
+    expect(live.body.held.recipient_hours).toBe(2);
+    const list = await stack.api<{ items: { phone: string; timezone: string }[] }>(
+      'GET',
+      `/api/v1/campaigns/${campaign.id}/contacts`,
+    );
+    expect(Object.fromEntries(list.body.items.map((i) => [i.phone, i.timezone]))).toEqual(zoneOf);
+    await stack.api('POST', `/api/v1/campaigns/${campaign.id}/stop`);
   });
 });
