@@ -1,6 +1,7 @@
 # The dialler app: API + web UI, worker and (unless ESL_HOST is set) the switch simulator, all started by
-# `npm start` (scripts/start.ts). Point it at real services with DATABASE_URL and TEMPORAL_ADDRESS (see
-# docker-compose.yml); without them it falls back to embedded PGlite and needs the Temporal CLI.
+# `npm start` (scripts/start.ts). Point it at real services with DATABASE_URL and TEMPORAL_ADDRESS; without
+# them it falls back to embedded PGlite and needs the Temporal CLI. docker-compose.yml runs the same image as
+# separate services instead (the API, N workers, the migration job), each with its own command.
 FROM node:20-bookworm-slim
 
 WORKDIR /app
