@@ -1,7 +1,7 @@
 /**
- * Pacing maths for admission (DESIGN.md "Admission: seats, rate, priority"; create-campaign.txt
- * "Concurrency is the seat budget … the carrier's own dial-rate limit also applies, and the tighter of the
- * two wins"; monitor-campaign.txt live activity). Pure.
+ * Pacing maths for admission (docs/architecture.md "Admission: seats, rate, priority"; docs/rules.md
+ * "Pacing": concurrency is the seat budget, the carrier's dial-rate limit applies too and the tighter of the
+ * two wins; the live panel of docs/rules.md "Operating a campaign"). Pure.
  */
 
 /** Seats left for new dials: concurrency counts ringing and connected calls. Never negative. */
@@ -162,7 +162,8 @@ export interface LiveActivityInput {
 }
 
 /**
- * The live panel's state (monitor-campaign.txt, troubleshooting.txt "Running but no calls go out"):
+ * The live panel's state (docs/rules.md "Operating a campaign",
+ * docs/troubleshooting.md "Quick triage": "Running but no calls go out"):
  * - `paused` when paused; `stopped` for every status that is not running (draft, completed, failed).
  * - `outside_window` when running outside the window or on a non-working day (calls still finishing
  *   included: the dialler is holding).

@@ -13,7 +13,7 @@ import {
 
 const fields = (input: CampaignConfigInput) => resolveCampaignConfig(input).problems.map((p) => p.field);
 
-describe('resolveCampaignConfig defaults (create-campaign.txt, API.md)', () => {
+describe('resolveCampaignConfig defaults (docs/rules.md, docs/api.md)', () => {
   it('an empty body gives every default', () => {
     const { config, problems, warnings } = resolveCampaignConfig({});
     expect(problems).toEqual([]);

@@ -1,5 +1,5 @@
 /**
- * The campaign's dialler configuration: its shape, the defaults of create-campaign.txt / API.md, and the
+ * The campaign's dialler configuration: its shape, the defaults of docs/rules.md / docs/api.md, and the
  * validation that turns operator input into the effective config. Pure: imported by the API (validation,
  * previews), by workflows (via their input) and by the policy functions.
  */

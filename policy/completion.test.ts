@@ -98,7 +98,7 @@ describe('completionReason', () => {
 });
 
 describe('labels', () => {
-  it('has the API.md wording for every reason', () => {
+  it('has the docs/rules.md wording for every reason', () => {
     expect(COMPLETION_REASON_LABELS).toEqual({
       all_final: 'All contacts reached a final state',
       max_retries: 'Max retries completed',

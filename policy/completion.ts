@@ -1,5 +1,5 @@
 /**
- * Whether a run is complete, and why (API.md "Completion reasons", monitor-campaign.txt). Pure.
+ * Whether a run is complete, and why (docs/api.md, docs/rules.md "Operating a campaign"). Pure.
  */
 import type { CampaignMode } from './campaign-config';
 

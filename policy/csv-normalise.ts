@@ -4,7 +4,7 @@
  * contact or a skip reason. Parsing bytes into cells (csv-parse) and storing rows live in
  * db/repositories/contact-import.repository.ts; this module never sees a stream or a database.
  *
- * Decisions (API.md is silent on them):
+ * Decisions (docs/api.md is silent on them):
  * - Structural headers match case-, space- and punctuation-insensitively (`Phone Number`, `PHONE_1`,
  *   `e-mail`), because spreadsheets retype headers; anything else is a variable, stored under its header
  *   exactly as written (trimmed). Variable lookup by the normalised form (`case number` → `CASE_NUMBER`)

@@ -1,5 +1,5 @@
 /**
- * The troubleshooting guide's checks as pure judgements (troubleshooting: "Quick triage", "Escalate when";
+ * The troubleshooting guide's checks as pure judgements (docs/troubleshooting.md: "Quick triage", "Escalate when";
  * README "On call"). Each takes the evidence gathered from live state (Postgres, Temporal's task-queue
  * description, the workers' switch presence) and answers `ok`, `warn` (an operator can fix it from the
  * console) or `escalate` (a backend problem: hand it to engineering), with the evidence in words and the next
@@ -29,7 +29,7 @@ export interface CheckResult {
   status: CheckStatus;
   /** What was looked at and what it showed, in words an operator can paste into an escalation. */
   evidence: string;
-  /** "Nothing to do", "You can fix: …" or "Escalate: …" (troubleshooting "What you can fix vs escalate"). */
+  /** "Nothing to do", "You can fix: …" or "Escalate: …" (docs/troubleshooting.md "What you can fix vs escalate"). */
   next_step: string;
 }
 

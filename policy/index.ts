@@ -1,5 +1,5 @@
 /**
- * The pure policy (DESIGN.md "Pure policy"): every rule the spec states, as deterministic functions of
+ * The pure policy (docs/architecture.md "Pure policy"): every rule the spec states, as deterministic functions of
  * (config, contact, attempt history, now). Safe to import from Temporal workflow code: no Node built-ins,
  * no clock, no randomness, no I/O.
  */

@@ -1,11 +1,11 @@
 /**
  * What happens to a contact after one of its attempts ended: a final state, or the next dial (same pass on
  * the next phone, the next pass after the retry delay, or a callback). Pure: a function of the config, the
- * contact's run state, the attempt that just ended and `now` (DESIGN.md "Pure policy").
+ * contact's run state, the attempt that just ended and `now` (docs/architecture.md "Pure policy").
  *
- * Sources: create-campaign.txt (retries, redial/stop rules, callbacks), voice-agent-campaigns.txt
- * (breadth-first phones, short COMPLETED calls, dispositions), troubleshooting.txt ("Retries are not
- * happening"), API.md (max_attempts includes the first attempt; callback double gate).
+ * Rules: docs/rules.md "What happens after an attempt" (retries, redial/stop rules, callbacks, breadth-first
+ * phones, short COMPLETED calls, dispositions; max_attempts includes the first attempt; the callback double
+ * gate) and docs/troubleshooting.md ("Retries are not happening").
  *
  * The order of the rules, first match wins:
  *  1. Excluded or opted-out contact → final `excluded`. Never dialled again, not even for a callback.
@@ -116,7 +116,7 @@ export const NEXT_STEP_REASONS = {
   noRetryRule: 'no_retry_rule',
 } as const;
 
-/** Dispositions (voice-agent-campaigns.txt) that mean the person was not reached on that phone. */
+/** Dispositions (docs/rules.md) that mean the person was not reached on that phone. */
 export const NOT_REACHED_DISPOSITIONS: readonly string[] = ['VOICEMAIL', 'WRONG_NUMBER', 'NO_ANSWER'];
 /** System outcomes that mean the person was not reached on that phone. */
 export const NOT_REACHED_OUTCOMES: readonly Outcome[] = [
@@ -132,7 +132,7 @@ export { dispositionKey };
 
 /**
  * A short COMPLETED call (≤ 1 conversation turn) is treated as no_answer for retry purposes and as not
- * reached (voice-agent-campaigns.txt: "a 3-second pickup-then-hangup doesn't count as a successful reach").
+ * reached (docs/rules.md "What happens after an attempt": a pickup-then-hangup is no reach).
  * Unknown turns (null) are not assumed short.
  */
 export function isShortCompleted(a: AttemptSummary): boolean {

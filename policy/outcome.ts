@@ -1,6 +1,6 @@
 /**
- * SIP / hangup facts of one finished dial → the attempt's system outcome (API.md "Attempts and outcomes",
- * DESIGN.md "Dialling exactly once", research/freeswitch-esl.md §3). Pure and deterministic.
+ * SIP / hangup facts of one finished dial → the attempt's system outcome (docs/api.md,
+ * docs/architecture.md "Dialling exactly once", docs/limits.md "Classifying"). Pure and deterministic.
  */
 
 export const OUTCOMES = [
@@ -15,7 +15,7 @@ export const OUTCOMES = [
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
-/** Outcomes of a call that was answered (API.md: `connected`, then one of these when it ends). */
+/** Outcomes of a call that was answered (`connected` while it lasts, then one of these). */
 export const ANSWERED_OUTCOMES: readonly Outcome[] = ['completed', 'abandoned', 'machine'];
 
 export function isAnsweredOutcome(outcome: Outcome): boolean {
@@ -100,7 +100,7 @@ export function classifyCall(facts: CallFacts): Outcome {
 
 const FRIENDLY_SIP_LABELS: Readonly<Record<number, string>> = { 408: 'No answer', 486: 'Line busy' };
 
-/** The attempt trail's friendly label for a SIP code (monitor-campaign.txt); null → show the raw code. */
+/** The attempt trail's friendly label for a SIP code (docs/rules.md "Classifying a call"); null → show the raw code. */
 export function sipFriendlyLabel(code: number | null | undefined): string | null {
   if (code === null || code === undefined) return null;
   return FRIENDLY_SIP_LABELS[code] ?? null;

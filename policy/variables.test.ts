@@ -51,7 +51,7 @@ describe('resolveTemplate', () => {
     metadata: { amount: '5000', address: '123 Market St', 'case number': 'CASE-7741', 'Tax-ID': 'T-1' },
   };
 
-  it('resolves the greeting example of voice-agent-campaigns.txt', () => {
+  it('resolves the greeting example of docs/rules.md', () => {
     const greeting =
       "Hi {{NAME}}, this is Zara from Acme. I'm calling about case {{CASE_NUMBER}} where you have a balance of ${{AMOUNT}}. Do you have a minute?";
     expect(resolveTemplate(greeting, alex)).toBe(

@@ -1,6 +1,6 @@
 /**
- * Per-contact variables in the bot's greeting and system prompt (voice-agent-campaigns.txt "Using variables
- * in the agent", troubleshooting.txt "Bot says the wrong customer details"). Pure.
+ * Per-contact variables in the bot's greeting and system prompt (docs/rules.md "Variables in
+ * the bot's greeting and prompt", docs/troubleshooting.md "Quick triage": "Bot says the wrong customer details"). Pure.
  *
  * Tokens: `{{VAR}}` and `{{call.VAR}}` (flat and namespaced) resolve the same; spaces inside the braces
  * are tolerated. VAR matches a metadata key either as written (the CSV header, e.g. `{{case number}}`) or
@@ -12,8 +12,8 @@
  * - NAME: the contact's name, else a `name` metadata value (contacts added by the Trigger API carry only
  *   metadata), else "there". Blank counts as missing. EMAIL likewise, defaulting to "".
  * - A variable the contact has no value for resolves to "" ("a partial CSV won't produce 'Hi , this is…'").
- * - Unknown tokens: troubleshooting.txt says the bot speaks a raw placeholder when it cannot find a value;
- *   voice-agent-campaigns.txt says missing values become "". They are reconciled as two different cases.
+ * - Unknown tokens: the operators' guide says both that the bot speaks a raw placeholder when it cannot find
+ *   a value and that missing values become "". They are reconciled as two different cases.
  *   A variable that exists for the campaign (a key of this contact's metadata, a built-in, or one of
  *   `knownVariables`, the campaign's columns) but has no value for this contact is *missing* → "". A token
  *   naming no variable at all (a typo such as `{{CUSTOMERNAME}}` for a `CUSTOMER_NAME` column) is
@@ -40,7 +40,7 @@ export interface ResolveOptions {
   unknown?: 'keep' | 'empty';
 }
 
-/** NAME's fallback (voice-agent-campaigns.txt: "{{NAME}} defaults to there"). */
+/** NAME's fallback (docs/rules.md "Variables in the bot's greeting and prompt"). */
 export const DEFAULT_NAME = 'there';
 
 const TOKEN = /\{\{\s*([^{}]*?)\s*\}\}/g;

@@ -20,7 +20,7 @@ export interface DialBehaviour {
   callbackInMin?: number;
 }
 
-/** The ring before an answer when a token does not say (SIMULATOR.md: "rings briefly"). */
+/** The ring before an answer when a token does not say (docs/simulator.md: "rings briefly"). */
 export const BRIEF_RING_S = 1;
 export const DEFAULT_TALK_S = 20;
 export const DEFAULT_NO_ANSWER_RING_S = 30;
@@ -158,7 +158,7 @@ export type CallPlan =
   | { type: 'fails'; outcome: CallOutcome; ringS: number; failure: CallFailure }
   | { type: 'answers'; outcome: CallOutcome; ringS: number; answered: AnsweredPlan };
 
-/** What a switch does when its own originate_timeout ends a ringing call (research §3). */
+/** What a switch does when its own originate_timeout ends a ringing call (docs/limits.md "Classifying"). */
 export function ringTimeoutFailure(): CallFailure {
   return { hangupCause: 'NO_ANSWER', sipInviteFailureStatus: 487, sipHangupDisposition: 'send_cancel' };
 }

@@ -1,5 +1,5 @@
 /**
- * Parses the argument of `originate` as mod_commands does (research §2):
+ * Parses the argument of `originate` as mod_commands does (docs/limits.md "`originate`"):
  * `<call url> <exten>|&app(args) [dialplan] [context] [cid_name] [cid_num] [timeout]`, where the call url is
  * `{var=value,...}[leg vars]sofia/gateway/<gw>/<number>`. Pure.
  */

@@ -51,7 +51,7 @@ describe('numberKey', () => {
 });
 
 describe('compileScenario', () => {
-  it('fills every default from SIMULATOR.md when given nothing', () => {
+  it('fills every default from docs/simulator.md when given nothing', () => {
     const { scenario, compiled } = compileScenario({});
     expect(scenario).toEqual(DEFAULT_SCENARIO);
     expect(compiled.timeScale).toBe(1);

@@ -1,5 +1,5 @@
 /**
- * Scenario JSON (SIMULATOR.md "Scenarios") and its token grammar: validation and compilation into the form
+ * Scenario JSON (docs/simulator.md "Scenarios") and its token grammar: validation and compilation into the form
  * the dial planner draws from. Pure: no I/O, no clock, no randomness.
  */
 
@@ -68,7 +68,7 @@ export class ScenarioError extends Error {
   override name = 'ScenarioError';
 }
 
-/** The example of SIMULATOR.md: what an unconfigured simulator does with every number. */
+/** The example of docs/simulator.md: what an unconfigured simulator does with every number. */
 export const DEFAULT_SCENARIO: Scenario = {
   time_scale: 1,
   cps_limit: null,
@@ -109,7 +109,7 @@ function expectArity(parts: string[], max: number, token: string, grammar: strin
   if (parts.length > max) throw new ScenarioError(`token "${token}": too many fields (expected ${grammar})`);
 }
 
-/** Parses one token of the SIMULATOR.md table. Throws ScenarioError with a message fit for a 400. */
+/** Parses one token of the docs/simulator.md "Scenarios" table. Throws ScenarioError with a message fit for a 400. */
 export function parseToken(text: string): Token {
   if (typeof text !== 'string' || text.trim() === '')
     throw new ScenarioError('a token must be a non-empty string');

@@ -29,7 +29,7 @@ export interface EventSink {
   drop(): void;
 }
 
-/** Ground truth of one originate received (SIMULATOR.md "Ground truth"). */
+/** Ground truth of one originate received (docs/simulator.md "The call log (ground truth)"). */
 export interface CallRecord {
   uuid: string;
   number: string;

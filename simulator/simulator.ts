@@ -1,5 +1,5 @@
 /**
- * The switch simulator (SIMULATOR.md): a FreeSWITCH ESL inbound server that also plays the bot platform,
+ * The switch simulator (docs/simulator.md): a FreeSWITCH ESL inbound server that also plays the bot platform,
  * plus its HTTP control API. Used by `npm run sim`, embedded by `npm start`, the test suites and benchmarks.
  */
 import {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { hangupCauseNumber, isKnownHangupCause, sipCodeToHangupCause, sipReasonPhrase } from './sip-causes';
 
-describe('sipCodeToHangupCause (research/freeswitch-esl.md §3)', () => {
+describe('sipCodeToHangupCause (docs/limits.md "Classifying")', () => {
   it.each([
     [486, 'USER_BUSY'],
     [600, 'USER_BUSY'],

@@ -1,6 +1,6 @@
 /**
  * How FreeSWITCH names a call's end: received SIP code → hangup cause (mod_sofia
- * `sofia_glue_sip_cause_to_freeswitch`, research/freeswitch-esl.md §3), the Q.850 number of each cause
+ * `sofia_glue_sip_cause_to_freeswitch`, docs/limits.md "Classifying"), the Q.850 number of each cause
  * (switch_types.h `switch_call_cause_t`) and the reason phrases that go into `sip_invite_failure_phrase`.
  */
 

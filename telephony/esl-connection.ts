@@ -1,6 +1,6 @@
 /**
  * One authenticated, subscribed ESL connection over modesl, with modesl's known defects guarded rather than
- * forked (research §4):
+ * forked (docs/limits.md "Connection loss"):
  *  - an 'error' event nobody listens to throws and kills the process → we always listen;
  *  - `esl::end` fires on the socket's `end` only, not on `close` (a reset never ends) → we watch `close`;
  *  - reply callbacks queued in modesl are never called when the socket goes away → every command is ours to
@@ -53,7 +53,7 @@ export interface EslConnectionOptions {
   host: string;
   port: number;
   password: string;
-  /** Named events only, never ALL (research §4: ALL floods the listener until the switch kills it). */
+  /** Named events only, never ALL (docs/limits.md "Event loss": ALL floods the listener until the switch kills it). */
   events: readonly string[];
   connectTimeoutMs: number;
   commandTimeoutMs: number;

@@ -10,7 +10,7 @@ const base = {
 };
 
 describe('buildOriginateArgument', () => {
-  it('builds the dial string of research §6a with &park() by default', () => {
+  it('builds the dial string of docs/architecture.md "Dialling exactly once" with &park() by default', () => {
     expect(
       buildOriginateArgument({ ...base, variables: { 'sip_h_X-Attempt-Id': 'a42', ori_attempt_id: 'a42' } }),
     ).toBe(

@@ -1,5 +1,5 @@
 /**
- * Builds the `originate` argument the dialler sends with `bgapi` (research §2, §6a):
+ * Builds the `originate` argument the dialler sends with `bgapi` (docs/limits.md "`originate`"):
  * `{origination_uuid=…,origination_caller_id_number=…,originate_timeout=…,ignore_early_media=true,…}
  *  sofia/gateway/<gw>/<number> &park()`. Pure; refuses anything the switch would split or misread instead of
  * sending a dial string that dials something else.
@@ -63,7 +63,7 @@ export function buildOriginateArgument(request: OriginateRequest): string {
     ['origination_uuid', request.uuid],
     ['origination_caller_id_number', request.callerIdNumber],
     ['originate_timeout', String(request.timeoutS)],
-    // Without it, +OK comes back on 183 early media, before anyone answered (research §2).
+    // Without it, +OK comes back on 183 early media, before anyone answered (docs/limits.md "`originate`").
     ['ignore_early_media', 'true'],
   ];
   for (const [name, value] of Object.entries(request.variables ?? {})) {
