@@ -8,7 +8,7 @@ import {
 } from '../db/repositories/webhooks.repository';
 
 /**
- * Webhook delivery as Temporal activities (voice-agent-campaigns.txt "Webhooks"). The engine enqueues
+ * Webhook delivery as Temporal activities (docs/rules.md "The integration surface"). The engine enqueues
  * delivery rows with `enqueueLeadUpdated` and schedules one `deliverWebhook(deliveryId)` per row, off the
  * dialling path. The activity POSTs the frozen payload, signed, and records the try; a non-2xx answer or a
  * network error throws so Temporal retries with its backoff (the retry policy is the caller's).

@@ -24,7 +24,7 @@ import { installRequestIds, requestIdOf } from './plugins/request-id.plugin';
 import { DEFAULT_IMPORT_LIMITS } from '../policy/contact-import';
 
 /**
- * The HTTP application as a plugin tree built from injected dependencies (DESIGN.md house style 4):
+ * The HTTP application as a plugin tree built from injected dependencies (docs/architecture.md "House style" 4):
  * error handling, OpenAPI and authentication first, then the routes, so every route — ours and the
  * colleagues' — gets the same error shape, appears in /docs and sits behind the same key check.
  */
@@ -74,7 +74,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
     limiter: new FailedAuthLimiter(options.failedAuthLimit),
   });
 
-  // Keys the environment promises exist from start-up (API.md "Running it").
+  // Keys the environment promises exist from start-up (README "Configuration").
   if (deps.settings.bootstrapApiKey) await ensureApiKey(deps.db, 'bootstrap', deps.settings.bootstrapApiKey);
   if (options.internalApiKey) await ensureApiKey(deps.db, 'internal', options.internalApiKey);
 

@@ -1,5 +1,5 @@
 /**
- * Figures computed from the simulator's ground-truth call log (SIMULATOR.md "Ground truth"): what the
+ * Figures computed from the simulator's ground-truth call log (docs/simulator.md "The call log (ground truth)"): what the
  * switch really received and when each call really ended, independent of what the dialler believes.
  */
 import type { CallRecord } from '../simulator/simulator';

@@ -1,8 +1,13 @@
 import { parseLogLevel, type LogLevel } from '../observability/log';
 
 /**
- * Every runtime setting, read once from the environment (API.md "Running it"). Services receive the
- * resolved object; nothing else reads process.env.
+ * Every runtime setting of the API and the worker, read once from the environment (README
+ * "Configuration"). The services receive the resolved object and read no variable of their own, except the
+ * API's `ORI_INTERNAL_API_KEY`, which `npm start` passes to it (`api/main.ts`). Other entry points read their
+ * own: the simulator its `SIM_*` variables (`simulator/main.ts`, docs/simulator.md), the one-off commands
+ * `DATABASE_URL` (`db/migrate.ts`, `scripts/keys.ts`), provisioning `PATH`, `ORI_PG_BINDIR`, `ORI_EMBEDDED_DB`
+ * (`scripts/postgres.ts`), `TEMPORAL_CLI_PATH` and `TEMPORAL_TEST_SERVER_PATH` (`scripts/temporal.ts`);
+ * `npm start`, the test support and the benchmarks pass the environment on to the processes they start.
  */
 export interface Settings {
   port: number;

@@ -1,5 +1,5 @@
 /**
- * `npm start`: everything on embedded defaults (API.md "Running it"). Postgres (DATABASE_URL or a local
+ * `npm start`: everything on embedded defaults (README "Configuration"). Postgres (DATABASE_URL or a local
  * cluster), migrations, the Temporal dev server (unless TEMPORAL_ADDRESS), then the switch simulator (unless
  * ESL_HOST), the worker and the API as child processes. It is their supervisor: a child (or the dev server,
  * or the local Postgres) that exits on its own is started again with backoff (scripts/supervisor.ts), on the

@@ -1,7 +1,7 @@
 /**
  * Web UI tests: the real `webPlugin` on a Fastify instance, driven by Debian's Chromium through
  * playwright-core. The `/api/v1` routes here are a TEST DOUBLE (`registerFakeApi`): a handful of in-memory
- * routes answering API.md-shaped data and recording every request, so these tests pin what the browser
+ * routes answering docs/api.md-shaped data and recording every request, so these tests pin what the browser
  * sends and shows without the real API, Postgres or Temporal. The end-to-end test against the real stack
  * lives elsewhere.
  */
@@ -36,7 +36,7 @@ const COMPLETED = 'cccccccc-3333-4000-8000-000000000003';
 const PAUSED = 'dddddddd-4444-4000-8000-000000000004';
 
 // ---------------------------------------------------------------------------------------------------
-// Test double of the API (API.md shapes), in memory, recording requests.
+// Test double of the API (docs/api.md shapes), in memory, recording requests.
 // ---------------------------------------------------------------------------------------------------
 type Json = Record<string, unknown>;
 interface Recorded {
@@ -672,7 +672,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web UI in Chromium', 
     expect(await page.evaluate(() => localStorage.getItem('ori.apiKey'))).toBeNull();
   });
 
-  test('wizard: Next stays disabled until each step is valid; create sends API.md fields and uploads the CSV', async () => {
+  test('wizard: Next stays disabled until each step is valid; create sends docs/api.md fields and uploads the CSV', async () => {
     await signedIn('/dashboard/campaigns');
     await page.getByRole('link', { name: 'New Campaign' }).click();
     await page.waitForURL(/\/dashboard\/campaigns\/new$/);

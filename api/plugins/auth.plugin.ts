@@ -5,7 +5,7 @@ import { ApiError } from '../errors';
 import { FailedAuthLimiter } from './failed-auth-limiter';
 
 /**
- * Bearer-key authentication for every `/api/v1/*` route (API.md "Conventions"). The key's name becomes
+ * Bearer-key authentication for every `/api/v1/*` route (docs/api.md). The key's name becomes
  * `request.actor`, which the activity log records. Installed on the root instance, so it also covers
  * unknown `/api/v1/*` paths: without a key they answer 401, not a 404 that would map the API for a guest.
  */

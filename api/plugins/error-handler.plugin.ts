@@ -7,7 +7,7 @@ import { validationDetails } from './validation-details';
 import { recordRoutes } from './route-table';
 
 /**
- * The one place errors become HTTP answers, all in API.md's shape
+ * The one place errors become HTTP answers, all in docs/api.md's shape
  * `{"error": {"code", "message", "details", "request_id"}}`: domain errors keep their status, schema
  * failures are 422 with one detail per field, unknown routes 404, Postgres away (restarting, unreachable)
  * 503 with `Retry-After` so clients wait it out, anything unexpected 500 (logged with the same request id,

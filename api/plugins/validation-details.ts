@@ -1,7 +1,7 @@
 import type { ErrorDetail } from '../../policy/errors';
 
 /**
- * Turns schema-validator errors (TypeBox's, which follow Ajv's shape) into API.md's details: one
+ * Turns schema-validator errors (TypeBox's, which follow Ajv's shape) into docs/api.md's details: one
  * `{field, message}` per bad field, the field as a dotted path (`window.start`). A union such as
  * "integer or null" fails once per branch; those are folded into one readable sentence.
  */

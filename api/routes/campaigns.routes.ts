@@ -36,7 +36,7 @@ import {
 } from '../schemas/campaign.schema';
 
 /**
- * Campaign CRUD and the lifecycle actions (API.md "Campaigns"). Postgres is written first, in one
+ * Campaign CRUD and the lifecycle actions (docs/api.md). Postgres is written first, in one
  * transaction per action; the engine is told afterwards so the run reacts at once rather than on its
  * next tick. Only a start depends on the engine's answer: a run the engine refused is rolled back.
  */
@@ -140,7 +140,7 @@ export const campaignsRoutes: FastifyPluginAsyncTypebox<CampaignsRoutesOptions> 
     {
       schema: {
         tags,
-        summary: 'Create a draft campaign (defaults as in create-campaign.txt)',
+        summary: 'Create a draft campaign (defaults as in docs/rules.md)',
         body: CreateCampaignBodySchema,
         response: { 201: CampaignSchema, ...errorResponses(401, 422) },
       },

@@ -25,7 +25,7 @@ import { CONTACT_STATES, type ContactState } from '../../policy/contact-state';
 import { forgetLiveAggregates } from '../../db/repositories/live.repository';
 
 /**
- * Contacts of a campaign (API.md "Contacts"): CSV upload, the starter template, the call list.
+ * Contacts of a campaign (docs/api.md): CSV upload, the starter template, the call list.
  * The upload body is never buffered: a `text/csv` body reaches the handler as the request stream (the
  * content-type parser below), a multipart upload as the `file` part's stream; both go straight into the
  * streaming import (db/repositories/contact-import.repository.ts).

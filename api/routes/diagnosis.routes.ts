@@ -7,7 +7,7 @@ import { workflowLinks } from '../../engine/workflow-links';
 import { CHECKS } from '../../policy/diagnosis';
 
 /**
- * Diagnosis (API.md "Diagnosis and operations"; README "On call"): every troubleshooting check that
+ * Diagnosis (docs/api.md; README "On call"): every troubleshooting check that
  * software can run, against live state, and one contact's state with the reason for it. The judgements are
  * policy/diagnosis.ts and policy/contact-diagnosis.ts; the gathering is db/repositories/diagnosis.repository.ts.
  */

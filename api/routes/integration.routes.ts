@@ -26,7 +26,7 @@ import { IN_FLIGHT_STATES } from '../../policy/contact-state';
 import { forgetLiveAggregates } from '../../db/repositories/live.repository';
 
 /**
- * The integration surface (API.md "Integration", monitor-campaign.txt "Integration tab"): CRMs add
+ * The integration surface (docs/api.md, docs/rules.md "The integration surface"): CRMs add
  * contacts (trigger) and suppress them (exclude); the bot platform reports post-call results. The trigger
  * is the hot path (≥ 2,000 req/s): a campaign read (with seat usage and the idempotency key's answer),
  * one upsert statement, and admission only when a seat is free.
@@ -99,7 +99,7 @@ const IDEMPOTENCY_STALE_MS = 30_000;
 
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?$/i;
 
-/** ISO-8601 date-time; one without an offset is UTC (API.md: timestamps are UTC). */
+/** ISO-8601 date-time; one without an offset is UTC (docs/api.md: timestamps are UTC). */
 export function parseIsoDateTime(value: string): Date | null {
   const v = value.trim();
   if (!ISO_DATE_TIME.test(v)) return null;

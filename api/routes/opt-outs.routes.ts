@@ -9,7 +9,7 @@ import { readOptOutCsv } from '../../policy/opt-out-csv';
 import { addOptOuts, listOptOuts, removeOptOut } from '../../db/repositories/opt-outs.repository';
 
 /**
- * The do-not-call list (API.md "Compliance"): operators and CRMs list one number or a CSV of numbers,
+ * The do-not-call list (docs/api.md): operators and CRMs list one number or a CSV of numbers,
  * page through the list and take numbers off it. Listed numbers are never dialled by any campaign: the
  * list is read by admission, the claim before every originate, the trigger and CSV import.
  */

@@ -13,7 +13,7 @@ import { campaignResults } from '../../db/repositories/campaign-results.reposito
 import { activeAlerts } from '../../db/repositories/alerts.repository';
 
 /**
- * Monitoring and reports (API.md "Monitoring and reports"): the live panel, the attempt report (streamed
+ * Monitoring and reports (docs/api.md): the live panel, the attempt report (streamed
  * CSV), the activity log and the run's config snapshot. All read from Postgres.
  */
 

@@ -7,7 +7,7 @@ import { validateFrequencyCap, type FrequencyCap } from '../../policy/frequency-
 import { getSettings, updateSettings } from '../../db/repositories/settings.repository';
 
 /**
- * The organisation's settings (API.md "Compliance"): the frequency cap on dials placed to one number
+ * The organisation's settings (docs/api.md): the frequency cap on dials placed to one number
  * across every campaign. Enforced by the claim right before each originate.
  */
 

@@ -14,7 +14,7 @@ import {
   NumberSchema,
 } from '../schemas/setup.schema';
 
-/** Bots, carriers and outbound numbers (API.md "Setup resources"). */
+/** Bots, carriers and outbound numbers (docs/api.md). */
 
 const presentBot = (b: Bot) => ({ ...b, created_at: iso(b.created_at) });
 const presentCarrier = (c: Carrier) => ({

@@ -13,7 +13,7 @@ import {
 } from '../../db/repositories/webhooks.repository';
 
 /**
- * Webhook subscriptions (voice-agent-campaigns.txt "Webhooks"). `campaign_id` null (or absent) subscribes
+ * Webhook subscriptions (docs/rules.md "The integration surface"). `campaign_id` null (or absent) subscribes
  * to every campaign of the organisation. The signing secret is shown once, in the creation answer.
  */
 

@@ -3,7 +3,7 @@ import { SYSTEM_RETRY_OUTCOMES, VOICEMAIL_ACTIONS, WEEKDAYS } from '../../policy
 import { COMPLETION_REASONS } from '../../policy/completion';
 import { Nullable, Timestamp, Uuid } from './common.schema';
 
-/** Campaign bodies and the campaign answer (API.md "Campaigns"). */
+/** Campaign bodies and the campaign answer (docs/api.md). */
 
 const Mode = Type.Enum(['single_day', 'multi_day'] as const);
 const Weekday = Type.Enum(WEEKDAYS);
@@ -100,7 +100,7 @@ export const CampaignConfigSchema = Type.Object({
 
 export const CampaignStatusSchema = Type.Enum(['draft', 'running', 'paused', 'completed', 'failed'] as const);
 
-/** Contacts of the current run by state; `waiting`, `in_flight` and `final` group the states of API.md. */
+/** Contacts of the current run by state; `waiting`, `in_flight` and `final` group the states of docs/api.md. */
 export const CampaignCountsSchema = Type.Object({
   total: Type.Integer(),
   pending: Type.Integer(),

@@ -1,7 +1,7 @@
 import { Type, type TSchema } from '@fastify/type-provider-typebox';
 
 /**
- * Building blocks every route schema shares: ids, timestamps and the one error shape of API.md
+ * Building blocks every route schema shares: ids, timestamps and the one error shape of docs/api.md
  * ("Conventions"). Declaring the error bodies in each route's `response` puts them in the OpenAPI document.
  */
 

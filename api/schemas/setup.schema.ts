@@ -1,7 +1,7 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
 import { Nullable, Timestamp, Uuid } from './common.schema';
 
-/** Bots, carriers and outbound numbers (API.md "Setup resources"). */
+/** Bots, carriers and outbound numbers (docs/api.md). */
 
 export const CreateBotBodySchema = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 200 }),

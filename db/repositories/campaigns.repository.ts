@@ -16,7 +16,7 @@ import { findNumbersByIds } from './numbers.repository';
 
 /**
  * Campaigns as the operator edits them: create, read (with the derived bits the API shows), edit under
- * the state and lock rules of create-campaign.txt, delete, clone. Lifecycle transitions (start, pause,
+ * the state and lock rules of docs/rules.md "Campaign configuration", delete, clone. Lifecycle transitions (start, pause,
  * stop, restart) live in `runs.repository.ts`.
  */
 

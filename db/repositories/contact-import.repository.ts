@@ -18,7 +18,7 @@ import { copySink, insertSink, metadataJson, supportsCopyFrom, type Target } fro
 import { INSERT_FENCE_PREFIX, registerVariables } from './contacts.repository';
 
 /**
- * CSV contact upload (API.md "Contacts"): one streamed pass over the file, one transaction, all or nothing.
+ * CSV contact upload (docs/api.md): one streamed pass over the file, one transaction, all or nothing.
  *
  *   request bytes ─► byte limit ─► csv-parse ─► header/row policy ─► COPY … FROM STDIN ─► finalise ─► commit
  *

@@ -5,7 +5,7 @@ import { normaliseVariableName } from '../../policy/variables';
 import { findCampaignBasics, variableKeys, type CampaignBasics } from './contacts.repository';
 
 /**
- * Exclusions (API.md "Integration", monitor-campaign.txt "Exclude"): suppress contacts by number or by one
+ * Exclusions (docs/api.md, docs/rules.md "The integration surface"): suppress contacts by number or by one
  * or two metadata keys (ANDed). "Excluded contacts are never dialled again in that run; calls in flight
  * are not cut":
  * - a waiting contact becomes `excluded` at once (final, with its reason; a pending callback is cancelled);

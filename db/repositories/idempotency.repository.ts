@@ -2,8 +2,8 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../schema';
 
 /**
- * Idempotency keys of the trigger API (API.md: "The same idempotency_key for the same campaign returns the
- * first answer and never adds a second contact"), in `idempotency_keys` (primary key campaign_id, key).
+ * Idempotency keys of the trigger API (docs/rules.md "The integration surface": the same
+ * idempotency_key for the same campaign returns the first answer and never adds a second contact), in `idempotency_keys` (primary key campaign_id, key).
  *
  * Protocol, safe under any concurrency without holding a connection while waiting:
  * 1. The first request claims the key: its INSERT … ON CONFLICT DO NOTHING (inside the contact upsert

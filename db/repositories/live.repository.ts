@@ -12,7 +12,7 @@ import { switchStatus } from './worker-presence.repository';
 import { findCampaignBasics } from './contacts.repository';
 
 /**
- * The live panel (API.md "Monitoring", monitor-campaign.txt "Live activity"), computed from Postgres on
+ * The live panel (docs/api.md, docs/rules.md "Operating a campaign"), computed from Postgres on
  * every poll, on a 500,000-contact / 1,000,000-attempt campaign in ~5 ms (measured) once warm:
  *
  * Second-by-second counters, fresh on every poll, each answered by an index:
@@ -26,7 +26,7 @@ import { findCampaignBasics } from './contacts.repository';
  * contacts, and attempts_callback_idx + attempts_contact_run_no_uq for the callback delay. They grow with
  * the run (about 1 s at the size above), so they are cached adaptively: see `runAggregates`.
  *
- * Decisions where API.md is silent: rates are percentages 0–100 rounded to 0.1 (the UI labels them "%"),
+ * Decisions where docs/api.md is silent: rates are percentages 0–100 rounded to 0.1 (the UI labels them "%"),
  * null when their denominator is 0; `ringing` counts calls placed and not answered (dialling + ringing);
  * `pending` counts every waiting contact (pending, retry_scheduled, callback_scheduled); `retries_left`
  * the contacts waiting for a retry (retry_scheduled); `eta_s` extrapolates the last 5 minutes' finishing

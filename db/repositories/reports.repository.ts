@@ -154,7 +154,7 @@ export interface RunConfigView {
 }
 
 /**
- * `{run_no, config, setup}` of the current run (monitor-campaign.txt "Config panel"): the run's own
+ * `{run_no, config, setup}` of the current run (docs/rules.md "Operating a campaign"): the run's own
  * snapshot once it started. Before that — a draft that never ran, or a prepared restart whose settings may
  * still be edited — the campaign's current config with a setup built from the current bot and pool, so
  * the panel shows what Start would use.

@@ -4,7 +4,7 @@ import { conflict, notFound } from '../../policy/errors';
 import { isOptOutDisposition } from '../../policy/opt-out';
 
 /**
- * The bot platform's post-call analysis (API.md "Attempts and outcomes"):
+ * The bot platform's post-call analysis (docs/api.md):
  * `POST /attempts/:attempt_id/result` stores it on the attempt, once. Storing is one conditional UPDATE
  * (`result_at is null`), so of two concurrent different results exactly one wins and the other gets 409;
  * the same result again is an idempotent 200. What happens next (retry, callback, final state) is the
@@ -59,7 +59,7 @@ const RETURNED = [
 
 /**
  * Store the result; `created` is false for an identical repeat. An opt-out disposition puts the attempt's
- * number on the organisation-wide opt-out list in the same transaction (voice-agent-campaigns.txt:
+ * number on the organisation-wide opt-out list in the same transaction (docs/rules.md "The integration surface":
  * "Opted-out numbers are stored per-org and won't be dialled by future campaigns").
  */
 export async function recordAttemptResult(

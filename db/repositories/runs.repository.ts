@@ -7,7 +7,7 @@ import { logActivity } from './activity-log.repository';
 import { lockCampaignClaims } from './attempts.repository';
 
 /**
- * A campaign's runs and the operator's lifecycle actions (API.md "Campaigns", monitor-campaign.txt):
+ * A campaign's runs and the operator's lifecycle actions (docs/api.md, docs/rules.md "Operating a campaign"):
  * start, pause, resume, stop, restart, cancel-restart. Each is one transaction that checks the status it
  * expects while holding the row (or updates conditionally on it), so two concurrent actions cannot both
  * win; each writes the activity log in the same transaction. The engine is told afterwards, by the caller.

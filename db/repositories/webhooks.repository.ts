@@ -4,7 +4,7 @@ import type { Database } from '../schema';
 import { invalid, notFound } from '../../policy/errors';
 
 /**
- * Outbound webhooks (voice-agent-campaigns.txt "Webhooks": `campaign.lead.updated` every time a lead's
+ * Outbound webhooks (docs/rules.md "The integration surface": `campaign.lead.updated` every time a lead's
  * status changes). A subscription is for one campaign or, with `campaign_id` null, the whole organisation.
  *
  * Delivery is split so the dialler never waits on a customer's endpoint: the engine calls

@@ -1,5 +1,5 @@
 // Campaign lifecycle actions, shared by the list and the detail page: which status shows which button,
-// the confirmation texts of monitor-campaign.txt, and the API call.
+// the confirmation texts (docs/rules.md "Operating a campaign"), and the API call.
 import { api } from './api.js';
 import { canDelete } from './format.js';
 

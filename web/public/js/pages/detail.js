@@ -1,4 +1,4 @@
-// Campaign detail / monitor (monitor-campaign.txt): loads the campaign and polls its live data every 3 s,
+// Campaign detail / monitor (docs/rules.md "Operating a campaign"): loads the campaign and polls its live data every 3 s,
 // and hands each page part (`detail/*.js`) the data it shows. A part is `{ el, update(data) }`: it builds
 // its DOM once and patches it on every update, so nothing the operator is pointing at is replaced.
 import { api } from '../api.js';

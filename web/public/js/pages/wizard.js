@@ -1,5 +1,5 @@
-// The five-step create/edit wizard of create-campaign.txt: Basics, Number Pool, Dialler Config, Upload CSV,
-// Review. Next stays disabled until the step is valid; the POST/PATCH body uses the API.md field names.
+// The five-step create/edit wizard (fields: docs/rules.md "Campaign configuration"): Basics, Number Pool, Dialler Config, Upload CSV,
+// Review. Next stays disabled until the step is valid; the POST/PATCH body uses the docs/api.md field names.
 import { api, listOf } from '../api.js';
 import { h, clear, field, checkbox, errorBox, showError, clearErrors, toast, uid, append } from '../dom.js';
 import { previewCsv, phoneColumns, countCsvRows } from '../csv.js';
@@ -814,7 +814,7 @@ function build(main, { bots, numbers, carriers, campaign: initial, navigate }) {
     }
   }
 
-  /** The POST/PATCH body, API.md names; defaults made explicit so the review shows what is sent. */
+  /** The POST/PATCH body, docs/api.md names; defaults made explicit so the review shows what is sent. */
   function body() {
     const b = {};
     if (!locked()) {
