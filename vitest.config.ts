@@ -12,7 +12,13 @@ import { defineConfig } from 'vitest/config';
  */
 const E2E = 'test/e2e/**/*.e2e.test.ts';
 const BROWSER = ['test/e2e/**/browser*.e2e.test.ts', 'test/e2e/**/*.browser.e2e.test.ts'];
-const UNIT = ['policy/**/*.test.ts', 'config/**/*.test.ts', 'api/**/*.test.ts', '*.test.ts'];
+const UNIT = [
+  'policy/**/*.test.ts',
+  'config/**/*.test.ts',
+  'api/**/*.test.ts',
+  'docs/**/*.test.ts',
+  '*.test.ts',
+];
 const IGNORED = ['node_modules/**', '.data/**', '.tools/**'];
 /** Fuzzers and the OpenAPI contract run take a minute or more: they run with the integration tests. */
 const SLOW = ['**/*fuzz.test.ts', '**/*contract.test.ts'];
