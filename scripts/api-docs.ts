@@ -182,6 +182,18 @@ function anchor(method: string, url: string): string {
     .replace(/ /g, '-');
 }
 
+/**
+ * The section an operation is listed in: its tag, else what it is about — the resource after `/api/v1/`, or
+ * for a campaign's sub-resource (`/campaigns/{id}/contacts`) that sub-resource.
+ */
+function groupOf(url: string, op: Operation): string {
+  if (op.tags?.[0]) return op.tags[0];
+  const parts = url.split('/').filter((p) => p && p !== 'api' && p !== 'v1');
+  const sub = parts[0] === 'campaigns' && parts[1] === '{id}' ? parts[2] : undefined;
+  const name = (sub ?? parts[0] ?? 'other').replace(/\.csv$/, '');
+  return sub ? `campaign ${name}` : name;
+}
+
 /** docs/api.md from the OpenAPI document: every operation with its parameters, body, answers and example. */
 export function renderApiDocs(doc: OpenApiDocument): string {
   const out: string[] = [];
@@ -192,8 +204,8 @@ export function renderApiDocs(doc: OpenApiDocument): string {
       if (op) operations.push({ method: method.toUpperCase(), url, op });
     }
   }
-  const tagOf = (op: Operation): string => op.tags?.[0] ?? 'other';
-  const tags = [...new Set(operations.map(({ op }) => tagOf(op)))].sort();
+  const groups = operations.map(({ method, url, op }) => ({ method, url, op, group: groupOf(url, op) }));
+  const tags = [...new Set(groups.map(({ group }) => group))].sort();
 
   out.push(`# ${doc.info?.title ?? 'API'} reference`, '');
   out.push(
@@ -209,14 +221,14 @@ export function renderApiDocs(doc: OpenApiDocument): string {
   );
   for (const tag of tags) {
     out.push(`- **${tag}**`);
-    for (const { method, url, op } of operations.filter((o) => tagOf(o.op) === tag)) {
+    for (const { method, url, op } of groups.filter((o) => o.group === tag)) {
       out.push(`  - [\`${method} ${url}\`](#${anchor(method, url)}) — ${cell(op.summary ?? '')}`);
     }
   }
   out.push('');
   for (const tag of tags) {
     out.push(`## ${tag}`, '');
-    for (const { method, url, op } of operations.filter((o) => tagOf(o.op) === tag)) {
+    for (const { method, url, op } of groups.filter((o) => o.group === tag)) {
       out.push(`### ${method} ${url}`, '');
       if (op.summary) out.push(`${op.summary}.`.replace(/\.\.$/, '.'), '');
       if (op.description) out.push(op.description, '');
