@@ -24,8 +24,8 @@ import { installRequestIds, requestIdOf } from './plugins/request-id.plugin';
 import { DEFAULT_IMPORT_LIMITS } from '../policy/contact-import';
 
 /**
- * The HTTP application as a plugin tree built from injected dependencies (docs/architecture.md "House style" 4):
- * error handling, OpenAPI and authentication first, then the routes, so every route — ours and the
+ * The HTTP application as a plugin tree built from injected dependencies (docs/architecture.md "House style",
+ * rule 4): error handling, OpenAPI and authentication first, then the routes, so every route — ours and the
  * colleagues' — gets the same error shape, appears in /docs and sits behind the same key check.
  */
 

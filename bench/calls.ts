@@ -1,6 +1,6 @@
 /**
- * Figures computed from the simulator's ground-truth call log (docs/simulator.md "The call log (ground truth)"): what the
- * switch really received and when each call really ended, independent of what the dialler believes.
+ * Figures computed from the simulator's ground-truth call log (docs/simulator.md "The call log"):
+ * what the switch really received and when each call really ended, independent of what the dialler believes.
  */
 import type { CallRecord } from '../simulator/simulator';
 

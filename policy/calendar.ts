@@ -1,7 +1,8 @@
 /**
- * Calling-window and working-day maths in the campaign's IANA timezone (docs/rules.md "May this contact be dialled
- * now?": every window rule is evaluated in the campaign's `window.timezone`). Pure and deterministic: it only uses Intl.DateTimeFormat
- * (available in Temporal's workflow sandbox) and never reads the clock; every instant is a parameter.
+ * Calling-window and working-day maths in the campaign's IANA timezone (docs/rules.md "May this contact be
+ * dialled now?": every window rule is evaluated in the campaign's `window.timezone`). Pure and deterministic:
+ * it only uses Intl.DateTimeFormat (available in Temporal's workflow sandbox) and never reads the clock;
+ * every instant is a parameter.
  *
  * The model: each local calendar day D whose weekday is a working day has exactly one contiguous dialling
  * interval [open(D), close(D)), start inclusive, end exclusive. Inside it the local clock always reads

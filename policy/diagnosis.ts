@@ -1,10 +1,10 @@
 /**
- * The troubleshooting guide's checks as pure judgements (docs/troubleshooting.md: "Quick triage", "Escalate when";
- * README "On call"). Each takes the evidence gathered from live state (Postgres, Temporal's task-queue
+ * The troubleshooting guide's checks as pure judgements (docs/troubleshooting.md: "Quick triage", "Escalate
+ * when"; README "On call"). Each takes the evidence gathered from live state (Postgres, Temporal's task-queue
  * description, the workers' switch presence) and answers `ok`, `warn` (an operator can fix it from the
  * console) or `escalate` (a backend problem: hand it to engineering), with the evidence in words and the next
- * step phrased as the guide phrases it. The gathering lives in `db/repositories/diagnosis.repository.ts`;
- * the API answers these (`GET …/diagnose`) and the worker's stall detector keeps the failing ones as alerts.
+ * step phrased as the guide phrases it. The gathering lives in `db/repositories/diagnosis.repository.ts`; the
+ * API answers these (`GET …/diagnose`) and the worker's stall detector keeps the failing ones as alerts.
  */
 
 export const CHECKS = [

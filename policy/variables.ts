@@ -1,6 +1,6 @@
 /**
- * Per-contact variables in the bot's greeting and system prompt (docs/rules.md "Variables in
- * the bot's greeting and prompt", docs/troubleshooting.md "Quick triage": "Bot says the wrong customer details"). Pure.
+ * Per-contact variables in the bot's greeting and system prompt (docs/rules.md "Variables in the bot's
+ * greeting and prompt", docs/troubleshooting.md "Quick triage": "Bot says the wrong customer details"). Pure.
  *
  * Tokens: `{{VAR}}` and `{{call.VAR}}` (flat and namespaced) resolve the same; spaces inside the braces
  * are tolerated. VAR matches a metadata key either as written (the CSV header, e.g. `{{case number}}`) or

@@ -252,7 +252,8 @@ export interface DevServer {
 }
 
 const DEFAULT_DYNAMIC_CONFIG: Record<string, unknown> = {
-  // The campaign controls are Updates (docs/architecture.md); explicit, in case a server build defaults them off.
+  // The campaign controls are Updates (docs/architecture.md): enabled explicitly, in case a server build
+  // defaults them off.
   'frontend.enableUpdateWorkflowExecution': true,
   'frontend.enableUpdateWorkflowExecutionAsyncAccepted': true,
 };

@@ -1,8 +1,8 @@
 /**
- * The bytes FreeSWITCH's mod_event_socket puts on the wire, reproduced exactly (docs/limits.md "Wire protocol"): command replies,
- * api responses, the disconnect notice, and events serialized as switch_event_serialize (plain, URL-encoded)
- * or switch_event_serialize_json. Every builder returns one Buffer so a frame is written in a single write.
- * Pure.
+ * The bytes FreeSWITCH's mod_event_socket puts on the wire, reproduced exactly (docs/limits.md "Wire
+ * protocol"): command replies, api responses, the disconnect notice, and events serialized as
+ * switch_event_serialize (plain, URL-encoded) or switch_event_serialize_json. Every builder returns one
+ * Buffer so a frame is written in a single write. Pure.
  */
 
 /** An event as the switch builds it: headers in order (common headers first), optional body. */

@@ -1,6 +1,6 @@
 /**
- * Scenario JSON (docs/simulator.md "Scenarios") and its token grammar: validation and compilation into the form
- * the dial planner draws from. Pure: no I/O, no clock, no randomness.
+ * Scenario JSON (docs/simulator.md "Scenarios") and its token grammar: validation and compilation into the
+ * form the dial planner draws from. Pure: no I/O, no clock, no randomness.
  */
 
 /** One dial's behaviour, as written in a scenario (`answer:40:INTERESTED`, `sip:486`, ...). */

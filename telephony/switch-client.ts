@@ -1,10 +1,12 @@
 /**
- * The dialler's one small interface to a FreeSWITCH host (docs/architecture.md "The ESL client"): originate, kill, exists,
- * a channel's events by uuid, reconnect with re-subscribe. One instance holds one ESL connection to one host.
+ * The dialler's one small interface to a FreeSWITCH host (docs/architecture.md "The ESL client"): originate,
+ * kill, exists, a channel's events by uuid, reconnect with re-subscribe. One instance holds one ESL
+ * connection to one host.
  *
- * Events of the gap while disconnected are lost (subscriptions die with the connection); after
- * `reconnected`, callers check their live calls with `exists()` (docs/limits.md "Connection loss"). BACKGROUND_JOB is broadcast,
- * so the result of a job sent before the gap still reaches its watcher if it fires after the reconnect.
+ * Events of the gap while disconnected are lost (subscriptions die with the connection); after `reconnected`,
+ * callers check their live calls with `exists()` (docs/limits.md "Connection loss"). BACKGROUND_JOB is
+ * broadcast, so the result of a job sent before the gap still reaches its watcher if it fires after the
+ * reconnect.
  */
 import { randomUUID } from 'node:crypto';
 import {

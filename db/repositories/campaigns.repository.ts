@@ -15,9 +15,9 @@ import { logActivity } from './activity-log.repository';
 import { findNumbersByIds } from './numbers.repository';
 
 /**
- * Campaigns as the operator edits them: create, read (with the derived bits the API shows), edit under
- * the state and lock rules of docs/rules.md "Campaign configuration", delete, clone. Lifecycle transitions (start, pause,
- * stop, restart) live in `runs.repository.ts`.
+ * Campaigns as the operator edits them: create, read (with the derived bits the API shows), edit under the
+ * state and lock rules of docs/rules.md "Campaign configuration", delete, clone. Lifecycle transitions
+ * (start, pause, stop, restart) live in `runs.repository.ts`.
  */
 
 export interface CampaignCounts {

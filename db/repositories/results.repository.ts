@@ -59,8 +59,8 @@ const RETURNED = [
 
 /**
  * Store the result; `created` is false for an identical repeat. An opt-out disposition puts the attempt's
- * number on the organisation-wide opt-out list in the same transaction (docs/rules.md "The integration surface":
- * "Opted-out numbers are stored per-org and won't be dialled by future campaigns").
+ * number on the organisation-wide opt-out list in the same transaction (docs/rules.md "The integration
+ * surface": an opted-out number is kept for the whole organisation and no later campaign dials it).
  */
 export async function recordAttemptResult(
   db: AnyDb,

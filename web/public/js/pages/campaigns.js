@@ -175,7 +175,8 @@ async function copyId(id) {
 function countsCell(c) {
   const counts = c.counts ?? c.contact_counts ?? null;
   if (counts && typeof counts === 'object') {
-    // The API groups the states as waiting / in flight / final (docs/rules.md "Completing a run"); show those when present, else every number.
+    // The API groups the states as waiting / in flight / final (docs/rules.md "Completing a run"); show those
+    // when present, else every number.
     const grouped = ['waiting', 'in_flight', 'final'].filter((k) => typeof counts[k] === 'number');
     const keys = grouped.length ? grouped : Object.keys(counts).filter((k) => k !== 'total');
     const entries = keys.map((k) => [k, counts[k]]).filter(([, v]) => typeof v === 'number' && v > 0);

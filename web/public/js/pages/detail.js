@@ -1,6 +1,7 @@
-// Campaign detail / monitor (docs/rules.md "Operating a campaign"): loads the campaign and polls its live data every 3 s,
-// and hands each page part (`detail/*.js`) the data it shows. A part is `{ el, update(data) }`: it builds
-// its DOM once and patches it on every update, so nothing the operator is pointing at is replaced.
+// Campaign detail / monitor (docs/rules.md "Operating a campaign"): loads the campaign and polls its live
+// data every 3 s, and hands each page part (`detail/*.js`) the data it shows. A part is
+// `{ el, update(data) }`: it builds its DOM once and patches it on every update, so nothing the operator is
+// pointing at is replaced.
 import { api } from '../api.js';
 import { h, errorBox, showError, clearErrors, toast } from '../dom.js';
 import { ACTIONS, perform } from '../actions.js';

@@ -1,5 +1,6 @@
-// The five-step create/edit wizard (fields: docs/rules.md "Campaign configuration"): Basics, Number Pool, Dialler Config, Upload CSV,
-// Review. Next stays disabled until the step is valid; the POST/PATCH body uses the docs/api.md field names.
+// The five-step create/edit wizard (fields: docs/rules.md "Campaign configuration"): Basics, Number Pool,
+// Dialler Config, Upload CSV, Review. Next stays disabled until the step is valid; the POST/PATCH body uses
+// the docs/api.md field names.
 import { api, listOf } from '../api.js';
 import { h, clear, field, checkbox, errorBox, showError, clearErrors, toast, uid, append } from '../dom.js';
 import { previewCsv, phoneColumns, countCsvRows } from '../csv.js';

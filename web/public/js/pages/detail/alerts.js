@@ -1,8 +1,8 @@
-// The stall detector's alerts on the live panel (live.alerts): each failing troubleshooting check with
-// since when, what it saw and the next step ("You can fix" or "Escalate"), and "Copy for escalation": the
-// campaign id, run, time, workflow links, the failing checks and everything that was checked, as one text
-// an operator pastes into the escalation (docs/troubleshooting.md: give the campaign id, the time of one affected
-// call and what you already checked).
+// The stall detector's alerts on the live panel (live.alerts): each failing troubleshooting check with since
+// when, what it saw and the next step ("You can fix" or "Escalate"), and "Copy for escalation": the campaign
+// id, run, time, workflow links, the failing checks and everything that was checked, as one text an operator
+// pastes into the escalation (docs/troubleshooting.md: give the campaign id, the time of one affected call
+// and what you already checked).
 import { api } from '../../api.js';
 import { h, patchInto, toast } from '../../dom.js';
 import { fmtTime } from '../../format.js';
