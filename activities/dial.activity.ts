@@ -14,6 +14,7 @@ import {
   markCallProgress,
   markVoicemailLeft,
   releaseUnplacedAttempt,
+  withdrawIfRunStopped,
   getAttempt,
   renewLease,
   type CallEnd,
@@ -498,6 +499,9 @@ export function createDialActivities(deps: {
     try {
       const turnFrom = now().getTime();
       await pacer.turn(claim.carrierId, claim.originateAt.getTime(), claim.spacingMs);
+      // A stop or pause that committed while this dial waited for its carrier moment takes it back.
+      const withdrawn = await withdrawIfRunStopped(deps.db, attemptId, now());
+      if (withdrawn) return { kind: 'cancelled', ...withdrawn };
       const startedAt = now();
       observer.pacedFor(call, waited.paceMs + (startedAt.getTime() - turnFrom));
       let failure: unknown = null;

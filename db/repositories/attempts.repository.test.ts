@@ -7,6 +7,7 @@ import {
   lockCampaignClaims,
   markContactReady,
   recordContactStep,
+  withdrawIfRunStopped,
 } from './attempts.repository';
 import { admit } from './admission.repository';
 import { stopCampaignRun } from './runs.repository';
@@ -90,5 +91,59 @@ describe('a stop and a claim in flight', () => {
     const other = admitted.handoffs[1]!;
     expect(byId.get(other.contactId)?.state).toBe('manually_stopped');
     expect(await claimAttempt(test.db, other.attemptId, new Date())).toMatchObject({ kind: 'cancelled' });
+  });
+});
+
+describe('a claimed dial waiting for its carrier moment', () => {
+  it('is written while the run dials, taken back when a stop committed meanwhile, and waits again after a pause', async () => {
+    const s = await seedRunningCampaign(test.db, { contacts: 2, config: { concurrency: 2 } });
+    const admitted = await admit(test.db, { campaignId: s.campaignId, runNo: 1, now: new Date() });
+    const [first, second] = admitted.handoffs as [
+      (typeof admitted.handoffs)[0],
+      (typeof admitted.handoffs)[0],
+    ];
+    for (const h of [first, second]) {
+      expect(await claimAttempt(test.db, h.attemptId, new Date())).toMatchObject({ kind: 'claimed' });
+    }
+    // Still running: write.
+    expect(await withdrawIfRunStopped(test.db, first.attemptId, new Date())).toBeNull();
+
+    // Paused before the write: the seat goes back, the contact waits to be admitted again.
+    await test.db.updateTable('campaigns').set({ status: 'paused' }).where('id', '=', s.campaignId).execute();
+    expect(await withdrawIfRunStopped(test.db, first.attemptId, new Date())).toEqual({
+      reason: 'campaign_paused',
+      contactFinal: false,
+    });
+    const waiting = await test.db
+      .selectFrom('contacts')
+      .select(['state', 'final_at', 'attempts'])
+      .where('id', '=', first.contactId)
+      .executeTakeFirstOrThrow();
+    expect(waiting).toMatchObject({ final_at: null, attempts: 0 });
+    expect(['pending', 'retry_scheduled']).toContain(waiting.state);
+
+    // Stopped before the write: never dialled, finalised as the stop finalises waiting contacts.
+    await test.db
+      .updateTable('campaigns')
+      .set({ status: 'running' })
+      .where('id', '=', s.campaignId)
+      .execute();
+    await stopCampaignRun(test.db, s.campaignId, 'tester', new Date());
+    expect(await withdrawIfRunStopped(test.db, second.attemptId, new Date())).toEqual({
+      reason: 'campaign_completed',
+      contactFinal: true,
+    });
+    const stopped = await test.db
+      .selectFrom('contacts')
+      .select(['state', 'attempts'])
+      .where('id', '=', second.contactId)
+      .executeTakeFirstOrThrow();
+    expect(stopped).toEqual({ state: 'manually_stopped', attempts: 0 });
+    const left = await test.db
+      .selectFrom('attempts')
+      .select('attempt_id')
+      .where('campaign_id', '=', s.campaignId)
+      .execute();
+    expect(left).toEqual([]);
   });
 });

@@ -233,6 +233,58 @@ export async function wakeFirstOnDeck(
 }
 
 /**
+ * Right before a claimed dial's originate is written. The claim reserves the carrier's moment up to a
+ * second ahead, so a stop or a pause may commit between the claim and the write; under the same claim
+ * lock they take, this asks whether the run still dials. It does: null, write. A run that ended since
+ * (stopped, its single-day window closed) takes the dial back and finalises the contact as the stop
+ * would have, never dialled; a paused run gives the seat back and the contact waits to be admitted again.
+ */
+export async function withdrawIfRunStopped(
+  db: Db,
+  attemptId: string,
+  now: Date,
+): Promise<{ reason: string; contactFinal: boolean } | null> {
+  return db.transaction().execute(async (tx) => {
+    const attempt = await tx
+      .selectFrom('attempts')
+      .select(['campaign_id', 'contact_id', 'run_no'])
+      .where('attempt_id', '=', attemptId)
+      .where('ended_at', 'is', null)
+      .executeTakeFirst();
+    if (!attempt) return null;
+    await lockCampaignClaims(tx, attempt.campaign_id);
+    const campaign = await tx
+      .selectFrom('campaigns')
+      .select(['status', 'run_no', 'completion_reason'])
+      .where('id', '=', attempt.campaign_id)
+      .executeTakeFirstOrThrow();
+    if (campaign.status === 'running' && campaign.run_no === attempt.run_no) return null;
+    await tx.deleteFrom('attempts').where('attempt_id', '=', attemptId).execute();
+    const ended = campaign.run_no !== attempt.run_no || ['completed', 'failed'].includes(campaign.status);
+    if (!ended) {
+      await returnSeats(tx, [attempt.contact_id], now);
+      return { reason: `campaign_${campaign.status}`, contactFinal: false };
+    }
+    const state: ContactState =
+      campaign.completion_reason === 'window_ended' ? 'window_closed' : 'manually_stopped';
+    await tx
+      .updateTable('contacts')
+      .set((eb) => ({
+        state,
+        ready_at: null,
+        final_at: now,
+        updated_at: now,
+        // Never dialled in this attempt: its count goes back, as for a seat returned.
+        attempts: eb('attempts', '-', 1),
+      }))
+      .where('id', '=', attempt.contact_id)
+      .where('final_at', 'is', null)
+      .execute();
+    return { reason: `campaign_${campaign.status}`, contactFinal: true };
+  });
+}
+
+/**
  * Claim a leased attempt for dialling: take a seat and record "originate sent". Everything that may forbid
  * a dial — suppression, pause, stop, the window, the seat budget, the carrier's rate — is checked in the
  * same transaction, so a dial happens at most once and only when allowed. A transaction-scoped advisory
