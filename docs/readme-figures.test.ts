@@ -7,6 +7,21 @@ import { ON_DECK_MAX, ON_DECK_SHARE, onDeckSeats } from '../policy/admission';
 /** The README's figures are checked against the code they describe, so they cannot go stale unnoticed. */
 const ROOT = path.resolve(__dirname, '..');
 const README = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+const BENCHMARKS = readFileSync(path.join(ROOT, 'BENCHMARKS.md'), 'utf8');
+
+/** The result cell of the BENCHMARKS.md table row whose first cell starts with `row`. */
+function benchResult(row: string): string {
+  const line = BENCHMARKS.split('\n').find((l) => l.startsWith(`| ${row}`));
+  if (!line) throw new Error(`BENCHMARKS.md has no row "${row}"`);
+  return line.split('|')[2]!.trim();
+}
+
+/** The first number in `text` after `after` (commas dropped). */
+function numberIn(text: string, after: RegExp): number {
+  const m = new RegExp(after.source + String.raw`\s*([\d,]+(?:\.\d+)?)`).exec(text);
+  if (!m) throw new Error(`no number after ${after} in: ${text.slice(0, 200)}`);
+  return Number(m[1]!.replace(/,/g, ''));
+}
 
 const SHARES: Record<string, number> = {
   half: 1 / 2,
@@ -79,5 +94,45 @@ describe('README figures', () => {
     expect(checked).toEqual(
       expect.arrayContaining(['PORT', 'ORI_RING_TIMEOUT_S', 'ORI_RESULT_GRACE_S', 'SIM_SEED']),
     );
+  });
+
+  describe('the Performance section quotes the last BENCHMARKS.md', () => {
+    const perf = README.slice(README.indexOf('## Performance')).replace(/\s+/g, ' ');
+    it('utilisation, freed-seat latency and the largest history', () => {
+      expect(numberIn(perf, /utilisation at concurrency 200/)).toBe(
+        numberIn(benchResult('Seat utilisation at concurrency 200'), /^/),
+      );
+      const freed = benchResult('Freed seat → next originate at concurrency 200');
+      expect(numberIn(perf, /re-dialled from the deck in p50/)).toBe(numberIn(freed, /p50/));
+      expect(numberIn(perf, /\(p99/) * 1000).toBe(Math.round(numberIn(freed, /p99/) / 10) * 10);
+      expect(numberIn(perf, /100,000-contact campaign/)).toBe(
+        numberIn(benchResult('Largest workflow history, 100,000-contact campaign'), /^/),
+      );
+    });
+    it('memory, import and report figures', () => {
+      expect(numberIn(perf, /peak RSS/)).toBe(
+        numberIn(benchResult('Worker peak RSS during the campaign'), /^/),
+      );
+      expect(numberIn(perf, /CSV import/)).toBe(
+        numberIn(benchResult('500,000-row, 100 MB CSV import through the API vs psql'), /=/),
+      );
+      expect(numberIn(perf, /attempts.csv` at/)).toBe(
+        Math.round(numberIn(benchResult('1,000,000-row attempts.csv download'), /^/) / 1000),
+      );
+      expect(numberIn(perf, /rows\/s in/)).toBe(
+        numberIn(benchResult('API process peak RSS during the download'), /^/),
+      );
+    });
+    it('the dial rate range includes the last run', () => {
+      const m = /\((\d+)–(\d+) dials\/s, ([\d.]+)–([\d.]+)× a trivial/.exec(perf);
+      expect(m).not.toBeNull();
+      const sustained = benchResult('Sustained dials/s end to end');
+      const rate = numberIn(sustained, /^/);
+      const ratio = numberIn(sustained, /=/);
+      expect(rate).toBeGreaterThanOrEqual(Number(m![1]));
+      expect(rate).toBeLessThanOrEqual(Number(m![2]) + 0.99);
+      expect(ratio).toBeGreaterThanOrEqual(Number(m![3]));
+      expect(ratio).toBeLessThanOrEqual(Number(m![4]));
+    });
   });
 });
