@@ -22,6 +22,16 @@ describe('capAllowsAt', () => {
     expect(capAllowsAt(cap, [ago(1), ago(10), ago(5)], t0)).toEqual(new Date(ago(5).getTime() + 24 * H));
   });
 
+  it('counts dials placed for a moment after `at` (a carrier moment reserved ahead)', () => {
+    const ahead = new Date(t0.getTime() + 800);
+    expect(capAllowsAt(cap, [ago(1), ahead], t0)).toEqual(new Date(ago(1).getTime() + 24 * H));
+    expect(capAllowsAt(cap, [ahead], t0)).toEqual(t0);
+    // Both ahead: waits for the earlier of them to leave the window.
+    expect(capAllowsAt(cap, [new Date(t0.getTime() + 900), ahead], t0)).toEqual(
+      new Date(ahead.getTime() + 24 * H),
+    );
+  });
+
   it('never answers a time at which the window would still hold max_calls dials (property)', () => {
     fc.assert(
       fc.property(

@@ -45,13 +45,15 @@ export const capWindowMs = (cap: FrequencyCap): number => cap.per_hours * 3_600_
 /**
  * When the cap allows the next dial to the number, given when earlier dials were placed: `at` itself when
  * fewer than `max_calls` fall in the window ending at `at`, else the instant enough of them leave it (the
- * oldest that must go, plus the window).
+ * oldest that must go, plus the window). Dials placed after `at` count too: a claim reserves its carrier's
+ * write moment ahead of the clock, so another campaign's dial to the number may already be placed for a
+ * moment later than this one's; left out, the number got a call over the cap.
  */
 export function capAllowsAt(cap: FrequencyCap, placedAt: readonly Date[], at: Date): Date {
   const windowMs = capWindowMs(cap);
   const inWindow = placedAt
     .map((d) => d.getTime())
-    .filter((t) => t > at.getTime() - windowMs && t <= at.getTime())
+    .filter((t) => t > at.getTime() - windowMs)
     .sort((a, b) => a - b);
   if (inWindow.length < cap.max_calls) return at;
   const mustLeave = inWindow[inWindow.length - cap.max_calls] as number;

@@ -20,11 +20,11 @@ afterEach(async () => {
 
 let nextPhone = 0;
 /** `count` running campaigns, each with one contact on the same number, each admitted (a lease each). */
-async function campaignsSharingANumber(count: number) {
+async function campaignsSharingANumber(count: number, seedOpts: { cpsLimit?: number }[] = []) {
   const phone = `+9197${String(40_000_000 + nextPhone++)}`;
   const leases = [];
   for (let i = 0; i < count; i++) {
-    const s = await seedRunningCampaign(test.db, { contacts: 1 });
+    const s = await seedRunningCampaign(test.db, { contacts: 1, ...seedOpts[i] });
     await test.db
       .updateTable('contacts')
       .set({ phone, phones: [phone] })
@@ -32,7 +32,7 @@ async function campaignsSharingANumber(count: number) {
       .execute();
     const admitted = await admit(test.db, { campaignId: s.campaignId, runNo: 1, now: new Date() });
     expect(admitted.handoffs).toHaveLength(1);
-    leases.push({ ...admitted.handoffs[0]!, campaignId: s.campaignId });
+    leases.push({ ...admitted.handoffs[0]!, campaignId: s.campaignId, carrierId: s.carrierIds[0]! });
   }
   return { phone, leases };
 }
@@ -85,6 +85,42 @@ describe('frequency cap in the claim', () => {
         .where('attempt_id', '=', held[0]!.attemptId)
         .execute(),
     ).toEqual([]);
+  });
+
+  it('counts a dial another campaign placed for a later carrier moment: the third claim waits', async () => {
+    await updateSettings(test.db, { frequency_cap: { max_calls: 2, per_hours: 24 } }, 'test', new Date());
+    // The first campaign's carrier is paced and its next write moment is 800 ms out (another dial of the
+    // carrier took the one before): its claim places the dial for then, ahead of the clock.
+    const { phone, leases } = await campaignsSharingANumber(3, [{ cpsLimit: 2 }]);
+    const now = new Date();
+    await test.db
+      .updateTable('carriers')
+      .set({ next_originate_at: new Date(now.getTime() + 800) })
+      .where('id', '=', leases[0]!.carrierId)
+      .execute();
+    const first = await claimAttempt(test.db, leases[0]!.attemptId, now);
+    expect(first).toMatchObject({ kind: 'claimed', originateAt: new Date(now.getTime() + 800) });
+    expect(await claimAttempt(test.db, leases[1]!.attemptId, now)).toMatchObject({ kind: 'claimed' });
+    // Two dials placed to the number, one of them for a moment after `now`: the third is over the cap.
+    expect(await claimAttempt(test.db, leases[2]!.attemptId, now)).toEqual({
+      kind: 'cancelled',
+      reason: 'frequency_cap',
+      contactFinal: false,
+    });
+    const sent = await test.db
+      .selectFrom('attempts')
+      .select('originate_sent_at')
+      .where('phone', '=', phone)
+      .where('originate_sent_at', 'is not', null)
+      .execute();
+    expect(sent).toHaveLength(2);
+    // Waiting for the older dial (placed at `now`) to leave the window, not failed.
+    expect(await contactOf(leases[2]!.contactId)).toMatchObject({
+      state: 'pending',
+      held_by: 'frequency_cap',
+      final_at: null,
+      next_due_at: new Date(now.getTime() + 24 * H),
+    });
   });
 
   it('counts dials placed by other campaigns in the rolling window only', async () => {
