@@ -20,6 +20,12 @@ const UNIT = [
   '*.test.ts',
 ];
 const IGNORED = ['node_modules/**', '.data/**', '.tools/**'];
+/**
+ * `npm run test:cluster`: the self-hosted Temporal server, whose first build takes 10+ minutes: outside
+ * `npm test`, a project only when asked for.
+ */
+const CLUSTER = 'test/cluster/**/*.test.ts';
+const WITH_CLUSTER = process.env.ORI_TEST_CLUSTER === '1';
 /** Fuzzers and the OpenAPI contract run take a minute or more: they run with the integration tests. */
 const SLOW = ['**/*fuzz.test.ts', '**/*contract.test.ts'];
 const UNIT_NOT_SLOW = UNIT.map((glob) => glob.replace('*.test.ts', '!(*fuzz|*contract).test.ts'));
@@ -41,11 +47,14 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['**/*.test.ts'],
-          exclude: [...IGNORED, ...UNIT_NOT_SLOW, E2E],
+          exclude: [...IGNORED, ...UNIT_NOT_SLOW, E2E, CLUSTER],
         },
       },
       { extends: true, test: { name: 'e2e', include: [E2E], exclude: [...IGNORED, ...BROWSER] } },
       { extends: true, test: { name: 'browser', include: BROWSER } },
+      ...(WITH_CLUSTER
+        ? [{ extends: true, test: { name: 'cluster', include: [CLUSTER], testTimeout: 600_000 } }]
+        : []),
     ],
   },
 });

@@ -16,6 +16,11 @@ export interface Settings {
   dataDir: string;
   databaseUrl: string | undefined;
   temporalAddress: string | undefined;
+  /**
+   * ORI_TEMPORAL: which Temporal `npm start` runs when TEMPORAL_ADDRESS is unset: the CLI's dev server
+   * (SQLite, one connection) or the self-hosted server on Postgres (`npm run temporal:server`).
+   */
+  temporalKind: 'dev' | 'server';
   temporalNamespace: string;
   temporalPort: number;
   temporalUiPort: number;
@@ -71,6 +76,12 @@ function logFormat(value: string | undefined): 'pretty' | 'json' {
   throw new Error(`ORI_LOG_FORMAT must be "pretty" or "json", got "${value}"`);
 }
 
+function temporalKind(value: string | undefined): 'dev' | 'server' {
+  if (value === undefined || value === '' || value === 'dev') return 'dev';
+  if (value === 'server') return 'server';
+  throw new Error(`ORI_TEMPORAL must be "dev" or "server", got "${value}"`);
+}
+
 function bool(value: string | undefined, name: string): boolean {
   const v = value?.trim().toLowerCase();
   if (v === undefined || v === '' || v === 'false' || v === '0') return false;
@@ -106,6 +117,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     dataDir: env.ORI_DATA_DIR || '.data',
     databaseUrl: env.DATABASE_URL || undefined,
     temporalAddress: env.TEMPORAL_ADDRESS || undefined,
+    temporalKind: temporalKind(env.ORI_TEMPORAL),
     temporalNamespace: env.TEMPORAL_NAMESPACE || 'default',
     temporalPort: int(env.TEMPORAL_PORT, 7233, 'TEMPORAL_PORT'),
     temporalUiPort,

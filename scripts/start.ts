@@ -23,7 +23,9 @@ import {
   REPO_ROOT,
   startTemporalDevServer,
   waitForTemporalAddress,
+  type DevServer,
 } from './temporal';
+import { ensureTemporalServerBinaries, startTemporalServer, temporalServerPorts } from './temporal-server';
 
 const log = (m: string): void => console.log(`[start] ${m}`);
 const seconds = (ms: number): string => (ms / 1000).toFixed(1);
@@ -187,17 +189,24 @@ async function main(): Promise<void> {
   const ports: [string, number][] = [['PORT', settings.port]];
   if (runSimulator)
     ports.push(['SIM_ESL_PORT', settings.sim.eslPort], ['SIM_CONTROL_PORT', settings.sim.controlPort]);
-  if (!settings.temporalAddress) {
+  const devServer = !settings.temporalAddress && settings.temporalKind === 'dev';
+  const selfHosted = !settings.temporalAddress && settings.temporalKind === 'server';
+  if (devServer) {
     ports.push(['TEMPORAL_PORT', settings.temporalPort], ['TEMPORAL_UI_PORT', settings.temporalUiPort]);
   }
+  if (selfHosted) ports.push(['TEMPORAL_PORT', settings.temporalPort]);
   for (const [name, port] of ports) {
     if (!(await isPortFree(port)))
       throw new Error(`port ${port} (${name}) is already in use; set ${name} to move it`);
   }
 
-  const binaries = settings.temporalAddress
-    ? undefined
-    : await phase('temporal binaries', () => ensureTemporalBinaries({ log }));
+  const binaries = devServer
+    ? await phase('temporal binaries', () => ensureTemporalBinaries({ log }))
+    : undefined;
+  // ORI_TEMPORAL=server: built once with Go (10+ minutes), cached in .tools/temporal-server/.
+  const serverBinaries = selfHosted
+    ? await phase('temporal server binaries', () => ensureTemporalServerBinaries({ log }))
+    : undefined;
 
   const pg: PostgresHandle = await phase('postgres', () =>
     ensurePostgres({ dataDir, databaseUrl: settings.databaseUrl ?? null }),
@@ -238,6 +247,36 @@ async function main(): Promise<void> {
       log(`created the Temporal namespace ${settings.temporalNamespace} (30 days' retention)`);
     // The UI of an external cluster is whatever the operator says it is; none is started here.
     temporalUi = settings.temporalUiUrl;
+  } else if (serverBinaries) {
+    if (pg.kind === 'pglite') {
+      throw new Error(
+        'ORI_TEMPORAL=server needs a real Postgres (PostgreSQL binaries or DATABASE_URL), not PGlite',
+      );
+    }
+    let server: DevServer | undefined;
+    // The same ports on every restart: the worker and the API keep the address they were given.
+    const serverPorts = await temporalServerPorts(settings.temporalPort);
+    const temporal = await phase('temporal server', () =>
+      supervise({
+        name: 'temporal server',
+        launch: async () => {
+          server = await startTemporalServer({
+            binaries: serverBinaries,
+            adminUrl: pg.adminUrl,
+            dataDir,
+            namespace: settings.temporalNamespace,
+            ports: serverPorts,
+            log,
+          });
+          return { exited: server.process?.exited ?? new Promise<never>(() => undefined), stop: server.stop };
+        },
+        onLaunch: () => record('temporal server', server?.process),
+      }),
+    );
+    running.push({ name: 'temporal server', stop: () => temporal.stop() });
+    temporalAddress = server!.address;
+    // No UI comes with the self-hosted server: only one the operator names (TEMPORAL_UI_URL).
+    temporalUi = process.env.TEMPORAL_UI_URL ? settings.temporalUiUrl : undefined;
   } else {
     let dev: Awaited<ReturnType<typeof startTemporalDevServer>> | undefined;
     const temporal = await phase('temporal dev server', () =>

@@ -72,6 +72,8 @@ export interface StackOptions {
   temporalDataDir?: string;
   /** A Postgres cluster of the stack's own (so `restartPostgres()` disturbs no other test file). */
   ownPostgres?: boolean;
+  /** Start another Temporal than the dev server (the self-hosted server of `npm run test:cluster`). */
+  startTemporal?: () => Promise<DevServer>;
 }
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -89,6 +91,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const db = own ? await ownTestDatabase(own) : await createTestDatabase({ poolSize: 10 });
   const temporalPort = await freePort();
   const startTemporal = (): Promise<DevServer> =>
+    options.startTemporal?.() ??
     startTemporalDevServer({
       cli: inject('temporalCliPath'),
       dataDir: options.temporalDataDir ?? null,
