@@ -11,6 +11,7 @@ import {
   TEMPORAL_SERVER_SHARDS,
   TEMPORAL_SERVER_VERSION,
   temporalServerConfig,
+  temporalServerPorts,
 } from './temporal-server';
 
 /**
@@ -82,6 +83,15 @@ describe('temporalServerConfig', () => {
   it('enables the Updates the campaign controls use', () => {
     const dynamic = parse(TEMPORAL_SERVER_DYNAMIC_CONFIG) as Record<string, { value: unknown }[]>;
     expect(dynamic['frontend.enableUpdateWorkflowExecution']).toEqual([{ value: true }]);
+  });
+});
+
+describe('temporalServerPorts', () => {
+  it('picks distinct free ports that fit the SMALLINT columns of the cluster membership (< 32768)', async () => {
+    const picked = Object.values(await temporalServerPorts());
+    expect(new Set(picked).size).toBe(9);
+    for (const port of picked) expect(port).toBeLessThan(32_768);
+    expect((await temporalServerPorts(7300)).frontend).toBe(7300);
   });
 });
 

@@ -14,7 +14,7 @@ import { promises as fs, existsSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { createDatabaseIfMissing, ensurePostgres } from './postgres';
-import { canConnect, freePort, waitFor } from './net';
+import { canConnect, isPortFree, waitFor } from './net';
 import { installShutdownHandlers, run, spawnManaged, type ManagedProcess } from './processes';
 import { REPO_ROOT, withLock, type DevServer, type Logger } from './temporal';
 import { ensureNamespace } from '../worker/namespace';
@@ -205,15 +205,17 @@ export const TEMPORAL_SERVER_DYNAMIC_CONFIG = [
  * Chosen once, so a restarted server listens where the dialler already connects.
  */
 export async function temporalServerPorts(frontend?: number): Promise<TemporalServerPorts> {
+  // The server stores each member's ports in SMALLINT columns (cluster_membership): the kernel's ephemeral
+  // ports (32768 and up) do not fit, so free ports are looked for below 32768, from a random start.
   const taken = new Set<number>();
+  let candidate = 20_000 + Math.floor(Math.random() * 10_000);
   const next = async (): Promise<number> => {
-    for (;;) {
-      const p = await freePort();
-      if (!taken.has(p)) {
-        taken.add(p);
-        return p;
-      }
+    for (; candidate < 32_768; candidate++) {
+      if (taken.has(candidate) || !(await isPortFree(candidate))) continue;
+      taken.add(candidate);
+      return candidate++;
     }
+    throw new Error('no free loopback port below 32768 for the Temporal server');
   };
   if (frontend !== undefined) taken.add(frontend);
   return {
@@ -397,6 +399,9 @@ async function main(): Promise<void> {
     dataDir,
     namespace: process.env.TEMPORAL_NAMESPACE || 'default',
     log,
+  }).catch(async (err: unknown) => {
+    await pg.stop();
+    throw err;
   });
   installShutdownHandlers({
     onSignal: async () => {
