@@ -261,6 +261,8 @@ export function createDialActivities(deps: {
               exists = await deps.switch.exists(attemptId).catch(() => undefined);
               // No answer (the connection went): ask again once it is back.
               if (exists === undefined) state = { ...state, verify: true };
+              // Its answer may have come in the gap we did not see: the switch still knows the verdict.
+              if (exists === true) await learnMachine(attemptId, tracker);
               break;
             case 'read_journal': {
               const recorded = await findCallEnd(deps.db, attemptId).catch(() => null);
@@ -272,7 +274,9 @@ export function createDialActivities(deps: {
               await deps.switch.kill(attemptId, 'ALLOTTED_TIMEOUT').catch(() => false);
               break;
             case 'handle_machine':
-              await leaveVoicemailOrHangUp(attemptId);
+              // Not done (the database or the switch blinked): asked again at the next step while the
+              // call lives, so a machine is never left recording silence.
+              if (!(await leaveVoicemailOrHangUp(attemptId))) state = { ...state, machineHandled: false };
               break;
           }
         }
@@ -345,19 +349,42 @@ export function createDialActivities(deps: {
    * A machine answered: the run's voicemail action. The message is broadcast with its hangup queued behind
    * it (so the switch ends the call when it has played); `voicemail_left` is written once the switch took
    * it. Anything the switch refuses falls back to hanging up: a machine is never left recording silence.
+   * False when neither could be done (the database or the switch unreachable): the follower asks again.
    */
-  async function leaveVoicemailOrHangUp(attemptId: string): Promise<void> {
-    const plan = voicemailPlan(attemptId, await findVoicemailSetting(deps.db, attemptId));
-    if (plan.kind === 'leave_message') {
-      const [play, hangUp] = plan.commands;
-      const played = await deps.switch.api(play).catch(() => '');
-      if (played.startsWith('+OK')) {
-        await markVoicemailLeft(deps.db, attemptId);
-        const queued = await deps.switch.api(hangUp).catch(() => '');
-        if (queued.startsWith('+OK')) return;
+  async function leaveVoicemailOrHangUp(attemptId: string): Promise<boolean> {
+    try {
+      const setting = await persist(attemptId, () => findVoicemailSetting(deps.db, attemptId));
+      const plan = voicemailPlan(attemptId, setting);
+      if (plan.kind === 'leave_message') {
+        const [play, hangUp] = plan.commands;
+        // Another try of this dial may have played it already: the message is left once (a second queued
+        // hangup behind it is harmless).
+        const attempt = await persist(attemptId, () => getAttempt(deps.db, attemptId));
+        const played = attempt?.voicemail_left ? '+OK' : await deps.switch.api(play).catch(() => '');
+        if (played.startsWith('+OK')) {
+          await persist(attemptId, () => markVoicemailLeft(deps.db, attemptId));
+          const queued = await deps.switch.api(hangUp).catch(() => '');
+          if (queued.startsWith('+OK')) return true;
+        }
       }
+      await deps.switch.kill(attemptId, 'NORMAL_CLEARING');
+      return true;
+    } catch {
+      return false;
     }
-    await deps.switch.kill(attemptId, 'NORMAL_CLEARING').catch(() => false);
+  }
+
+  /**
+   * A live call whose answer we did not see (a retried try, or events lost in an ESL gap): detection's
+   * verdict is a channel variable, so the switch tells whether a machine answered it.
+   */
+  async function learnMachine(attemptId: string, tracker: CallTracker): Promise<void> {
+    if (tracker.machineDetected || tracker.ended) return;
+    const amd = (await deps.switch.api(`uuid_getvar ${attemptId} amd_result`).catch(() => '')).trim();
+    if (amd.toUpperCase() !== 'MACHINE') return;
+    // The verdict comes with the answer: a machine's channel is answered.
+    tracker.answeredAt ??= now();
+    tracker.accept({ name: 'CHANNEL_DATA', headers: { variable_amd_result: amd } });
   }
 
   /** Whether the contact must still wait for this call's post-call result before deciding. */
@@ -462,6 +489,8 @@ export function createDialActivities(deps: {
       const recorded = await findCallEnd(deps.db, attemptId);
       if (recorded) tracker.adoptRecorded(CallTracker.fromRecordedHangup(recorded.headers, recorded.endedAt));
       const live = tracker.ended ? undefined : await deps.switch.exists(attemptId).catch(() => undefined);
+      // The try that placed the call may have seen the machine answer and not acted on it.
+      if (live === true) await learnMachine(attemptId, tracker);
       // The try that placed the call may still be alive elsewhere, its originate not yet written.
       const claimer = attempt.dialled_by;
       const claimerAlive =

@@ -239,6 +239,12 @@ describe('tokens', () => {
   it('uuid_broadcast: a machine call logs the message, plays it, then the queued hangup ends the call', async () => {
     const call = dial(connection, NUMBERS.machine_long as string);
     await log.waitFor((e) => e.name === 'CHANNEL_ANSWER' && e.headers['Unique-ID'] === call.uuid);
+    // A dialler that did not see the answer asks the channel for detection's verdict.
+    expect((await apiCall(connection, `uuid_getvar ${call.uuid} amd_result`)).getBody()).toBe('MACHINE');
+    expect((await apiCall(connection, `uuid_getvar ${call.uuid} no_such_var`)).getBody()).toBe('_undef_');
+    expect((await apiCall(connection, 'uuid_getvar nope amd_result')).getBody()).toBe(
+      '-ERR No such channel!\n',
+    );
     const message = "Hi, it's Ori: please call us back";
     const played = await apiCall(
       connection,

@@ -156,6 +156,8 @@ export class SimulatedSwitch {
         return this.uuidBroadcast(argument);
       case 'uuid_exists':
         return argument !== undefined && this.live.has(argument) ? 'true' : 'false';
+      case 'uuid_getvar':
+        return this.channelVariable(argument);
       case 'hupall':
         return this.hupall(argument);
       case 'status':
@@ -458,6 +460,15 @@ export class SimulatedSwitch {
     const columns = Object.keys(rows[0] as object);
     const lines = [columns.join(','), ...rows.map((row) => Object.values(row).join(','))];
     return `${lines.join('\n')}\n\n${rows.length} total.\n`;
+  }
+
+  /** `uuid_getvar <uuid> <name>`: the live channel's variable, `_undef_` when unset (as mod_commands answers). */
+  private channelVariable(argument: string | undefined): string {
+    const [uuid = '', name = ''] = (argument ?? '').trim().split(/\s+/);
+    const live = this.live.get(uuid);
+    if (!live) return '-ERR No such channel!\n';
+    if (name === '') return '-USAGE: <uuid> <var>\n';
+    return live.channel.vars.get(name) ?? '_undef_';
   }
 
   private globalVariable(name: string | undefined): string {
