@@ -51,6 +51,11 @@ export interface EnsurePostgresOptions {
   prefer?: 'cluster' | 'pglite';
   /** Test cluster: no fsync, removed entirely by stop(). */
   temporary?: boolean;
+  /**
+   * Keep commits durable even when temporary: a test that restarts the server with `-m immediate` must
+   * not lose what was committed before (without it the last fraction of a second of commits is gone).
+   */
+  durable?: boolean;
   /** apt-get install postgresql-15 when no binaries are found and we are root. Default true. */
   allowInstall?: boolean;
   log?: Logger;
@@ -372,7 +377,7 @@ async function startCluster(
   // Unix sockets live in the cluster's run/ dir unless the path is too long for sun_path (107 bytes).
   const socketOk = Buffer.byteLength(path.join(runDir, `.s.PGSQL.${port}.lock`)) < 100;
   const serverOpts = [`-p ${port}`, `-k '${socketOk ? runDir : ''}'`];
-  if (options.temporary)
+  if (options.temporary && !options.durable)
     serverOpts.push('-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off');
   const started = Date.now();
   const startServer = async (): Promise<void> => {

@@ -31,6 +31,8 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
     databaseUrl: null,
     prefer: 'cluster',
     temporary: true,
+    // Restarted with `-m immediate` by its tests: what was committed must survive, as on a real server.
+    durable: true,
     allowInstall: false,
     log: () => undefined,
   });
