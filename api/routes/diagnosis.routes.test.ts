@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { useApiHarness } from '../testing/harness';
+import { middayTimezone, useApiHarness } from '../testing/harness';
 import { addAttempt, API, contactsOf, createCampaign, startCampaign, uploadCsv } from './contacts.testkit';
 
 /**
@@ -28,7 +28,10 @@ const checkOf = (body: { checks: Check[] }, name: string): Check => {
 };
 
 async function runningCampaign(phones: string[], config: Record<string, unknown> = {}) {
-  const c = await createCampaign(h, { window: { start: '00:00', end: '23:59', timezone: 'UTC' }, ...config });
+  const c = await createCampaign(h, {
+    window: { start: '00:00', end: '23:59', timezone: middayTimezone() },
+    ...config,
+  });
   const up = await uploadCsv(h, c.id, ['phone_number', ...phones].join('\n'));
   expect(up.status).toBe(200);
   await startCampaign(h, c.id);

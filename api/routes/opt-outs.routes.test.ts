@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { useApiHarness } from '../testing/harness';
+import { middayTimezone, useApiHarness } from '../testing/harness';
 import { API, contactsOf, createCampaign, startCampaign, uploadCsv } from './contacts.testkit';
 
 const h = useApiHarness();
@@ -140,7 +140,7 @@ describe('listed numbers are suppressed everywhere', () => {
     await h.post(`${API}/opt-outs`, { phone: '+14155550179', reason: 'lawyer letter' });
     const c = await createCampaign(h, {
       mode: 'multi_day',
-      window: { start: '00:00', end: '23:59', timezone: 'UTC' },
+      window: { start: '00:00', end: '23:59', timezone: middayTimezone() },
     });
     const imported = await uploadCsv(h, c.id, 'phone_number\n+14155550179\n+14155550180\n');
     expect(imported.body).toMatchObject({

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import { sql } from 'kysely';
-import { useApiHarness } from '../testing/harness';
+import { middayTimezone, useApiHarness } from '../testing/harness';
 import { ATTEMPT_REPORT_COLUMNS } from '../../db/repositories/reports.repository';
 import { recordPresence } from '../../db/repositories/worker-presence.repository';
 import { addAttempt, API, contactsOf, createCampaign, startCampaign, uploadCsv } from './contacts.testkit';
@@ -305,7 +305,7 @@ describe('GET /campaigns/:id/activity and /config', () => {
 describe('GET /campaigns/:id/live', () => {
   it('computes every field from Postgres on seeded data', async () => {
     const c = await createCampaign(h, {
-      window: { start: '00:00', end: '23:59', timezone: 'UTC' },
+      window: { start: '00:00', end: '23:59', timezone: middayTimezone() },
       max_attempts: 3,
     });
     const phones = Array.from({ length: 8 }, (_, i) => `+1415555034${i}`);
@@ -474,7 +474,7 @@ describe('GET /campaigns/:id/live', () => {
 
   it("a pass's time range is its own wave: a late callback kept in pass 1 does not stretch it past pass 2", async () => {
     const c = await createCampaign(h, {
-      window: { start: '00:00', end: '23:59', timezone: 'UTC' },
+      window: { start: '00:00', end: '23:59', timezone: middayTimezone() },
       max_attempts: 2,
       callback_detection: true,
     });
@@ -509,7 +509,9 @@ describe('GET /campaigns/:id/live', () => {
   });
 
   it('says switch_unreachable while a running campaign has no worker connected to the switch', async () => {
-    const c = await createCampaign(h, { window: { start: '00:00', end: '23:59', timezone: 'UTC' } });
+    const c = await createCampaign(h, {
+      window: { start: '00:00', end: '23:59', timezone: middayTimezone() },
+    });
     await uploadCsv(h, c.id, 'phone_number\n+14155550351\n');
     await startCampaign(h, c.id);
     await h.db.deleteFrom('worker_presence').execute();

@@ -173,3 +173,13 @@ export async function addContacts(
     .execute();
   return rows.map((r) => r.id);
 }
+
+/**
+ * A fixed-offset zone where it is about midday now, so a campaign window of "00:00"–"23:59" in it is open
+ * whenever the test runs (in UTC such a window is closed for the last minute of every day).
+ */
+export function middayTimezone(now = new Date()): string {
+  const offset = 12 - now.getUTCHours(); // hours to add to UTC for a local hour of 12: -11 … +12
+  // IANA's Etc/GMT zones have the sign inverted: Etc/GMT-5 is UTC+5.
+  return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+}
