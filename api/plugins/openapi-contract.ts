@@ -282,6 +282,12 @@ export function contractSchema(schema: RouteSchema | undefined, method: string, 
       content: { 'text/csv': { schema: { type: 'string' } } },
     };
   }
+  // An example answer on every operation: its success body, as the schema describes it.
+  for (const [status, answer] of Object.entries(responses)) {
+    if (!status.startsWith('2') || !isObject(answer) || 'content' in answer || answer.examples) continue;
+    if (answer.type === undefined && answer.anyOf === undefined) continue;
+    responses[status] = { ...answer, examples: [exampleOf(answer)] };
+  }
   out.response = responses;
   if (out.body) {
     const body = storableOnly(out.body) as Json;
