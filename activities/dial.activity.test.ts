@@ -4,7 +4,12 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { useTestDatabase } from '../test/support/db';
 import { seedRunningCampaign } from '../test/fixtures/seed';
 import { admit } from '../db/repositories/admission.repository';
-import { claimAttempt, getAttempt, markCallProgress } from '../db/repositories/attempts.repository';
+import {
+  claimAttempt,
+  commitToOriginate,
+  getAttempt,
+  markCallProgress,
+} from '../db/repositories/attempts.repository';
 import { SwitchNotConnectedError } from '../telephony/esl-connection';
 import type { ChannelEvent } from './call-tracker';
 import { createDialActivities, type SwitchControl } from './dial.activity';
@@ -90,7 +95,7 @@ async function retriedDialOfAnsweredCall(config: Parameters<typeof seedRunningCa
   expect(await claimAttempt(test.db, handoff.attemptId, new Date())).toMatchObject({ kind: 'claimed' });
   await test.db
     .updateTable('attempts')
-    .set({ originate_sent_at: new Date() })
+    .set({ originate_sent_at: new Date(), originate_written_at: new Date() })
     .where('attempt_id', '=', handoff.attemptId)
     .execute();
   await markCallProgress(test.db, handoff.attemptId, 'in_progress', new Date());
@@ -140,5 +145,74 @@ describe('a retried dial of a call a machine answered', () => {
       `uuid_kill ${handoff.attemptId}`,
     ]);
     expect((await getAttempt(test.db, handoff.attemptId))?.hangup_cause).toBe('NORMAL_CLEARING');
+  });
+});
+
+/** A switch on which every originate is refused busy (SIP 486) a moment later; it logs what it was sent. */
+class BusySwitch implements SwitchControl {
+  readonly connected = true;
+  readonly originated: string[] = [];
+  private readonly watchers = new Map<string, Set<(e: ChannelEvent) => void>>();
+  async originate(req: { uuid: string }): Promise<{ jobUuid: string }> {
+    this.originated.push(req.uuid);
+    setTimeout(() => {
+      for (const l of this.watchers.get(req.uuid) ?? [])
+        l({
+          name: 'CHANNEL_HANGUP_COMPLETE',
+          headers: { 'Hangup-Cause': 'USER_BUSY', variable_sip_term_status: '486' },
+        });
+    }, 20);
+    return { jobUuid: `job-${req.uuid}` };
+  }
+  async kill(): Promise<boolean> {
+    return false;
+  }
+  async exists(uuid: string): Promise<boolean> {
+    return this.originated.includes(uuid);
+  }
+  async api(): Promise<string> {
+    return '-ERR Command not found!';
+  }
+  watch(uuid: string, listener: (e: ChannelEvent) => void): () => void {
+    const set = this.watchers.get(uuid) ?? new Set();
+    set.add(listener);
+    this.watchers.set(uuid, set);
+    return () => set.delete(listener);
+  }
+  onReconnect(): () => void {
+    return () => undefined;
+  }
+}
+
+describe('a retried dial whose first try died between its seat claim and its originate write', () => {
+  it('claims again and places the call: the contact is dialled once, not spent without a call', async () => {
+    const s = await seedRunningCampaign(test.db, { contacts: 1 });
+    const admitted = await admit(test.db, { campaignId: s.campaignId, runNo: 1, now: new Date() });
+    const handoff = admitted.handoffs[0]!;
+    // The first try's claim; its worker was killed before it wrote anything to the switch.
+    const dead = await claimAttempt(test.db, handoff.attemptId, new Date(), 'dead-worker');
+    expect(dead.kind).toBe('claimed');
+
+    const sw = new BusySwitch();
+    const { dial } = createDialActivities({
+      db: test.db,
+      switch: sw,
+      seats: { seatLatch: () => ({ wait: async () => false, close: () => undefined }) },
+      timings,
+      workerId: 'live-worker',
+    });
+    const input = { campaignId: s.campaignId, runNo: 1, contactId: handoff.contactId, handoff };
+    const result = await new MockActivityEnvironment().run(dial, input);
+
+    expect(result).toMatchObject({ kind: 'ended', sipCode: 486 });
+    expect(sw.originated).toEqual([handoff.attemptId]);
+    const attempt = await getAttempt(test.db, handoff.attemptId);
+    // The switch's own word, not a reconciled guess (ORI_UNTRACKED).
+    expect(attempt).toMatchObject({ hangup_cause: 'USER_BUSY', sip_code: 486, dialled_by: 'live-worker' });
+    // The dead try, had it only stalled, can no longer write its originate.
+    if (dead.kind === 'claimed')
+      expect(await commitToOriginate(test.db, handoff.attemptId, dead.claimToken, new Date())).toEqual({
+        kind: 'superseded',
+      });
   });
 });

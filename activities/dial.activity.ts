@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Db } from '../db/connection';
 import type { Attempt } from '../db/schema';
@@ -14,7 +15,7 @@ import {
   markCallProgress,
   markVoicemailLeft,
   releaseUnplacedAttempt,
-  withdrawIfRunStopped,
+  commitToOriginate,
   getAttempt,
   renewLease,
   type CallEnd,
@@ -416,6 +417,7 @@ export function createDialActivities(deps: {
    */
   async function claimSeat(
     attemptId: string,
+    claimToken: string,
     waited: { paceMs: number; onDeckSince: number | null },
   ): Promise<Exclude<ClaimResult, { kind: 'wait' | 'no_seat' }>> {
     // Listening before the first claim: a seat that frees while a claim runs is not missed.
@@ -429,7 +431,7 @@ export function createDialActivities(deps: {
           await pause(SWITCH_WAIT_MS, { attemptId, phase: 'switch_unreachable' });
           continue;
         }
-        const claim = await claimAttempt(deps.db, attemptId, now(), deps.workerId ?? null);
+        const claim = await claimAttempt(deps.db, attemptId, now(), deps.workerId ?? null, claimToken);
         if (claim.kind === 'wait') {
           const paceMs = Math.max(1, Math.min(claim.retryAt.getTime() - now().getTime(), ON_DECK_POLL_MS));
           waited.paceMs += paceMs;
@@ -465,7 +467,8 @@ export function createDialActivities(deps: {
     if (waitMs > 0) await pause(Math.min(waitMs, 5_000), { attemptId, phase: 'carrier_rate' });
 
     const waited = { paceMs: Math.max(0, Math.min(waitMs, 5_000)), onDeckSince: null as number | null };
-    const claim = await claimSeat(attemptId, waited);
+    // This try's fence: a claim it makes can be written to the switch by it alone.
+    const claim = await claimSeat(attemptId, randomUUID(), waited);
     switch (claim.kind) {
       case 'cancelled':
         return { kind: 'cancelled', reason: claim.reason, contactFinal: claim.contactFinal };
@@ -495,7 +498,8 @@ export function createDialActivities(deps: {
       const claimer = attempt.dialled_by;
       const claimerAlive =
         claimer !== null && claimer !== deps.workerId && (await liveWorkerIds(deps.db, now())).has(claimer);
-      const sinceClaim = now().getTime() - (attempt.originate_sent_at ?? startedAt).getTime();
+      const sinceClaim =
+        now().getTime() - (attempt.originate_written_at ?? attempt.originate_sent_at ?? startedAt).getTime();
       const end = await follow(attemptId, tracker, {
         confirmed: live === true,
         verify: live === undefined && !tracker.ended,
@@ -528,9 +532,13 @@ export function createDialActivities(deps: {
     try {
       const turnFrom = now().getTime();
       await pacer.turn(claim.carrierId, claim.originateAt.getTime(), claim.spacingMs);
-      // A stop or pause that committed while this dial waited for its carrier moment takes it back.
-      const withdrawn = await withdrawIfRunStopped(deps.db, attemptId, now());
-      if (withdrawn) return { kind: 'cancelled', ...withdrawn };
+      // A stop or pause that committed while this dial waited for its carrier moment takes it back; a
+      // retry that took the claim over (this try was presumed dead) owns the write now.
+      const commit = await commitToOriginate(deps.db, attemptId, claim.claimToken, now());
+      if (commit.kind === 'withdrawn')
+        return { kind: 'cancelled', reason: commit.reason, contactFinal: commit.contactFinal };
+      if (commit.kind === 'superseded')
+        return { kind: 'cancelled', reason: 'superseded', contactFinal: false };
       const startedAt = now();
       observer.pacedFor(call, waited.paceMs + (startedAt.getTime() - turnFrom));
       let failure: unknown = null;

@@ -182,7 +182,12 @@ export interface AttemptsTable {
   /** The contact's admission priority (0 due callback, 1 fresh, 2 retry) when it was leased. */
   admit_priority: Generated<number>;
   created_at: GeneratedTimestamp;
+  /** The seat's claim (and the originate moment the carrier reserved); not proof the originate went out. */
   originate_sent_at: Timestamp | null;
+  /** The try holding the claim: only it may write the originate. */
+  claim_token: string | null;
+  /** Stamped by the claiming try right before its ESL write: from here the call may exist on the switch. */
+  originate_written_at: Timestamp | null;
   started_at: Timestamp | null;
   answered_at: Timestamp | null;
   ended_at: Timestamp | null;

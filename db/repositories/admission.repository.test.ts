@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { admit, admitContactNow, dialGateFor, dueCandidates } from './admission.repository';
 import { admissionBounds, dialGate } from '../../policy/dial-gate';
 import { resolveCampaignConfig } from '../../policy/campaign-config';
-import { claimAttempt, finishAttempt, UNCLAIMED_LEASE_MS } from './attempts.repository';
+import { claimAttempt, commitToOriginate, finishAttempt, UNCLAIMED_LEASE_MS } from './attempts.repository';
 
 /** Admission against real Postgres: seats, rate, priority, rotation, suppression and lease recovery. */
 
@@ -299,7 +299,9 @@ describe('admission', () => {
   it('claims an attempt once: a retried dial reconciles instead of dialling again', async () => {
     const s = await seedRunningCampaign(test.db, { contacts: 1 });
     const [h] = (await admit(test.db, { campaignId: s.campaignId, runNo: 1, now: now() })).handoffs;
-    expect((await claimAttempt(test.db, h!.attemptId, now())).kind).toBe('claimed');
+    const claim = await claimAttempt(test.db, h!.attemptId, now());
+    if (claim.kind !== 'claimed') throw new Error(`expected a claim, got ${claim.kind}`);
+    expect((await commitToOriginate(test.db, h!.attemptId, claim.claimToken, now())).kind).toBe('write');
     expect((await claimAttempt(test.db, h!.attemptId, now())).kind).toBe('already_sent');
   });
 

@@ -7,7 +7,7 @@ import {
   lockCampaignClaims,
   markContactReady,
   recordContactStep,
-  withdrawIfRunStopped,
+  commitToOriginate,
 } from './attempts.repository';
 import { admit } from './admission.repository';
 import { stopCampaignRun } from './runs.repository';
@@ -102,15 +102,17 @@ describe('a claimed dial waiting for its carrier moment', () => {
       (typeof admitted.handoffs)[0],
       (typeof admitted.handoffs)[0],
     ];
+    const tokens: string[] = [];
     for (const h of [first, second]) {
-      expect(await claimAttempt(test.db, h.attemptId, new Date())).toMatchObject({ kind: 'claimed' });
+      const claim = await claimAttempt(test.db, h.attemptId, new Date());
+      expect(claim).toMatchObject({ kind: 'claimed' });
+      if (claim.kind === 'claimed') tokens.push(claim.claimToken);
     }
-    // Still running: write.
-    expect(await withdrawIfRunStopped(test.db, first.attemptId, new Date())).toBeNull();
-
+    const [firstToken, secondToken] = tokens as [string, string];
     // Paused before the write: the seat goes back, the contact waits to be admitted again.
     await test.db.updateTable('campaigns').set({ status: 'paused' }).where('id', '=', s.campaignId).execute();
-    expect(await withdrawIfRunStopped(test.db, first.attemptId, new Date())).toEqual({
+    expect(await commitToOriginate(test.db, first.attemptId, firstToken, new Date())).toEqual({
+      kind: 'withdrawn',
       reason: 'campaign_paused',
       contactFinal: false,
     });
@@ -129,7 +131,8 @@ describe('a claimed dial waiting for its carrier moment', () => {
       .where('id', '=', s.campaignId)
       .execute();
     await stopCampaignRun(test.db, s.campaignId, 'tester', new Date());
-    expect(await withdrawIfRunStopped(test.db, second.attemptId, new Date())).toEqual({
+    expect(await commitToOriginate(test.db, second.attemptId, secondToken, new Date())).toEqual({
+      kind: 'withdrawn',
       reason: 'campaign_completed',
       contactFinal: true,
     });
@@ -143,6 +146,86 @@ describe('a claimed dial waiting for its carrier moment', () => {
       .selectFrom('attempts')
       .select('attempt_id')
       .where('campaign_id', '=', s.campaignId)
+      .execute();
+    expect(left).toEqual([]);
+  });
+});
+
+describe('the claim and the write are fenced per try of the dial', () => {
+  async function claimedAttempt() {
+    const s = await seedRunningCampaign(test.db, { contacts: 1 });
+    const [h] = (await admit(test.db, { campaignId: s.campaignId, runNo: 1, now: new Date() })).handoffs;
+    const first = await claimAttempt(test.db, h!.attemptId, new Date(), 'worker-a');
+    if (first.kind !== 'claimed') throw new Error(`expected a claim, got ${first.kind}`);
+    return { s, attemptId: h!.attemptId, contactId: h!.contactId, first };
+  }
+
+  it('writes once the running run stamps the claiming try: a retry then reconciles, never claims again', async () => {
+    const { attemptId, first } = await claimedAttempt();
+    expect(await commitToOriginate(test.db, attemptId, first.claimToken, new Date())).toEqual({
+      kind: 'write',
+    });
+    const row = await test.db
+      .selectFrom('attempts')
+      .select(['originate_written_at', 'claim_token', 'dialled_by'])
+      .where('attempt_id', '=', attemptId)
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ claim_token: first.claimToken, dialled_by: 'worker-a' });
+    expect(row.originate_written_at).not.toBeNull();
+    expect((await claimAttempt(test.db, attemptId, new Date(), 'worker-b')).kind).toBe('already_sent');
+    // The same try cannot stamp twice (a second write would be a second call).
+    expect(await commitToOriginate(test.db, attemptId, first.claimToken, new Date())).toEqual({
+      kind: 'superseded',
+    });
+  });
+
+  it('lets the retry of a try that died before its write claim and place the call, and fences the dead try out', async () => {
+    const { attemptId, contactId, first } = await claimedAttempt();
+    // worker-a died between its claim and its write: the retry on worker-b claims afresh.
+    const retry = await claimAttempt(test.db, attemptId, new Date(), 'worker-b');
+    expect(retry.kind).toBe('claimed');
+    if (retry.kind !== 'claimed') return;
+    expect(retry.claimToken).not.toBe(first.claimToken);
+    // Had worker-a only stalled, its late write is refused: one originate, by the retry.
+    expect(await commitToOriginate(test.db, attemptId, first.claimToken, new Date())).toEqual({
+      kind: 'superseded',
+    });
+    expect(await commitToOriginate(test.db, attemptId, retry.claimToken, new Date())).toEqual({
+      kind: 'write',
+    });
+    const row = await test.db
+      .selectFrom('attempts')
+      .select(['dialled_by', 'status'])
+      .where('attempt_id', '=', attemptId)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ dialled_by: 'worker-b', status: 'dialling' });
+    // Still one attempt for the contact, counted once.
+    const contact = await test.db
+      .selectFrom('contacts')
+      .select(['attempts', 'state'])
+      .where('id', '=', contactId)
+      .executeTakeFirstOrThrow();
+    expect(contact).toEqual({ attempts: 1, state: 'dialling' });
+  });
+
+  it('gives the seat back when the run paused while the claiming try was dead', async () => {
+    const { s, attemptId, contactId } = await claimedAttempt();
+    await test.db.updateTable('campaigns').set({ status: 'paused' }).where('id', '=', s.campaignId).execute();
+    expect(await claimAttempt(test.db, attemptId, new Date(), 'worker-b')).toMatchObject({
+      kind: 'cancelled',
+      reason: 'campaign_paused',
+      contactFinal: false,
+    });
+    const contact = await test.db
+      .selectFrom('contacts')
+      .select(['attempts', 'final_at'])
+      .where('id', '=', contactId)
+      .executeTakeFirstOrThrow();
+    expect(contact).toEqual({ attempts: 0, final_at: null });
+    const left = await test.db
+      .selectFrom('attempts')
+      .select('attempt_id')
+      .where('attempt_id', '=', attemptId)
       .execute();
     expect(left).toEqual([]);
   });

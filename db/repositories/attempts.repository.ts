@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import type { Db } from '../connection';
 import type { Attempt, Database } from '../schema';
@@ -39,10 +40,17 @@ export type ClaimResult =
    * Dial: write the originate at `originateAt` (not before), and at least `spacingMs` after this worker's
    * previous originate of the same carrier (`carrierId`); no spacing when the carrier is uncapped.
    */
-  | { kind: 'claimed'; originateAt: Date; carrierId: string | null; spacingMs: number | null }
+  | {
+      kind: 'claimed';
+      originateAt: Date;
+      carrierId: string | null;
+      spacingMs: number | null;
+      /** This try's fence: `commitToOriginate` with it is the only way to the ESL write. */
+      claimToken: string;
+    }
   /** Every seat holds a call or is owed to a contact ahead on deck: wait, and claim again when one frees. */
   | { kind: 'no_seat' }
-  /** The originate was already sent by an earlier try of this activity: reconcile, never re-dial. */
+  /** An earlier try of this activity was about to write, or wrote, the originate: reconcile, never re-dial. */
   | { kind: 'already_sent'; attempt: Attempt }
   | { kind: 'ended'; attempt: Attempt }
   /** The carrier already sent its `cps_limit` originates in the last second: claim again at `retryAt`. */
@@ -232,18 +240,27 @@ export async function wakeFirstOnDeck(
   for (const a of first) await sql`select pg_notify('ori_deck', ${a.attempt_id})`.execute(tx);
 }
 
+export type OriginateCommit =
+  /** Write now: from this moment the call may exist on the switch, and a retry only ever reconciles it. */
+  | { kind: 'write' }
+  /** A stop or pause committed while the dial waited for its carrier moment: the seat was taken back. */
+  | { kind: 'withdrawn'; reason: string; contactFinal: boolean }
+  /** Another try of this dial took the claim over (this one was presumed dead): it must not write. */
+  | { kind: 'superseded' };
+
 /**
- * Right before a claimed dial's originate is written. The claim reserves the carrier's moment up to a
- * second ahead, so a stop or a pause may commit between the claim and the write; under the same claim
- * lock they take, this asks whether the run still dials. It does: null, write. A run that ended since
- * (stopped, its single-day window closed) takes the dial back and finalises the contact as the stop
- * would have, never dialled; a paused run gives the seat back and the contact waits to be admitted again.
+ * The last step before the ESL write, right after the carrier's moment came: in one transaction, under
+ * the campaign's claim lock, a run that stopped or paused meanwhile takes the seat back (the call never
+ * went out), and otherwise the claiming try — and only it, by its token — stamps `originate_written_at`.
+ * A worker that dies before this stamp never reached the switch: a retry of its dial claims again and
+ * places the call. One that dies after it may have: a retry reconciles and never writes again.
  */
-export async function withdrawIfRunStopped(
+export async function commitToOriginate(
   db: Db,
   attemptId: string,
+  claimToken: string,
   now: Date,
-): Promise<{ reason: string; contactFinal: boolean } | null> {
+): Promise<OriginateCommit> {
   return db.transaction().execute(async (tx) => {
     const attempt = await tx
       .selectFrom('attempts')
@@ -251,19 +268,37 @@ export async function withdrawIfRunStopped(
       .where('attempt_id', '=', attemptId)
       .where('ended_at', 'is', null)
       .executeTakeFirst();
-    if (!attempt) return null;
+    if (!attempt) return { kind: 'superseded' };
     await lockCampaignClaims(tx, attempt.campaign_id);
     const campaign = await tx
       .selectFrom('campaigns')
       .select(['status', 'run_no', 'completion_reason'])
       .where('id', '=', attempt.campaign_id)
       .executeTakeFirstOrThrow();
-    if (campaign.status === 'running' && campaign.run_no === attempt.run_no) return null;
-    await tx.deleteFrom('attempts').where('attempt_id', '=', attemptId).execute();
+    if (campaign.status === 'running' && campaign.run_no === attempt.run_no) {
+      const stamped = await tx
+        .updateTable('attempts')
+        .set({ originate_written_at: now })
+        .where('attempt_id', '=', attemptId)
+        .where('claim_token', '=', claimToken)
+        .where('originate_written_at', 'is', null)
+        .where('ended_at', 'is', null)
+        .returning('attempt_id')
+        .executeTakeFirst();
+      return stamped ? { kind: 'write' } : { kind: 'superseded' };
+    }
+    const gone = await tx
+      .deleteFrom('attempts')
+      .where('attempt_id', '=', attemptId)
+      .where('claim_token', '=', claimToken)
+      .where('originate_written_at', 'is', null)
+      .returning('attempt_id')
+      .executeTakeFirst();
+    if (!gone) return { kind: 'superseded' };
     const ended = campaign.run_no !== attempt.run_no || ['completed', 'failed'].includes(campaign.status);
     if (!ended) {
       await returnSeats(tx, [attempt.contact_id], now);
-      return { reason: `campaign_${campaign.status}`, contactFinal: false };
+      return { kind: 'withdrawn', reason: `campaign_${campaign.status}`, contactFinal: false };
     }
     const state: ContactState =
       campaign.completion_reason === 'window_ended' ? 'window_closed' : 'manually_stopped';
@@ -280,12 +315,12 @@ export async function withdrawIfRunStopped(
       .where('id', '=', attempt.contact_id)
       .where('final_at', 'is', null)
       .execute();
-    return { reason: `campaign_${campaign.status}`, contactFinal: true };
+    return { kind: 'withdrawn', reason: `campaign_${campaign.status}`, contactFinal: true };
   });
 }
 
 /**
- * Claim a leased attempt for dialling: take a seat and record "originate sent". Everything that may forbid
+ * Claim a leased attempt for dialling: take a seat and its carrier moment (`originate_sent_at`). Everything that may forbid
  * a dial — suppression, pause, stop, the window, the seat budget, the carrier's rate — is checked in the
  * same transaction, so a dial happens at most once and only when allowed. A transaction-scoped advisory
  * lock per campaign serialises its claims, so two claims never take the last seat; admission, which only
@@ -297,6 +332,8 @@ export async function claimAttempt(
   now: Date,
   /** The claiming worker (worker_presence id), recorded as `dialled_by`. */
   workerId: string | null = null,
+  /** This try's fence (a fresh one per try of the dial activity). */
+  claimToken: string = randomUUID(),
 ): Promise<ClaimResult> {
   return db.transaction().execute(async (tx) => {
     const owner = await tx
@@ -321,7 +358,25 @@ export async function claimAttempt(
       .executeTakeFirst();
     if (!attempt) return { kind: 'cancelled', reason: 'lease_lost', contactFinal: false };
     if (attempt.ended_at) return { kind: 'ended', attempt };
-    if (attempt.originate_sent_at) return { kind: 'already_sent', attempt };
+    if (attempt.originate_written_at) return { kind: 'already_sent', attempt };
+    if (attempt.originate_sent_at) {
+      // Claimed by a try that never wrote the originate: it died (or stalled) before reaching the switch.
+      // Its claim is taken back here and this try claims afresh — the gate, a seat, a new carrier moment —
+      // and the old try, its token gone, can no longer write.
+      await tx
+        .updateTable('attempts')
+        .set({
+          status: 'leased',
+          originate_sent_at: null,
+          started_at: null,
+          dialled_by: null,
+          claim_token: null,
+        })
+        .where('attempt_id', '=', attemptId)
+        .execute();
+      attempt.status = 'leased';
+      attempt.originate_sent_at = null;
+    }
     const contact = await tx
       .selectFrom('contacts')
       .select(['excluded_at', 'final_at', 'state', 'metadata'])
@@ -433,6 +488,7 @@ export async function claimAttempt(
         started_at: originateAt,
         lease_expires_at: new Date(now.getTime() + DIAL_LEASE_MS),
         dialled_by: workerId,
+        claim_token: claimToken,
       })
       .where('attempt_id', '=', attemptId)
       .execute();
@@ -452,6 +508,7 @@ export async function claimAttempt(
       originateAt,
       carrierId: attempt.carrier_id,
       spacingMs: 'spacingMs' in slot ? slot.spacingMs : null,
+      claimToken,
     };
   });
 }
