@@ -150,11 +150,24 @@ export class CallChannel {
     const playS = PLAYBACK_BASE_S + path.length * PLAYBACK_S_PER_CHAR;
     const startsAtMs = Math.max(Date.now(), this.playingUntilMs);
     this.playingUntilMs = startsAtMs + playS * 1000 * this.timeScale;
-    this.after((this.playingUntilMs - Date.now()) / 1000 / this.timeScale, () => {
-      const cause = this.hangupAfterPlayback;
-      if (cause && this.playingUntilMs <= Date.now()) this.kill(cause);
-    });
+    this.afterPlayback();
     return true;
+  }
+
+  /**
+   * Once what is playing has finished, the queued hangup (if any) ends the call. A timer may fire a little
+   * before the wall clock says the playback ends (Node's timers run on the event loop's cached clock, stale
+   * by as long as a busy turn of the loop): it then waits for the rest instead of forgetting the hangup,
+   * which left a machine recording until its own hangup on a loaded machine.
+   */
+  private afterPlayback(): void {
+    const leftMs = this.playingUntilMs - Date.now();
+    if (leftMs > 0) {
+      this.after(leftMs / 1000 / this.timeScale, () => this.afterPlayback());
+      return;
+    }
+    const cause = this.hangupAfterPlayback;
+    if (cause) this.kill(cause);
   }
 
   /** Stops timers without firing anything (simulator shutdown). */
