@@ -6,6 +6,7 @@ import { installErrorHandling } from './plugins/error-handler.plugin';
 import { installStorableTextCheck } from './plugins/storable-text.plugin';
 import { API_PREFIX, installAuth } from './plugins/auth.plugin';
 import { FailedAuthLimiter, type FailedAuthLimit } from './plugins/failed-auth-limiter';
+import { ApiKeyCache, listenForKeyChanges } from './plugins/api-key-cache';
 import { registerOpenApi } from './plugins/openapi.plugin';
 import { healthRoutes } from './routes/health.routes';
 import { metricsRoutes } from './routes/metrics.routes';
@@ -45,6 +46,11 @@ export interface BuildOptions {
   failedAuthLimit?: FailedAuthLimit;
   /** How long pause/resume/stop wait for the engine's acknowledgement (default 5 s). */
   engineControlTimeoutMs?: number;
+  /**
+   * Cache authenticated API keys, hearing revocations on a LISTEN connection to this database
+   * (plugins/api-key-cache.ts). Without it every request reads its key from `api_keys`.
+   */
+  apiKeyCache?: { databaseUrl: string; ttlMs?: number };
 }
 
 export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promise<FastifyInstance> {
@@ -68,10 +74,20 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
     }
   });
   await registerOpenApi(app);
+  let keyCache: ApiKeyCache | undefined;
+  if (options.apiKeyCache) {
+    keyCache = new ApiKeyCache(options.apiKeyCache.ttlMs);
+    const listener = listenForKeyChanges(options.apiKeyCache.databaseUrl, keyCache, (err) =>
+      app.log.warn({ err }, 'API key changes are not heard: keys are read from the database until they are'),
+    );
+    app.addHook('onClose', () => listener.close());
+    await listener.ready;
+  }
   installAuth(app, {
     db: deps.db,
     now,
     limiter: new FailedAuthLimiter(options.failedAuthLimit),
+    cache: keyCache,
   });
 
   // Keys the environment promises exist from start-up (README "Configuration").

@@ -31,7 +31,10 @@ export async function startApi(
   });
   const app = await buildApp(
     { db, engine, settings },
-    { internalApiKey: env.ORI_INTERNAL_API_KEY || undefined },
+    {
+      internalApiKey: env.ORI_INTERNAL_API_KEY || undefined,
+      apiKeyCache: { databaseUrl: settings.databaseUrl },
+    },
   );
   const host = env.HOST || '127.0.0.1';
   try {

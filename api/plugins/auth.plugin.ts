@@ -1,6 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Db } from '../../db/connection';
-import { authenticateApiKey } from '../../db/repositories/api-keys.repository';
+import {
+  authenticateApiKey,
+  hashApiKey,
+  refreshLastUsed,
+  type ApiKeyRow,
+} from '../../db/repositories/api-keys.repository';
+import type { ApiKeyCache } from './api-key-cache';
 import { ApiError } from '../errors';
 import { FailedAuthLimiter } from './failed-auth-limiter';
 
@@ -23,6 +29,8 @@ export interface AuthOptions {
   db: Db;
   now: () => Date;
   limiter: FailedAuthLimiter;
+  /** Keys already authenticated, while revocations are heard (api-key-cache.ts); none: every request reads. */
+  cache?: ApiKeyCache;
 }
 
 function needsAuth(request: FastifyRequest): boolean {
@@ -35,13 +43,28 @@ function bearerToken(header: string | undefined): string | null {
   return match?.[1] ?? null;
 }
 
+async function authenticate(options: AuthOptions, key: string, now: Date): Promise<ApiKeyRow | null> {
+  const { cache, db } = options;
+  if (!cache) return authenticateApiKey(db, key, now);
+  const hash = hashApiKey(key);
+  const cached = cache.get(hash);
+  if (cached) {
+    await refreshLastUsed(db, cached, now);
+    return cached;
+  }
+  const ticket = cache.ticket();
+  const row = await authenticateApiKey(db, key, now);
+  if (row) cache.put(hash, row, ticket);
+  return row;
+}
+
 export function installAuth(app: FastifyInstance, options: AuthOptions): void {
   app.decorateRequest('actor', '');
   app.addHook('onRequest', async (request, reply) => {
     if (!needsAuth(request)) return;
     const key = bearerToken(request.headers.authorization);
     const now = options.now();
-    const row = key ? await authenticateApiKey(options.db, key, now) : null;
+    const row = key ? await authenticate(options, key, now) : null;
     if (row) {
       request.actor = row.name;
       return;

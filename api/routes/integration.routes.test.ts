@@ -142,20 +142,20 @@ describe('POST /campaigns/trigger', () => {
   it('recipient hours: a contact outside its own hours is queued, one inside them dialled; the call list shows its zone', async () => {
     const c = await runningCampaign({ recipient_hours: true });
     // Noon UTC: Tokyo 21:00 (closed), London 12:00 (open).
-    const tokyo = await trigger({ campaign_id: c.id, mobile: '+14155550140', timezone: 'Asia/Tokyo' });
+    const tokyo = await trigger({ campaign_id: c.id, mobile: '+14155559140', timezone: 'Asia/Tokyo' });
     expect(tokyo.body.status).toBe('queued');
-    const london = await trigger({ campaign_id: c.id, mobile: '+14155550141', timezone: 'Europe/London' });
+    const london = await trigger({ campaign_id: c.id, mobile: '+14155559141', timezone: 'Europe/London' });
     expect(london.body.status).toBe('dialled');
     const list = await h.get(`${API}/campaigns/${c.id}/contacts?per_page=10`);
     const tz = Object.fromEntries(
       list.body.items.map((i: { phone: string; timezone: string }) => [i.phone, i.timezone]),
     );
     expect(tz).toMatchObject({
-      '+14155550140': 'Asia/Tokyo',
-      '+14155550141': 'Europe/London',
+      '+14155559140': 'Asia/Tokyo',
+      '+14155559141': 'Europe/London',
       '+14155550100': 'UTC',
     });
-    const bad = await trigger({ campaign_id: c.id, mobile: '+14155550142', timezone: 'Mars/Olympus' });
+    const bad = await trigger({ campaign_id: c.id, mobile: '+14155559142', timezone: 'Mars/Olympus' });
     expect(bad.status).toBe(422);
     expect(bad.body.error.details).toEqual([{ field: 'timezone', message: expect.any(String) }]);
   });
@@ -225,6 +225,61 @@ describe('POST /campaigns/trigger', () => {
     const other = await createCampaign(h);
     const o = await trigger({ campaign_id: other.id, mobile: '+14155550110', idempotency_key: 'k-1' });
     expect(o.body.contact_id).not.toBe(first.body.contact_id);
+  });
+
+  it('writes the contact and the answer of a key in one transaction when no admission is needed', async () => {
+    const xmins = async (campaignId: string, key: string) => {
+      const { rows } = await sql<{ contact: string; answer: string; response: unknown }>`
+        select c.xmin::text as contact, k.xmin::text as answer, k.response
+        from idempotency_keys k join contacts c on c.id = k.contact_id
+        where k.campaign_id = ${campaignId} and k.key = ${key}`.execute(h.db);
+      return rows[0];
+    };
+    // A draft: queued. A running campaign with every seat taken: queued. An opted-out number: suppressed.
+    const draft = await createCampaign(h);
+    const queued = await trigger({ campaign_id: draft.id, mobile: '+14155559140', idempotency_key: 'one-1' });
+    expect(queued.body.status).toBe('queued');
+    const full = await runningCampaign({ concurrency: 1 });
+    expect((await trigger({ campaign_id: full.id, mobile: '+14155559143' })).body.status).toBe('dialled');
+    const busy = await trigger({ campaign_id: full.id, mobile: '+14155559141', idempotency_key: 'one-2' });
+    expect(busy.body.status).toBe('queued');
+    await h.db.insertInto('opt_outs').values({ phone: '+14155559142', reason: 't' }).execute();
+    const optedOut = await trigger({
+      campaign_id: draft.id,
+      mobile: '+14155559142',
+      idempotency_key: 'one-3',
+    });
+    expect(optedOut.body.status).toBe('suppressed');
+    for (const [campaignId, key, answer] of [
+      [draft.id, 'one-1', queued.body],
+      [full.id, 'one-2', busy.body],
+      [draft.id, 'one-3', optedOut.body],
+    ] as const) {
+      const row = await xmins(campaignId, key);
+      expect(row?.response, key).toEqual(answer);
+      // The same transaction id on both rows: one statement, one commit.
+      expect(row?.answer, key).toBe(row?.contact);
+    }
+  });
+
+  it('holds under concurrency on a draft: 50 simultaneous requests per key → one contact, identical answers', async () => {
+    const c = await createCampaign(h);
+    const send = (key: string, i: number) =>
+      trigger({
+        campaign_id: c.id,
+        mobile: `+1415555${String(3000 + i).padStart(4, '0')}`,
+        idempotency_key: key,
+      });
+    const keys = ['draft-a', 'draft-b'];
+    const answers = await Promise.all(
+      keys.flatMap((key, k) => Array.from({ length: 50 }, (_, i) => send(key, k * 50 + i))),
+    );
+    for (const [k, key] of keys.entries()) {
+      const mine = answers.slice(k * 50, k * 50 + 50);
+      expect(new Set(mine.map((a) => `${a.status} ${JSON.stringify(a.body)}`)).size, key).toBe(1);
+      expect(mine[0]?.status, key).toBe(200);
+    }
+    expect(await contactCount(h.db, c.id)).toBe(2);
   });
 
   it('holds under concurrency: 50 simultaneous requests per key over a real server → one contact, identical answers', async () => {

@@ -22,14 +22,15 @@ import {
 } from '../../db/repositories/idempotency.repository';
 import { excludeContacts } from '../../db/repositories/exclusions.repository';
 import { recordAttemptResult, type StoredResult } from '../../db/repositories/results.repository';
-import { IN_FLIGHT_STATES } from '../../policy/contact-state';
+import { answerWithoutAdmission, type TriggerAnswer, type TriggerStatus } from '../../policy/trigger-answer';
 import { forgetLiveAggregates } from '../../db/repositories/live.repository';
 
 /**
  * The integration surface (docs/api.md, docs/rules.md "The integration surface"): CRMs add
  * contacts (trigger) and suppress them (exclude); the bot platform reports post-call results. The trigger
  * is the hot path (≥ 2,000 req/s): a campaign read (with seat usage and the idempotency key's answer),
- * one upsert statement, and admission only when a seat is free.
+ * one upsert statement that also stores the key's answer (one commit), and admission only when a seat is
+ * free (then a second commit stores the answer admission gave).
  */
 
 const TriggerBodySchema = Type.Object({
@@ -77,20 +78,6 @@ const ResultAnswerSchema = Type.Object({
   summary: Nullable(Type.String()),
   result_at: Timestamp,
 });
-
-type TriggerStatus = 'dialled' | 'queued' | 'suppressed';
-interface TriggerAnswer {
-  status: TriggerStatus;
-  contact_id: string;
-  reason?: string;
-}
-
-/** The `reason` of a suppressed trigger. */
-export const SUPPRESSION_REASONS = {
-  optedOut: 'the number is on the do-not-call list',
-  stickyExclusion: 'the number was excluded from this campaign (sticky exclusion)',
-  excluded: 'the contact is excluded from this run',
-} as const;
 
 /** How long a concurrent duplicate waits for the first request's answer before answering 409. */
 const IDEMPOTENCY_WAIT_MS = 10_000;
@@ -189,6 +176,9 @@ async function trigger(
       );
     }
 
+    // A seat may be leased now only on a running run with one free: otherwise the answer is known without
+    // admission and is stored with the key by the upsert itself.
+    const mayAdmitNow = status === 'running' && campaign.seats_in_use < config.concurrency;
     const contact = await upsertTriggeredContact(deps.db, {
       campaignId,
       phone,
@@ -199,22 +189,33 @@ async function trigger(
       now,
       idempotencyKey: key,
       claimKey,
+      mayAdmitNow,
     });
     if (!contact) continue; // lost the key to a concurrent request: wait for its answer
-    try {
-      const decided = await decide(deps, campaignId, campaign, contact, metadata, now);
-      const answer: TriggerAnswer = {
-        status: decided.status,
-        contact_id: contact.id,
-        ...(decided.reason ? { reason: decided.reason } : {}),
-      };
-      if (key !== null) await storeIdempotentResponse(deps.db, campaignId, key, contact.id, { ...answer });
+    const wake = (answer: TriggerAnswer): TriggerAnswer => {
       if (status === 'running' && answer.status !== 'suppressed') {
         deps.engine.wake({ campaignId, runNo: campaign.run_no }).catch((err: unknown) => {
           log.warn({ err, campaignId }, 'engine wake after trigger failed');
         });
       }
       return answer;
+    };
+    if (contact.stored_response) return wake(contact.stored_response);
+    try {
+      const known = answerWithoutAdmission(contact, {
+        stickyExclusion: config.sticky_exclusion,
+        mayAdmitNow,
+      });
+      const decided = known ?? {
+        status: await dialOrQueue(deps, campaignId, campaign, contact, metadata, now),
+      };
+      const answer: TriggerAnswer = {
+        status: decided.status,
+        contact_id: contact.id,
+        ...(decided.reason ? { reason: decided.reason } : {}),
+      };
+      if (key !== null) await storeIdempotentResponse(deps.db, campaignId, key, contact.id, { ...answer });
+      return wake(answer);
     } catch (err) {
       if (key !== null) await releaseIdempotencyKey(deps.db, campaignId, key).catch(() => undefined);
       throw err;
@@ -226,27 +227,7 @@ async function trigger(
   );
 }
 
-/** What the trigger did with the contact, and why when it will not be dialled. */
-async function decide(
-  deps: AppDeps,
-  campaignId: string,
-  campaign: TriggerCampaign,
-  contact: TriggeredContact,
-  metadata: Record<string, string>,
-  now: Date,
-): Promise<{ status: TriggerStatus; reason?: string }> {
-  if (contact.opted_out) return { status: 'suppressed', reason: SUPPRESSION_REASONS.optedOut };
-  // A sticky exclusion outlives the contact it matched, or found none (a finished contact is not touched
-  // by the exclusion): a re-add of the number stays suppressed whatever the contact's state.
-  if (contact.sticky_excluded || (contact.excluded_at !== null && campaign.config.sticky_exclusion)) {
-    return { status: 'suppressed', reason: SUPPRESSION_REASONS.stickyExclusion };
-  }
-  if (contact.state === 'excluded') return { status: 'suppressed', reason: SUPPRESSION_REASONS.excluded };
-  const status = await dialOrQueue(deps, campaignId, campaign, contact, metadata, now);
-  return { status };
-}
-
-/** `dialled` only when admission leased it a seat just now. */
+/** Asked only when the contact is neither suppressed nor in a call: `dialled` when admission leased it a seat just now. */
 async function dialOrQueue(
   deps: AppDeps,
   campaignId: string,
@@ -274,7 +255,6 @@ async function dialOrQueue(
     },
     now,
   });
-  if ((IN_FLIGHT_STATES as readonly string[]).includes(contact.state)) return 'dialled';
   const dialNow =
     gate.allowed && contact.state === 'pending' && campaign.seats_in_use < campaign.config.concurrency;
   if (!dialNow) return 'queued';

@@ -70,18 +70,22 @@ export async function authenticateApiKey(db: Db, key: string, now: Date): Promis
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
   if (!row) return null;
-  if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() >= LAST_USED_RESOLUTION_MS) {
-    // Conditional, so of many concurrent requests at the minute boundary one writes and the rest no-op.
-    const stale = new Date(now.getTime() - LAST_USED_RESOLUTION_MS);
-    await db
-      .updateTable('api_keys')
-      .set({ last_used_at: now })
-      .where('id', '=', row.id)
-      .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', stale)]))
-      .execute();
-    row.last_used_at = now;
-  }
+  await refreshLastUsed(db, row, now);
   return row;
+}
+
+/** Refresh `last_used_at` of a key just used, when it is older than its resolution (a minute). */
+export async function refreshLastUsed(db: Db, row: ApiKeyRow, now: Date): Promise<void> {
+  if (row.last_used_at && now.getTime() - row.last_used_at.getTime() < LAST_USED_RESOLUTION_MS) return;
+  // Conditional, so of many concurrent requests at the minute boundary one writes and the rest no-op.
+  const stale = new Date(now.getTime() - LAST_USED_RESOLUTION_MS);
+  row.last_used_at = now;
+  await db
+    .updateTable('api_keys')
+    .set({ last_used_at: now })
+    .where('id', '=', row.id)
+    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', stale)]))
+    .execute();
 }
 
 export async function listApiKeys(db: Db): Promise<ApiKeyRow[]> {

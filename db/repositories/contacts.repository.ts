@@ -5,6 +5,7 @@ import { FINAL_STATES, WAITING_STATES, type ContactState } from '../../policy/co
 import type { CampaignConfig } from '../../policy/campaign-config';
 import { notFound } from '../../policy/errors';
 import { decisionsAfter, type AttemptDecision } from '../../policy/attempt-story';
+import { answerWithoutAdmissionSql, type TriggerAnswer } from '../../policy/trigger-answer';
 
 /**
  * Contacts as the API reads and writes them one at a time: the call list, the trigger API's upsert, the
@@ -389,6 +390,11 @@ export interface TriggerUpsert {
   idempotencyKey: string | null;
   /** Claim the idempotency key in the same statement; nothing is written when someone else holds it. */
   claimKey: boolean;
+  /**
+   * With `claimKey`: admission may give the contact a seat now (a running run with a free seat), so its
+   * answer is stored later; otherwise the answer is stored with the key.
+   */
+  mayAdmitNow: boolean;
 }
 
 export interface TriggeredContact {
@@ -401,6 +407,8 @@ export interface TriggeredContact {
   /** The campaign has sticky exclusion and this number was excluded from it (whatever the contact's state). */
   sticky_excluded: boolean;
   ready: boolean;
+  /** With `claimKey`: the answer stored with the key, or null when admission must be asked first. */
+  stored_response: TriggerAnswer | null;
 }
 
 /** Advisory-lock key prefix of a campaign's insert fence (see contact-import.repository.ts). */
@@ -432,21 +440,35 @@ const LOAD_TRIGGER_CAMPAIGN_SQL = `
 
 /**
  * $1 campaign, $2 phone, $3 metadata (json), $4 run_no, $5 sticky, $6 ready_at, $7 now,
- * $8 idempotency key, $9 metadata keys in order.
+ * $8 idempotency key, $9 metadata keys in order; with `claimKey`, $10 whether admission may give a seat now.
  */
 function upsertSql(claimKey: boolean): string {
-  const claim = claimKey
-    ? `claim as (insert into idempotency_keys (campaign_id, key, created_at)
-                 values ($1::uuid, $8::text, $7::timestamptz) on conflict do nothing returning 1)`
-    : `claim as (select 1)`;
   // The trigger's number is opted out or sticky-excluded: the new row is born excluded, an existing one
   // is left as it is (EXCLUDED.state carries that decision into DO UPDATE).
   const suppressedExisting = `(excluded.state = 'excluded' or ($5::boolean and (c.state = 'excluded' or c.excluded_at is not null)))`;
   const reactivate = `(c.run_no >= $4::int and c.state in (${FINAL_LIST}) and not ${suppressedExisting})`;
   const optOutNow = `(excluded.exclusion_reason = 'opted out' and c.run_no >= $4::int and c.state in (${WAITING_LIST}))`;
+  // The key is claimed by the same statement that writes the contact, with the answer when it needs no
+  // admission (a draft, a paused or full run, a suppression): one statement, one commit. A plain insert, so
+  // a concurrent request with the same key waits on the primary key for this one and then fails with a
+  // unique violation that rolls its contact write back (never a second contact for one key).
+  const answer = answerWithoutAdmissionSql({
+    opted: 'f.opted',
+    stickyExcluded: 'f.sticky_excluded',
+    state: 'up.state',
+    excludedAt: 'up.excluded_at',
+    sticky: '$5::boolean',
+    mayAdmit: '$10::boolean',
+    contactId: 'up.id',
+  });
+  const keyed = claimKey
+    ? `, keyed as (
+      insert into idempotency_keys (campaign_id, key, created_at, contact_id, response)
+      select $1::uuid, $8::text, $7::timestamptz, up.id, ${answer} from up, flags f
+      returning response)`
+    : '';
   return `
-    with ${claim},
-    fence as (select pg_advisory_xact_lock_shared(hashtextextended('${INSERT_FENCE_PREFIX}' || $1::text, 0)) as ok),
+    with fence as (select pg_advisory_xact_lock_shared(hashtextextended('${INSERT_FENCE_PREFIX}' || $1::text, 0)) as ok),
     flags as (
       select exists (select 1 from opt_outs where phone = $2::text) as opted,
              $5::boolean and exists (select 1 from exclusions where campaign_id = $1::uuid and mobile = $2::text)
@@ -454,7 +476,7 @@ function upsertSql(claimKey: boolean): string {
     ),
     vars as (
       insert into campaign_variables (campaign_id, key)
-      select $1::uuid, k from unnest($9::text[]) with ordinality as t(k, o), claim
+      select $1::uuid, k from unnest($9::text[]) with ordinality as t(k, o)
       order by o on conflict do nothing
     ),
     up as (
@@ -467,7 +489,7 @@ function upsertSql(claimKey: boolean): string {
              case when f.opted or f.sticky_excluded then $7::timestamptz end,
              case when f.opted then 'opted out' when f.sticky_excluded then 'excluded (sticky exclusion)' end,
              $8::text
-      from flags f, fence, claim
+      from flags f, fence
       on conflict (campaign_id, phone) do update set
         metadata = c.metadata || excluded.metadata,
         idempotency_key = coalesce(c.idempotency_key, excluded.idempotency_key),
@@ -482,10 +504,10 @@ function upsertSql(claimKey: boolean): string {
                                 when ${suppressedExisting} then c.exclusion_reason else null end,
         updated_at = $7::timestamptz
       returning c.id, c.state, c.run_no, c.excluded_at, c.ready_at is not null as ready, (xmax = 0) as inserted
-    )
-    select exists (select 1 from claim) as claimed, up.*, (select opted from flags) as opted_out,
-           (select sticky_excluded from flags) as sticky_excluded
-    from (select 1) one left join up on true`;
+    )${keyed}
+    select up.*, (select opted from flags) as opted_out, (select sticky_excluded from flags) as sticky_excluded,
+           ${claimKey ? '(select response from keyed)' : 'null::jsonb'} as stored_response
+    from up`;
 }
 const UPSERT_SQL = { claim: upsertSql(true), plain: upsertSql(false) };
 
@@ -501,24 +523,31 @@ const UPSERT_SQL = { claim: upsertSql(true), plain: upsertSql(false) };
  * the metadata keys as campaign variables. Returns null when `claimKey` lost the key to a concurrent request.
  */
 export async function upsertTriggeredContact(db: AnyDb, u: TriggerUpsert): Promise<TriggeredContact | null> {
-  const rows = await executePrepared<TriggeredContact & { claimed: boolean }>(
-    db,
-    u.claimKey ? 'ori_trigger_upsert_claim_v2' : 'ori_trigger_upsert_v2',
-    u.claimKey ? UPSERT_SQL.claim : UPSERT_SQL.plain,
-    [
-      u.campaignId,
-      u.phone,
-      JSON.stringify(u.metadata),
-      u.runNo,
-      u.sticky,
-      u.readyAt,
-      u.now,
-      u.idempotencyKey,
-      Object.keys(u.metadata),
-    ],
-  );
+  const params = [
+    u.campaignId,
+    u.phone,
+    JSON.stringify(u.metadata),
+    u.runNo,
+    u.sticky,
+    u.readyAt,
+    u.now,
+    u.idempotencyKey,
+    Object.keys(u.metadata),
+  ];
+  let rows: TriggeredContact[];
+  try {
+    rows = u.claimKey
+      ? await executePrepared<TriggeredContact>(db, 'ori_trigger_upsert_keyed_v3', UPSERT_SQL.claim, [
+          ...params,
+          u.mayAdmitNow,
+        ])
+      : await executePrepared<TriggeredContact>(db, 'ori_trigger_upsert_v3', UPSERT_SQL.plain, params);
+  } catch (err) {
+    if (isConstraintViolation(err, IDEMPOTENCY_KEYS_PK)) return null;
+    throw err;
+  }
   const row = rows[0];
-  if (!row || !row.claimed || !row.id) return null;
+  if (!row) throw new Error('the trigger upsert returned no contact');
   return {
     id: row.id,
     state: row.state,
@@ -528,7 +557,15 @@ export async function upsertTriggeredContact(db: AnyDb, u: TriggerUpsert): Promi
     opted_out: row.opted_out,
     sticky_excluded: row.sticky_excluded,
     ready: row.ready,
+    stored_response: row.stored_response,
   };
+}
+
+const IDEMPOTENCY_KEYS_PK = 'idempotency_keys_pk';
+
+function isConstraintViolation(err: unknown, constraint: string): boolean {
+  const e = err as { code?: unknown; constraint?: unknown } | null;
+  return e?.code === '23505' && e.constraint === constraint;
 }
 
 // ---------------------------------------------------------------------------------------------------------

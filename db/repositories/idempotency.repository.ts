@@ -6,10 +6,11 @@ import type { Database } from '../schema';
  * idempotency_key for the same campaign returns the first answer and never adds a second contact), in `idempotency_keys` (primary key campaign_id, key).
  *
  * Protocol, safe under any concurrency without holding a connection while waiting:
- * 1. The first request claims the key: its INSERT … ON CONFLICT DO NOTHING (inside the contact upsert
- *    statement, contacts.repository.ts) commits a row with `response` null. Concurrent claims of the same
- *    key wait on the unique index for that one statement, then find the row taken.
- * 2. The claimant finishes (admission) and stores its answer here.
+ * 1. The first request claims the key: its INSERT (inside the contact upsert statement,
+ *    contacts.repository.ts) commits the row with the answer when it needs no admission — the common case,
+ *    one commit per request — else with `response` null. Concurrent claims of the same key wait on the
+ *    primary key for that one statement, then fail with a unique violation that undoes their contact write.
+ * 2. A claimant that asked admission stores its answer here.
  * 3. Everyone else polls for the stored answer. A claimant that failed releases the key; one that died
  *    leaves a row with no answer that a later request may take over once it is stale.
  */
