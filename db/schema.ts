@@ -39,6 +39,8 @@ export interface CarriersTable {
   name: string;
   gateway: string;
   cps_limit: number | null;
+  /** What a minute of talk costs on this carrier (numeric, read as a string); null: no rate set. */
+  cost_per_minute: ColumnType<string | null, number | string | null | undefined, number | string | null>;
   next_dial_slot_at: Timestamp | null;
   /** The earliest moment the carrier's next originate may be written to the switch (the claim's cursor). */
   next_originate_at: Timestamp | null;

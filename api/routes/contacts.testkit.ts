@@ -142,6 +142,7 @@ export async function addAttempt(
     callbackAt?: Date | null;
     disposition?: string | null;
     fromNumber?: string;
+    carrierId?: string | null;
     /** 0 marks a callback dial (the admission priority it was leased with). */
     admitPriority?: number;
     summary?: string | null;
@@ -165,6 +166,7 @@ export async function addAttempt(
       summary: a.summary ?? null,
       phone: a.phone,
       from_number: a.fromNumber ?? '+14155550199',
+      carrier_id: a.carrierId ?? null,
       status: a.status ?? 'ended',
       lease_expires_at: new Date(started.getTime() + 90_000),
       created_at: started,

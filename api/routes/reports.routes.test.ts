@@ -605,11 +605,62 @@ describe('GET /campaigns/:id/results', () => {
         },
         { from_number: '+14155550001', dials: 2, answered: 2, outcomes: { completed: 2 }, sip_codes: {} },
       ],
+      timezone: 'UTC',
+      // No carrier rate: the minutes are counted and left unpriced.
       talk_by_day: [
-        { day: '2026-11-20', minutes: 2 },
-        { day: '2026-11-21', minutes: 1 },
+        { day: '2026-11-20', minutes: 2, cost: null, unpriced_minutes: 2 },
+        { day: '2026-11-21', minutes: 1, cost: null, unpriced_minutes: 1 },
       ],
+      talk: { minutes: 3, cost: null, unpriced_minutes: 3 },
     });
     expect((await h.get(`${API}/campaigns/00000000-0000-4000-8000-000000000000/results`)).status).toBe(404);
+  });
+
+  it("prices each day's talk minutes at each carrier's cost_per_minute, on the campaign's days", async () => {
+    const cheap = await h.post(`${API}/carriers`, { name: 'Cheap', gateway: 'cheap', cost_per_minute: 0.01 });
+    const dear = await h.post(`${API}/carriers`, { name: 'Dear', gateway: 'dear', cost_per_minute: 0.04 });
+    const unpriced = await h.post(`${API}/carriers`, { name: 'Unpriced', gateway: 'unpriced' });
+    // Kolkata is UTC+5:30: 20:00Z is already the next day there.
+    const c = await createCampaign(h, { window: { start: '09:00', end: '18:00', timezone: 'Asia/Kolkata' } });
+    await uploadCsv(h, c.id, 'phone_number\n+14155550381\n+14155550382\n');
+    await startCampaign(h, c.id);
+    const rows = await contactsOf(h.db, c.id);
+    const talk = (i: number, n: number, carrierId: string, at: string, talkS: number) =>
+      addAttempt(h.db, {
+        campaignId: c.id,
+        contactId: rows[i]!.id,
+        attemptNo: n,
+        phone: rows[i]!.phone,
+        createdAt: new Date(at),
+        answered: true,
+        ringS: 0,
+        talkS,
+        carrierId,
+      });
+    await talk(0, 1, cheap.body.id, '2026-11-20T10:00:00Z', 120);
+    await talk(1, 1, dear.body.id, '2026-11-20T11:00:00Z', 90);
+    await talk(0, 2, dear.body.id, '2026-11-20T20:00:00Z', 60);
+    await talk(1, 2, unpriced.body.id, '2026-11-20T21:00:00Z', 30);
+
+    const res = await h.get(`${API}/campaigns/${c.id}/results`);
+    expect(res.status).toBe(200);
+    expect(res.body.timezone).toBe('Asia/Kolkata');
+    expect(res.body.talk_by_day).toEqual([
+      // 2 min × 0.01 + 1.5 min × 0.04
+      { day: '2026-11-20', minutes: 3.5, cost: 0.08, unpriced_minutes: 0 },
+      // 1 min × 0.04, and half a minute on a carrier without a rate
+      { day: '2026-11-21', minutes: 1.5, cost: 0.04, unpriced_minutes: 0.5 },
+    ]);
+    expect(res.body.talk).toEqual({ minutes: 5, cost: 0.12, unpriced_minutes: 0.5 });
+
+    // A rate changed later prices the run's minutes at the new rate.
+    await h.patch(`${API}/carriers/${unpriced.body.id}`, { cost_per_minute: 0.2 });
+    const again = await h.get(`${API}/campaigns/${c.id}/results`);
+    expect(again.body.talk_by_day[1]).toEqual({
+      day: '2026-11-21',
+      minutes: 1.5,
+      cost: 0.14,
+      unpriced_minutes: 0,
+    });
   });
 });

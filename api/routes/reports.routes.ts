@@ -63,7 +63,25 @@ const ResultsSchema = Type.Object({
       sip_codes: CountsSchema,
     }),
   ),
-  talk_by_day: Type.Array(Type.Object({ day: Type.String(), minutes: Type.Number() })),
+  timezone: Type.String({
+    description: "The timezone whose days talk_by_day counts (the campaign window's)",
+  }),
+  talk_by_day: Type.Array(
+    Type.Object({
+      day: Type.String({ format: 'date' }),
+      minutes: Type.Number(),
+      /** At each carrier's cost_per_minute; null when none of the day's talk went through a carrier with one. */
+      cost: Nullable(Type.Number()),
+      /** Minutes on carriers without a rate, which `cost` leaves out. */
+      unpriced_minutes: Type.Number(),
+    }),
+  ),
+  /** The whole run's talk minutes and cost, summed from the seconds (not from the rounded days). */
+  talk: Type.Object({
+    minutes: Type.Number(),
+    cost: Nullable(Type.Number()),
+    unpriced_minutes: Type.Number(),
+  }),
 });
 
 const ConfigVersionsSchema = Type.Object({
@@ -215,14 +233,14 @@ export async function reportsRoutes(app: FastifyInstance, opts: { deps: AppDeps 
     {
       schema: {
         summary:
-          "Results at a glance: KPIs, dispositions, each pool number's outcomes and SIP codes, talk minutes per day",
+          "Results at a glance: KPIs, dispositions, each pool number's outcomes and SIP codes, talk minutes and their cost per day",
         params: IdParamsSchema,
         response: { 200: ResultsSchema, ...errorResponses(401, 404) },
       },
     },
     async (request) => {
       const campaign = await findCampaignBasics(deps.db, request.params.id);
-      return campaignResults(deps.db, campaign.id, campaign.run_no);
+      return campaignResults(deps.db, campaign.id, campaign.run_no, campaign.config.window.timezone);
     },
   );
 

@@ -57,6 +57,7 @@ describe('carriers', () => {
       name: 'Tata',
       gateway: 'tata-sip',
       cps_limit: 2.5,
+      cost_per_minute: null,
       created_at: expect.stringMatching(ISO),
     });
     const open = await h.post('/api/v1/carriers', { name: 'Open', gateway: 'open' });
@@ -73,6 +74,65 @@ describe('carriers', () => {
     expect(res.body.error.details.map((d: { field: string }) => d.field)).toEqual(['gateway', 'cps_limit']);
     const missing = await h.post('/api/v1/carriers', { name: 'Bad' });
     expect(missing.body.error.details).toEqual([{ field: 'gateway', message: 'is required' }]);
+  });
+});
+
+describe("a carrier's per-minute rate", () => {
+  it('is set on creation, changed and cleared by PATCH, and read back by GET', async () => {
+    const created = await h.post('/api/v1/carriers', {
+      name: 'Priced',
+      gateway: 'priced',
+      cost_per_minute: 0.0125,
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.cost_per_minute).toBe(0.0125);
+    const id = created.body.id as string;
+
+    const changed = await h.request('PATCH', `/api/v1/carriers/${id}`, { cost_per_minute: 0.02 });
+    expect(changed.status).toBe(200);
+    expect(changed.body).toEqual({ ...created.body, cost_per_minute: 0.02 });
+    // Fields left out keep their values; a rename and a cap change go through the same route.
+    const renamed = await h.request('PATCH', `/api/v1/carriers/${id}`, { name: 'Priced 2', cps_limit: 3 });
+    expect(renamed.body).toMatchObject({ name: 'Priced 2', cps_limit: 3, cost_per_minute: 0.02 });
+    const list = await h.get('/api/v1/carriers');
+    expect(list.body.find((c: { id: string }) => c.id === id)).toEqual(renamed.body);
+
+    const cleared = await h.request('PATCH', `/api/v1/carriers/${id}`, { cost_per_minute: null });
+    expect(cleared.body.cost_per_minute).toBeNull();
+    const stored = await h.db
+      .selectFrom('carriers')
+      .select(['name', 'cost_per_minute'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(stored).toEqual({ name: 'Priced 2', cost_per_minute: null });
+  });
+
+  it('refuses a negative or non-numeric rate, an empty update and an unknown carrier, changing nothing', async () => {
+    const bad = await h.post('/api/v1/carriers', { name: 'Neg', gateway: 'neg', cost_per_minute: -0.01 });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.details.map((d: { field: string }) => d.field)).toEqual(['cost_per_minute']);
+
+    const created = await h.post('/api/v1/carriers', {
+      name: 'Kept',
+      gateway: 'kept',
+      cost_per_minute: 0.01,
+    });
+    const id = created.body.id as string;
+    const word = await h.request('PATCH', `/api/v1/carriers/${id}`, { cost_per_minute: 'cheap', name: 'X' });
+    expect(word.status).toBe(422);
+    expect(word.body.error.details.map((d: { field: string }) => d.field)).toEqual(['cost_per_minute']);
+    const empty = await h.request('PATCH', `/api/v1/carriers/${id}`, {});
+    expect(empty.status).toBe(422);
+    const after = await h.get('/api/v1/carriers');
+    expect(after.body.find((c: { id: string }) => c.id === id)).toEqual(created.body);
+
+    const unknown = await h.request('PATCH', '/api/v1/carriers/00000000-0000-4000-8000-000000000000', {
+      cost_per_minute: 0.01,
+    });
+    expect(unknown.status).toBe(404);
+    expect(
+      (await h.request('PATCH', `/api/v1/carriers/${id}`, { cost_per_minute: 1 }, { key: null })).status,
+    ).toBe(401);
   });
 });
 

@@ -1,10 +1,15 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../deps';
-import type { Bot, Carrier, PhoneNumber } from '../../db/schema';
+import type { Bot, PhoneNumber } from '../../db/schema';
 import { createBot, listBots } from '../../db/repositories/bots.repository';
-import { createCarrier, listCarriers } from '../../db/repositories/carriers.repository';
+import {
+  createCarrier,
+  listCarriers,
+  updateCarrier,
+  type Carrier,
+} from '../../db/repositories/carriers.repository';
 import { createNumber, listNumbers } from '../../db/repositories/numbers.repository';
-import { errorResponses, iso } from '../schemas/common.schema';
+import { errorResponses, IdParamsSchema, iso } from '../schemas/common.schema';
 import {
   BotSchema,
   CarrierSchema,
@@ -12,6 +17,7 @@ import {
   CreateCarrierBodySchema,
   CreateNumberBodySchema,
   NumberSchema,
+  UpdateCarrierBodySchema,
 } from '../schemas/setup.schema';
 
 /** Bots, carriers and outbound numbers (docs/api.md). */
@@ -22,6 +28,7 @@ const presentCarrier = (c: Carrier) => ({
   name: c.name,
   gateway: c.gateway,
   cps_limit: c.cps_limit,
+  cost_per_minute: c.cost_per_minute,
   created_at: iso(c.created_at),
 });
 const presentNumber = (n: PhoneNumber) => ({
@@ -66,12 +73,26 @@ export const setupRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
     {
       schema: {
         tags: ['setup'],
-        summary: 'Create a carrier (a FreeSWITCH gateway and its dial-rate cap)',
+        summary: 'Create a carrier (a FreeSWITCH gateway, its dial-rate cap and per-minute rate)',
         body: CreateCarrierBodySchema,
         response: { 201: CarrierSchema, ...errorResponses(401, 422) },
       },
     },
     async (request, reply) => reply.status(201).send(presentCarrier(await createCarrier(db, request.body))),
+  );
+
+  app.patch(
+    '/carriers/:id',
+    {
+      schema: {
+        tags: ['setup'],
+        summary: "Change a carrier's name, gateway, dial-rate cap or per-minute rate",
+        params: IdParamsSchema,
+        body: UpdateCarrierBodySchema,
+        response: { 200: CarrierSchema, ...errorResponses(401, 404, 422) },
+      },
+    },
+    async (request) => presentCarrier(await updateCarrier(db, request.params.id, request.body)),
   );
 
   app.get(

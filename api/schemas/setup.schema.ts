@@ -29,14 +29,21 @@ export const CreateCarrierBodySchema = Type.Object({
   gateway: Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\s/,{}]+$' }),
   /** Calls per second this carrier accepts, shared by every campaign on it; null: no cap. */
   cps_limit: Type.Optional(Nullable(Type.Number({ exclusiveMinimum: 0, maximum: 10_000 }))),
+  /** What a minute of talk costs on this carrier, in the organisation's billing currency; null: no rate. */
+  cost_per_minute: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 1_000, examples: [0.012] }))),
 });
 export type CreateCarrierBody = Static<typeof CreateCarrierBodySchema>;
+
+/** A carrier's update: any field of its creation; one left out keeps its value, null clears an optional one. */
+export const UpdateCarrierBodySchema = Type.Partial(CreateCarrierBodySchema, { minProperties: 1 });
+export type UpdateCarrierBody = Static<typeof UpdateCarrierBodySchema>;
 
 export const CarrierSchema = Type.Object({
   id: Uuid,
   name: Type.String(),
   gateway: Type.String(),
   cps_limit: Nullable(Type.Number()),
+  cost_per_minute: Nullable(Type.Number()),
   created_at: Timestamp,
 });
 

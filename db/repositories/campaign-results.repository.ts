@@ -1,11 +1,13 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema';
 import { isOptOutDisposition } from '../../policy/opt-out';
+import { talkByDay, talkTotal, type TalkDay, type TalkTotal } from '../../policy/talk-cost';
 
 /**
  * Results at a glance (the voice-agent product's campaign page): KPI cards, the disposition breakdown, each
- * pool number's outcomes and SIP codes (a flagged DID is the first suspect), and talk minutes per day.
- * One pass over the run's attempts grouped three ways; the current run only.
+ * pool number's outcomes and SIP codes (a flagged DID is the first suspect), and talk minutes per day (days
+ * of the campaign's timezone) with their cost at each carrier's per-minute rate. One pass over the run's
+ * attempts grouped three ways; the current run only.
  */
 
 type AnyDb = Kysely<Database>;
@@ -21,13 +23,17 @@ export interface CampaignResults {
     outcomes: Record<string, number>;
     sip_codes: Record<string, number>;
   }[];
-  talk_by_day: { day: string; minutes: number }[];
+  /** The timezone whose days `talk_by_day` counts (the campaign window's). */
+  timezone: string;
+  talk_by_day: TalkDay[];
+  talk: TalkTotal;
 }
 
 export async function campaignResults(
   db: AnyDb,
   campaignId: string,
   runNo: number,
+  timezone: string,
 ): Promise<CampaignResults> {
   const [byDisposition, byNumber, byDay] = await Promise.all([
     sql<{ disposition: string | null; n: number; answered: number; dials: number }>`
@@ -47,11 +53,15 @@ export async function campaignResults(
              count(*) filter (where answered_at is not null)::int as answered
       from attempts where campaign_id = ${campaignId} and run_no = ${runNo} and ended_at is not null
       group by from_number, outcome, sip_code`.execute(db),
-    sql<{ day: string; seconds: number }>`
-      select to_char(date_trunc('day', ended_at at time zone 'UTC'), 'YYYY-MM-DD') as day,
-             coalesce(sum(talk_s), 0)::float8 as seconds
-      from attempts where campaign_id = ${campaignId} and run_no = ${runNo} and ended_at is not null
-      group by 1 order by 1`.execute(db),
+    // The carrier's rate now, not when the call was made: rates are not versioned.
+    sql<{ day: string; seconds: number; cost_per_minute: string | null }>`
+      select t.day, t.seconds, c.cost_per_minute
+      from (
+        select to_char(ended_at at time zone ${timezone}, 'YYYY-MM-DD') as day, carrier_id,
+               coalesce(sum(talk_s), 0)::float8 as seconds
+        from attempts where campaign_id = ${campaignId} and run_no = ${runNo} and ended_at is not null
+        group by 1, 2
+      ) t left join carriers c on c.id = t.carrier_id`.execute(db),
   ]);
   let callsMade = 0;
   let reached = 0;
@@ -77,14 +87,18 @@ export async function campaignResults(
     if (r.sip_code !== null) n.sip_codes[String(r.sip_code)] = (n.sip_codes[String(r.sip_code)] ?? 0) + r.n;
     numbers.set(key, n);
   }
+  const talk = byDay.rows.map((r) => ({
+    day: r.day,
+    seconds: Number(r.seconds),
+    cost_per_minute: r.cost_per_minute === null ? null : Number(r.cost_per_minute),
+  }));
   return {
     run_no: runNo,
     kpis: { calls_made: callsMade, reached, interested, opted_out: optedOut },
     dispositions,
     numbers: [...numbers.values()].sort((a, b) => b.dials - a.dials),
-    talk_by_day: byDay.rows.map((r) => ({
-      day: r.day,
-      minutes: Math.round((Number(r.seconds) / 60) * 10) / 10,
-    })),
+    timezone,
+    talk_by_day: talkByDay(talk),
+    talk: talkTotal(talk),
   };
 }

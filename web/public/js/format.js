@@ -102,6 +102,13 @@ export function fmtNum(n, digits = 1) {
     : '--';
 }
 
+/** A cost in the billing currency: cents, or hundredths of a cent below one cent (rates are often that small). */
+export function fmtCost(n) {
+  if (typeof n !== 'number' || !Number.isFinite(n)) return '--';
+  const digits = n !== 0 && Math.abs(n) < 0.01 ? 4 : 2;
+  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
 /** Rates may arrive as fractions (0.42) or percents (42); `_pct` fields are always percents. */
 export function fmtPct(n, alreadyPercent = false) {
   if (typeof n !== 'number' || !Number.isFinite(n)) return '--';

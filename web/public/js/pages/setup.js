@@ -78,10 +78,11 @@ export function setupPage(main) {
     );
     fill(
       carriersList,
-      listTable('Carriers', ['Name', 'Gateway', 'CPS limit', 'ID'], data.carriers, (c) => [
+      listTable('Carriers', ['Name', 'Gateway', 'CPS limit', 'Rate per minute', 'ID'], data.carriers, (c) => [
         c.name,
         c.gateway,
         c.cps_limit ?? '--',
+        rateForm(c),
         h('code', {}, String(c.id).slice(0, 8)),
       ]),
     );
@@ -180,6 +181,7 @@ export function setupPage(main) {
     const name = h('input', { type: 'text', required: true, autocomplete: 'off' });
     const gateway = h('input', { type: 'text', required: true, autocomplete: 'off' });
     const cps = h('input', { type: 'number', min: '1', step: '1', inputmode: 'numeric' });
+    const rate = h('input', { type: 'number', min: '0', step: 'any', inputmode: 'decimal' });
     return apiForm(
       'New carrier',
       '/carriers',
@@ -190,16 +192,65 @@ export function setupPage(main) {
           field: 'cps_limit',
           hint: 'The carrier’s dial-rate cap in calls per second. Optional.',
         }),
+        field('Rate per minute', rate, {
+          field: 'cost_per_minute',
+          hint: 'What a minute of talk costs on this carrier. Optional: campaign results price talk minutes with it.',
+        }),
       ],
       () =>
         compact({
           name: name.value.trim(),
           gateway: gateway.value.trim(),
           cps_limit: cps.value === '' ? undefined : Number(cps.value),
+          cost_per_minute: rate.value === '' ? undefined : Number(rate.value),
         }),
       'Create carrier',
       'Carrier created',
     );
+  }
+
+  /** A carrier's per-minute rate, changed in place (an empty field clears it). */
+  function rateForm(carrier) {
+    const rateBox = errorBox();
+    const input = h('input', {
+      type: 'number',
+      min: '0',
+      step: 'any',
+      inputmode: 'decimal',
+      class: 'rate-input',
+      value: carrier.cost_per_minute === null ? '' : String(carrier.cost_per_minute),
+      'aria-label': `Rate per minute for ${carrier.name}`,
+      placeholder: 'none',
+    });
+    input.dataset.field = 'cost_per_minute';
+    const form = h(
+      'form',
+      {
+        class: 'inline-form',
+        novalidate: true,
+        onsubmit: async (e) => {
+          e.preventDefault();
+          clearErrors(rateBox, form);
+          try {
+            await api.patch(`/carriers/${encodeURIComponent(carrier.id)}`, {
+              cost_per_minute: input.value === '' ? null : Number(input.value),
+            });
+            toast(`Rate saved for ${carrier.name}`);
+            await load();
+          } catch (err) {
+            if (err.status !== 401) showError(rateBox, err, form);
+          }
+        },
+      },
+      input,
+      h(
+        'button',
+        { type: 'submit', class: 'btn btn-small', 'aria-label': `Save the rate of ${carrier.name}` },
+        'Save',
+      ),
+      rateBox,
+    );
+    return form;
   }
 
   function numberForm() {

@@ -1,7 +1,8 @@
 // Results at a glance: KPI cards (calls made, reached, interested, opted out), the disposition breakdown,
-// and each pool number's dials, answers and SIP codes (a flagged DID is the first suspect), talk minutes.
+// each pool number's dials, answers and SIP codes (a flagged DID is the first suspect), and talk minutes per
+// day with their cost at the carriers' per-minute rates.
 import { h, patchInto } from '../../dom.js';
-import { fmtInt, fmtNum, fmtPct } from '../../format.js';
+import { fmtCost, fmtInt, fmtNum, fmtPct } from '../../format.js';
 
 export function resultsPart() {
   const el = h('section', { class: 'card', 'aria-labelledby': 'results-title' });
@@ -83,18 +84,78 @@ export function resultsPart() {
             ),
           )
         : h('p', { class: 'muted' }, 'No dials yet.'),
-      r.talk_by_day.length
-        ? h(
-            'p',
-            { class: 'muted talk-minutes' },
-            'Talk minutes: ',
-            r.talk_by_day.map((d) => `${d.day} ${fmtNum(d.minutes)} min`).join(' · '),
-          )
-        : null,
+      talkSection(r),
     );
   }
 
   return { el, update };
+}
+
+/** Talk minutes per day (the campaign's days) and their cost; a day without a priced carrier says so. */
+function talkSection(r) {
+  if (!r.talk_by_day?.length) return null;
+  const priced = r.talk_by_day.some((d) => d.cost !== null);
+  const costCell = (t) =>
+    t.cost === null
+      ? 'no rate set'
+      : t.unpriced_minutes > 0
+        ? `${fmtCost(t.cost)} (${fmtNum(t.unpriced_minutes)} min without a rate)`
+        : fmtCost(t.cost);
+  return [
+    h('h3', { id: 'talk-title' }, 'Talk time and cost'),
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h(
+        'table',
+        { class: 'table compact talk', 'aria-labelledby': 'talk-title' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', { scope: 'col' }, `Day (${r.timezone})`),
+            h('th', { scope: 'col' }, 'Talk minutes'),
+            h('th', { scope: 'col' }, 'Cost'),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          r.talk_by_day.map((d) =>
+            h(
+              'tr',
+              { dataset: { key: d.day } },
+              h('td', {}, d.day),
+              h('td', { class: 'num' }, fmtNum(d.minutes)),
+              h('td', { class: 'num cost' }, costCell(d)),
+            ),
+          ),
+        ),
+        r.talk
+          ? h(
+              'tfoot',
+              {},
+              h(
+                'tr',
+                {},
+                h('th', { scope: 'row' }, 'Whole run'),
+                h('td', { class: 'num' }, fmtNum(r.talk.minutes)),
+                h('td', { class: 'num cost' }, costCell(r.talk)),
+              ),
+            )
+          : null,
+      ),
+    ),
+    priced
+      ? null
+      : h(
+          'p',
+          { class: 'hint' },
+          'Set a rate per minute on the carrier (Setup) to see what the talk time costs.',
+        ),
+  ];
 }
 
 function counts(map) {
