@@ -107,6 +107,27 @@ export interface RunConfigVersionsTable {
   changed_at: GeneratedTimestamp;
 }
 
+/** One contact CSV upload (db/migrations/2026-12-07T0130_contact_uploads.ts). */
+export interface ContactUploadsTable {
+  id: Generated<string>;
+  campaign_id: string;
+  run_no: number;
+  mode: 'replace' | 'append';
+  added: number;
+  skipped: number;
+  columns: Json<string[]>;
+  uploaded_by: string;
+  uploaded_at: GeneratedTimestamp;
+}
+
+/** A row an upload skipped: its spreadsheet row number, why, and its cells. */
+export interface ContactUploadSkipsTable {
+  upload_id: string;
+  row_no: number;
+  reason: string;
+  cells: Json<string[]>;
+}
+
 export interface CampaignRunsTable {
   campaign_id: string;
   run_no: number;
@@ -359,6 +380,8 @@ export interface Database {
   campaign_alerts: CampaignAlertsTable;
   call_journal: CallJournalTable;
   run_config_versions: RunConfigVersionsTable;
+  contact_uploads: ContactUploadsTable;
+  contact_upload_skips: ContactUploadSkipsTable;
 }
 
 export type Campaign = Selectable<CampaignsTable>;

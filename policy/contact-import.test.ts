@@ -5,6 +5,7 @@ import {
   MAX_REPORTED_ERRORS,
   modeFor,
   RowCollector,
+  skippedRowsHeader,
 } from './contact-import';
 
 describe('contact import rules', () => {
@@ -57,5 +58,17 @@ describe('contact import rules', () => {
     expect(rows.skipped).toBe(3 * MAX_REPORTED_ERRORS);
     expect(rows.errors).toHaveLength(MAX_REPORTED_ERRORS);
     expect(rows.errors.at(-1)?.row).toBe(MAX_REPORTED_ERRORS + 1);
+  });
+});
+
+describe('the skipped-rows download', () => {
+  it("leads with the row number and reason, then the upload's own columns as written", () => {
+    expect(skippedRowsHeader(['phone_number', 'Name', ''])).toEqual([
+      'row',
+      'reason',
+      'phone_number',
+      'Name',
+      '',
+    ]);
   });
 });

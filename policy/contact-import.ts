@@ -67,3 +67,20 @@ export class RowCollector {
     this.errors.splice(0, this.errors.length, ...merged);
   }
 }
+
+/** A skipped row as kept with its upload: the spreadsheet row, why, and its cells. */
+export interface SkippedRow extends RowError {
+  cells: string[];
+}
+
+/** The skipped-rows download: the row number and reason first, then the upload's own columns. */
+export function skippedRowsHeader(columns: readonly string[]): string[] {
+  return ['row', 'reason', ...columns];
+}
+
+/** Why the database refused a row after the file was read, by the import's verdict on it. */
+export const DATABASE_SKIP_REASONS = {
+  opted_out: 'opted out',
+  sticky: 'excluded (sticky exclusion)',
+  duplicate: 'already in the campaign',
+} as const;

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   analyseHeader,
+  cellSources,
+  cellsOfContact,
   cleanCell,
   isBlankRecord,
   MAX_PHONE_COLUMNS,
@@ -206,6 +208,49 @@ describe('neutraliseFormula', () => {
         const out = neutraliseFormula(s);
         expect(out === s || out === `'${s}`).toBe(true);
         expect(['=', '+', '-', '@', '\t', '\r']).not.toContain(out.charAt(0));
+      }),
+    );
+  });
+});
+
+describe('cellSources / cellsOfContact (a stored contact written back as its row)', () => {
+  it('maps every column: phones in dialling order, name, email, variables, empty headers', () => {
+    const layout = layoutOf(['name', 'phone2', ' ', 'phone1', 'E-mail', 'tier', 'phone_number']);
+    const sources = cellSources(layout);
+    expect(sources).toEqual([
+      { kind: 'name' },
+      { kind: 'phone', n: 2 },
+      { kind: 'none' },
+      { kind: 'phone', n: 1 },
+      { kind: 'email' },
+      { kind: 'variable', key: 'tier' },
+      { kind: 'phone', n: 0 },
+    ]);
+    expect(
+      cellsOfContact(sources, {
+        phones: ['+14155550100', '+14155550101'],
+        name: 'Asha',
+        email: null,
+        metadata: { tier: 'gold', other: 'x' },
+      }),
+    ).toEqual(['Asha', '', '', '+14155550101', '', 'gold', '+14155550100']);
+  });
+
+  it('gives back the row normaliseRow read, for any row with valid numbers', () => {
+    const layout = layoutOf(['phone_number', 'phone1', 'name', 'email', 'a', 'b']);
+    const sources = cellSources(layout);
+    const digits = fc.integer({ min: 2_000_000, max: 9_999_999 }).map((n) => `+1415${n}`);
+    const text = fc.string({ maxLength: 8 }).map(cleanCell);
+    fc.assert(
+      fc.property(digits, digits, text, text, text, text, (p0, p1, name, email, a, b) => {
+        fc.pre(p0 !== p1);
+        const cells = [p0, p1, name, email, a, b];
+        const r = normaliseRow(cells, layout, 'US');
+        if (!r.ok) throw new Error(r.reason);
+        const metadata = Object.fromEntries(
+          layout.variables.map((v, i) => [v.key, r.contact.values[i] ?? '']).filter(([, v]) => v),
+        );
+        expect(cellsOfContact(sources, { ...r.contact, metadata })).toEqual(cells);
       }),
     );
   });

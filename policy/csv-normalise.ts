@@ -183,3 +183,51 @@ export function neutraliseFormula(value: string): string {
 
 /** The characters `neutraliseFormula` guards against, as a SQL/regex character class body. */
 export const FORMULA_TRIGGERS = ['=', '+', '-', '@', '\t', '\r'] as const;
+
+/** Where a column's cell comes from when a row is written back out from the contact the import read. */
+export type CellSource =
+  | { kind: 'phone'; n: number }
+  | { kind: 'name' }
+  | { kind: 'email' }
+  | { kind: 'variable'; key: string }
+  | { kind: 'none' };
+
+/**
+ * The column-by-column recipe for writing a stored contact back as a row of its file: the n-th phone
+ * column (in dialling order) takes the n-th number, a variable column takes its metadata value, a column
+ * with an empty header stays empty. Used for rows the database refused after the file was read (opted
+ * out, already in the campaign), whose original cells were not kept: they read as the import read them.
+ */
+export function cellSources(layout: CsvLayout): CellSource[] {
+  const sources: CellSource[] = layout.columns.map(() => ({ kind: 'none' }));
+  layout.phoneIndexes.forEach((index, n) => (sources[index] = { kind: 'phone', n }));
+  if (layout.nameIndex !== null) sources[layout.nameIndex] = { kind: 'name' };
+  if (layout.emailIndex !== null) sources[layout.emailIndex] = { kind: 'email' };
+  for (const v of layout.variables) sources[v.index] = { kind: 'variable', key: v.key };
+  return sources;
+}
+
+export interface ReadContact {
+  phones: readonly string[];
+  name: string | null;
+  email: string | null;
+  metadata: Readonly<Record<string, string>>;
+}
+
+/** A stored contact as the cells of its file's row (see cellSources). */
+export function cellsOfContact(sources: readonly CellSource[], contact: ReadContact): string[] {
+  return sources.map((s) => {
+    switch (s.kind) {
+      case 'phone':
+        return contact.phones[s.n] ?? '';
+      case 'name':
+        return contact.name ?? '';
+      case 'email':
+        return contact.email ?? '';
+      case 'variable':
+        return contact.metadata[s.key] ?? '';
+      case 'none':
+        return '';
+    }
+  });
+}

@@ -438,6 +438,7 @@ function registerFakeApi(app: FastifyInstance, st: () => FakeState): void {
           columns: lines[0]?.replace('\ufeff', '').split(','),
         };
       });
+      api.get('/campaigns/:id/uploads', async () => ({ items: [], total: 0 }));
       api.get('/campaigns/:id/contacts', async (req: IdReq) => contactsPage(req.query));
       api.get('/campaigns/:id/live', async (req: IdReq) => ({
         ...st().live,

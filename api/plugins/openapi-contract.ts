@@ -197,6 +197,7 @@ const CSV_BODIES: Record<string, Json> = {
 const CSV_ANSWERS = new Set([
   `GET ${API_PREFIX}/campaigns/:id/attempts.csv`,
   `GET ${API_PREFIX}/campaigns/template.csv`,
+  `GET ${API_PREFIX}/campaigns/:id/uploads/:upload_id/skipped.csv`,
 ]);
 
 function withError(responses: Json, status: number): void {

@@ -34,6 +34,7 @@ describe('POST /campaigns/:id/contacts (CSV upload)', () => {
     const res = await uploadCsv(h, c.id, csv);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
+      upload_id: expect.any(String),
       added: 3,
       skipped: 0,
       errors: [],
@@ -93,6 +94,7 @@ describe('POST /campaigns/:id/contacts (CSV upload)', () => {
     const res = await uploadCsv(h, c.id, csv);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
+      upload_id: expect.any(String),
       added: 2,
       skipped: 3,
       errors: [
@@ -172,6 +174,7 @@ describe('POST /campaigns/:id/contacts (CSV upload)', () => {
     const res = await uploadCsv(h, c.id, 'phone_number,tier\n9876543210,x\n9876543219,gold\n\n9876543218,\n');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
+      upload_id: expect.any(String),
       added: 2,
       skipped: 1,
       errors: [{ row: 2, reason: 'already in the campaign (+919876543210)' }],
@@ -404,6 +407,125 @@ describe('upload limits: 413 with nothing imported', () => {
   });
 });
 
+describe('uploads kept with their skipped rows (import summary, skipped-rows CSV)', () => {
+  const uploadsOf = (id: string) => h.get(`${API}/campaigns/${id}/uploads`);
+  const skippedCsv = (id: string, uploadId: string) =>
+    h.get(`${API}/campaigns/${id}/uploads/${uploadId}/skipped.csv`);
+  const csvRows = (text: string) => text.trimEnd().split('\n');
+
+  it('keeps every skipped row, not just the 100 the answer carries, with its reason and cells', async () => {
+    const c = await createCampaign(h);
+    const bad = Array.from({ length: 150 }, (_, i) => `bad${i},Name ${i},gold`);
+    const csv = [
+      'phone_number,name,tier',
+      '9876543210,Asha,gold',
+      ...bad,
+      '+91 98765 43210,Dup,x',
+      '=cmd(),Eve,',
+    ];
+    const res = await uploadCsv(h, c.id, csv.join('\n'));
+    expect(res.body).toMatchObject({ added: 1, skipped: 152 });
+    expect(res.body.errors).toHaveLength(100);
+
+    const list = await uploadsOf(c.id);
+    expect(list.status).toBe(200);
+    expect(list.body).toEqual({
+      total: 1,
+      items: [
+        {
+          id: res.body.upload_id,
+          run_no: 1,
+          mode: 'replace',
+          added: 1,
+          skipped: 152,
+          columns: ['phone_number', 'name', 'tier'],
+          uploaded_by: 'ops',
+          uploaded_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+          skipped_rows_url: `${API}/campaigns/${c.id}/uploads/${res.body.upload_id}/skipped.csv`,
+        },
+      ],
+    });
+
+    const download = await h.get(list.body.items[0].skipped_rows_url);
+    expect(download.status).toBe(200);
+    expect(download.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(download.headers['content-disposition']).toContain('skipped-rows.csv');
+    const lines = csvRows(download.text);
+    expect(lines).toHaveLength(1 + 152);
+    expect(lines[0]).toBe('row,reason,phone_number,name,tier');
+    expect(lines[1]).toBe('3,"invalid phone number ""bad0""",bad0,Name 0,gold');
+    expect(lines[150]).toBe('152,"invalid phone number ""bad149""",bad149,Name 149,gold');
+    expect(lines[151]).toBe("153,duplicate of row 2 (+919876543210),'+91 98765 43210,Dup,x");
+    // A cell a spreadsheet would run as a formula is neutralised, as in the attempt report.
+    expect(lines[152]).toMatch(/^154,.*,'=cmd\(\),Eve,$/);
+  });
+
+  it('writes rows the database refused as the import read them, and lists uploads newest first', async () => {
+    const c = await createCampaign(h);
+    await h.db
+      .insertInto('opt_outs')
+      .values({ phone: '+919811100009', reason: 'test' })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    const first = await uploadCsv(
+      h,
+      c.id,
+      'phone_number,name,tier\n9811100001,Asha,gold\n9811100009,Opt,x\n',
+    );
+    expect(first.body).toMatchObject({ added: 1, skipped: 1 });
+    await startCampaign(h, c.id);
+    const second = await uploadCsv(
+      h,
+      c.id,
+      'name,phone1,phone2,tier,\nAsha,9811100001,9811100002,silver,z\nNew,9811100003,,gold,\nOpt,9811100009,,,\n',
+    );
+    expect(second.body).toMatchObject({ added: 1, skipped: 2 });
+
+    const list = await uploadsOf(c.id);
+    expect(list.body.total).toBe(2);
+    expect(list.body.items.map((u: { id: string; mode: string }) => [u.id, u.mode])).toEqual([
+      [second.body.upload_id, 'append'],
+      [first.body.upload_id, 'replace'],
+    ]);
+    expect(csvRows((await skippedCsv(c.id, first.body.upload_id)).text)).toEqual([
+      'row,reason,phone_number,name,tier',
+      "3,opted out (+919811100009),'+919811100009,Opt,x",
+    ]);
+    // The empty-header column stays empty; numbers read as E.164 in dialling order.
+    expect(csvRows((await skippedCsv(c.id, second.body.upload_id)).text)).toEqual([
+      'row,reason,name,phone1,phone2,tier,',
+      "2,already in the campaign (+919811100001),Asha,'+919811100001,'+919811100002,silver,",
+      "4,opted out (+919811100009),Opt,'+919811100009,,,",
+    ]);
+  });
+
+  it('a replace drops the earlier uploads of the draft; an upload without skips has no download link', async () => {
+    const c = await createCampaign(h);
+    const old = await uploadCsv(h, c.id, 'phone_number\nbad\n9876543210\n');
+    const replaced = await uploadCsv(h, c.id, 'phone_number\n9876543211\n');
+    const list = await uploadsOf(c.id);
+    expect(list.body.items).toHaveLength(1);
+    expect(list.body.items[0]).toMatchObject({ id: replaced.body.upload_id, added: 1, skipped: 0 });
+    expect(list.body.items[0]).not.toHaveProperty('skipped_rows_url');
+    expect((await skippedCsv(c.id, old.body.upload_id)).status).toBe(404);
+    expect(csvRows((await skippedCsv(c.id, replaced.body.upload_id)).text)).toEqual([
+      'row,reason,phone_number',
+    ]);
+  });
+
+  it('keeps nothing of a refused upload; 404 for another campaign, 422 for a bad limit', async () => {
+    const c = await createCampaign(h);
+    const other = await createCampaign(h);
+    const ok = await uploadCsv(h, c.id, 'phone_number\nbad\n9876543210\n');
+    expect((await uploadCsv(h, c.id, 'name\nx\n')).status).toBe(422);
+    expect((await uploadsOf(c.id)).body.total).toBe(1);
+    expect((await skippedCsv(other.id, ok.body.upload_id)).status).toBe(404);
+    expect((await uploadsOf('00000000-0000-4000-8000-000000000000')).status).toBe(404);
+    expect((await h.get(`${API}/campaigns/${c.id}/uploads?limit=0`)).status).toBe(422);
+    expect((await h.get(`${API}/campaigns/${c.id}/uploads?limit=1`)).body.items).toHaveLength(1);
+  });
+});
+
 describe('the batched-INSERT path (PGlite cannot take COPY FROM STDIN)', () => {
   it('imports, skips and appends exactly like COPY', async () => {
     const { createDb } = await import('../../db/connection');
@@ -450,6 +572,17 @@ describe('the batched-INSERT path (PGlite cannot take COPY FROM STDIN)', () => {
         errors: [{ row: 2, reason: 'already in the campaign (+14155000001)' }],
       });
       expect(await contactCount(h.db, c.id)).toBe(4501);
+      const kept = await h.db
+        .selectFrom('contact_upload_skips')
+        .select(['upload_id', 'row_no', 'reason', 'cells'])
+        .where('upload_id', 'in', [first.json().upload_id, appended.json().upload_id])
+        .orderBy('row_no')
+        .execute();
+      expect(kept.map((k) => [k.upload_id, k.row_no, k.reason, k.cells])).toEqual([
+        [appended.json().upload_id, 2, 'already in the campaign (+14155000001)', ['+14155000001']],
+        [first.json().upload_id, 4502, 'invalid phone number "bad"', ['bad', 'x', 'y']],
+        [first.json().upload_id, 4503, 'duplicate of row 2 (+14155000000)', ['+14155000000', 'dup', 'z']],
+      ]);
     } finally {
       await app.close();
       await db.destroy();

@@ -1,8 +1,9 @@
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../deps';
+import { API_PREFIX } from '../plugins/auth.plugin';
 import { invalid, tooLarge } from '../../policy/errors';
 import { errorResponses, IdParamsSchema, Nullable, Timestamp, Uuid } from '../schemas/common.schema';
 import { assertContactsWritable, importContacts } from '../../db/repositories/contact-import.repository';
@@ -23,6 +24,12 @@ import { phoneSearch } from '../../policy/phone';
 import { workflowLinks } from '../../engine/workflow-links';
 import { CONTACT_STATES, type ContactState } from '../../policy/contact-state';
 import { forgetLiveAggregates } from '../../db/repositories/live.repository';
+import {
+  findUpload,
+  listUploads,
+  streamSkippedRows,
+  type UploadSummary,
+} from '../../db/repositories/contact-uploads.repository';
 
 /**
  * Contacts of a campaign (docs/api.md): CSV upload, the starter template, the call list.
@@ -52,12 +59,43 @@ const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 
 const RowErrorSchema = Type.Object({ row: Type.Integer(), reason: Type.String() });
 const ImportAnswerSchema = Type.Object({
+  upload_id: Type.String({
+    format: 'uuid',
+    description: 'The upload as kept: listed by GET /campaigns/{id}/uploads with every skipped row',
+  }),
   added: Type.Integer(),
   skipped: Type.Integer(),
   errors: Type.Array(RowErrorSchema),
   columns: Type.Array(Type.String()),
   variables: Type.Array(Type.String()),
 });
+
+const UploadSchema = Type.Object({
+  id: Uuid,
+  run_no: Type.Integer(),
+  mode: Type.Enum(['replace', 'append'], {
+    description: 'replace: the list of a draft that never ran; append: added to a running or paused run',
+  }),
+  added: Type.Integer(),
+  skipped: Type.Integer(),
+  columns: Type.Array(Type.String(), { description: 'The header as uploaded' }),
+  uploaded_by: Type.String({ description: 'The name of the API key that uploaded' }),
+  uploaded_at: Timestamp,
+  skipped_rows_url: Type.Optional(
+    Type.String({ description: 'Every skipped row as CSV with its reason; absent when none was skipped' }),
+  ),
+});
+
+const UploadListSchema = Type.Object({
+  items: Type.Array(UploadSchema),
+  total: Type.Integer(),
+});
+
+const UploadListQuerySchema = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+});
+
+const UploadParamsSchema = Type.Object({ id: Uuid, upload_id: Uuid });
 
 const TrailEntrySchema = Type.Object({
   attempt_no: Type.Integer(),
@@ -155,6 +193,10 @@ const ContactStorySchema = Type.Object({
 });
 
 const ContactParamsSchema = Type.Object({ id: Uuid, contact_id: Uuid });
+
+/** The API path of an upload's skipped-rows CSV, as the answers state it. */
+const skippedRowsUrl = (campaignId: string, uploadId: string): string =>
+  `${API_PREFIX}/campaigns/${campaignId}/uploads/${uploadId}/skipped.csv`;
 
 export const TEMPLATE_CSV =
   'phone_number,name,email,case_number,amount,due_date\r\n' +
@@ -279,6 +321,7 @@ export async function contactsRoutes(app: FastifyInstance, opts: ContactsRoutesO
         source,
         defaultRegion: deps.settings.defaultPhoneRegion,
         now: now(),
+        uploadedBy: request.actor,
         limits,
       });
       forgetLiveAggregates(campaignId);
@@ -289,12 +332,64 @@ export async function contactsRoutes(app: FastifyInstance, opts: ContactsRoutesO
         });
       }
       return {
+        upload_id: result.uploadId,
         added: result.added,
         skipped: result.skipped,
         errors: result.errors,
         columns: result.columns,
         variables: result.variables,
       };
+    },
+  );
+
+  const uploadView = (campaignId: string, u: UploadSummary) => ({
+    ...u,
+    uploaded_at: u.uploaded_at.toISOString(),
+    ...(u.skipped > 0 ? { skipped_rows_url: skippedRowsUrl(campaignId, u.id) } : {}),
+  });
+
+  r.get(
+    '/campaigns/:id/uploads',
+    {
+      schema: {
+        summary: "The campaign's contact uploads, newest first: added and skipped counts, who and when",
+        params: IdParamsSchema,
+        querystring: UploadListQuerySchema,
+        response: { 200: UploadListSchema, ...errorResponses(401, 404, 422) },
+      },
+    },
+    async (request) => {
+      const { items, total } = await listUploads(deps.db, request.params.id, request.query.limit ?? 50);
+      return { items: items.map((u) => uploadView(request.params.id, u)), total };
+    },
+  );
+
+  r.get(
+    '/campaigns/:id/uploads/:upload_id/skipped.csv',
+    {
+      schema: {
+        summary: "Every row an upload skipped, with its reason: `row,reason,` then the upload's columns",
+        params: UploadParamsSchema,
+        // A stream: Fastify pipes it as is (no serialiser runs).
+        response: { 200: Type.Unknown({ description: 'text/csv' }), ...errorResponses(401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { id, upload_id } = request.params;
+      const upload = await findUpload(deps.db, id, upload_id);
+      const out = new PassThrough();
+      streamSkippedRows(deps.db, upload, out).catch((err: unknown) => {
+        request.log.error({ err, uploadId: upload_id }, 'skipped rows download failed mid-stream');
+        out.destroy(err instanceof Error ? err : new Error(String(err)));
+      });
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header(
+          'content-disposition',
+          `attachment; filename="upload-${upload_id.slice(0, 8)}-skipped-rows.csv"`,
+        )
+        .header('cache-control', 'no-store')
+        .send(out);
     },
   );
 

@@ -24,6 +24,8 @@ export async function bareApp(
   const app = Fastify({ logger: false });
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   installErrorHandling(app);
+  // What the auth plugin decorates every request with: the acting key's name.
+  app.decorateRequest('actor', 'bare-app');
   await app.register(
     async (api) => {
       for (const p of plugins) await api.register(p.plugin, { deps, ...p.options });

@@ -2,8 +2,18 @@ import type { Readable } from 'node:stream';
 import { sql, type Kysely } from 'kysely';
 import type { Db } from '../connection';
 import type { CampaignStatus, Database } from '../schema';
-import { analyseHeader, isBlankRecord, normaliseRow, type CsvLayout } from '../../policy/csv-normalise';
 import {
+  analyseHeader,
+  cellSources,
+  cellsOfContact,
+  cleanCell,
+  isBlankRecord,
+  normaliseRow,
+  type CellSource,
+  type CsvLayout,
+} from '../../policy/csv-normalise';
+import {
+  DATABASE_SKIP_REASONS,
   DEFAULT_IMPORT_LIMITS,
   MAX_REPORTED_ERRORS,
   RowCollector,
@@ -11,6 +21,7 @@ import {
   modeFor,
   type ImportLimits,
   type RowError,
+  type SkippedRow,
 } from '../../policy/contact-import';
 import { conflict, invalid, notFound, tooLarge } from '../../policy/errors';
 import { csvError, forEachRecord, ImportLimitError, isTooLarge } from './contact-import.stream';
@@ -40,12 +51,19 @@ import { INSERT_FENCE_PREFIX, registerVariables } from './contacts.repository';
  * - append (running or paused): rows go to a temporary table and are merged with INSERT … SELECT … ON
  *   CONFLICT DO NOTHING, so the dialler and the trigger API keep working on the live campaign meanwhile.
  *
+ * Every skipped row is kept with the upload (`contact_uploads`, `contact_upload_skips`): its number, its
+ * reason and its cells, for the import summary and the skipped-rows download. Rows the file alone skips
+ * are held until the COPY ends (the transaction's connection is busy with it), as their cells: at most
+ * the file's own size. A replace drops the earlier uploads of the draft with the contacts they added.
+ *
  * Row numbers in `errors` are spreadsheet rows: the header is row 1, the first data row is row 2, and an
  * empty line still takes a row number (a spreadsheet shows it as a blank row); a quoted cell spanning
  * several lines is one row. That is the number an operator finds when opening the file.
  */
 
 export interface ImportResult {
+  /** The upload as kept: its summary and skipped rows are read back with this id. */
+  uploadId: string;
   added: number;
   skipped: number;
   errors: RowError[];
@@ -63,6 +81,8 @@ export interface ImportOptions {
   source: Readable;
   defaultRegion: string;
   now: Date;
+  /** Who uploaded (the API key's actor), kept with the upload. */
+  uploadedBy: string;
   limits?: Partial<ImportLimits>;
 }
 
@@ -127,6 +147,7 @@ export async function importContacts(db: Db, opts: ImportOptions): Promise<Impor
         await sql`select pg_advisory_xact_lock(${insertFenceSql(campaignId)})`.execute(tx);
         await tx.deleteFrom('contacts').where('campaign_id', '=', campaignId).execute();
         await sql`delete from campaign_variables where campaign_id = ${campaignId}`.execute(tx);
+        await tx.deleteFrom('contact_uploads').where('campaign_id', '=', campaignId).execute();
       } else {
         await sql`
           create temp table import_rows (
@@ -135,10 +156,31 @@ export async function importContacts(db: Db, opts: ImportOptions): Promise<Impor
           ) on commit drop`.execute(tx);
       }
 
+      const upload = await tx
+        .insertInto('contact_uploads')
+        .values({
+          campaign_id: campaignId,
+          run_no: runNo,
+          mode,
+          added: 0,
+          skipped: 0,
+          columns: '[]',
+          uploaded_by: opts.uploadedBy,
+          uploaded_at: now,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const uploadId = upload.id;
+
       const target: Target = { mode, campaignId, runNo };
       const sink = useCopy ? await copySink(tx, target) : insertSink(tx, target);
 
       const rows = new RowCollector();
+      const fileSkips: SkippedRow[] = [];
+      const skip = (row: number, reason: string, cells: string[]): void => {
+        rows.skip(row, reason);
+        fileSkips.push({ row, reason, cells: cells.map(cleanCell) });
+      };
       let layout: CsvLayout | null = null;
       let keyPrefixes: string[] = [];
       let recordNo = 0;
@@ -160,14 +202,14 @@ export async function importContacts(db: Db, opts: ImportOptions): Promise<Impor
         }
         const r = normaliseRow(cells, layout, opts.defaultRegion);
         if (!r.ok) {
-          rows.skip(recordNo, r.reason);
+          skip(recordNo, r.reason, cells);
           return null;
         }
         const c = r.contact;
         const phone = c.phones[0] as string;
         const earlier = rows.rowOfPhone.get(phone);
         if (earlier !== undefined) {
-          rows.skip(recordNo, `duplicate of row ${earlier} (${phone})`);
+          skip(recordNo, `duplicate of row ${earlier} (${phone})`, cells);
           return null;
         }
         rows.rowOfPhone.set(phone, recordNo);
@@ -195,12 +237,24 @@ export async function importContacts(db: Db, opts: ImportOptions): Promise<Impor
         ]);
       }
       const finalLayout: CsvLayout = layout;
+      await storeSkips(tx, uploadId, fileSkips);
+      fileSkips.length = 0;
 
+      const kept = { uploadId, sources: cellSources(finalLayout) };
       if (mode === 'replace') {
-        await finaliseReplace(tx, campaignId, first.sticky, stored, rows);
+        await finaliseReplace(tx, campaignId, first.sticky, stored, rows, kept);
       } else {
-        await finaliseAppend(tx, campaignId, runNo, first.sticky, now, rows);
+        await finaliseAppend(tx, campaignId, runNo, first.sticky, now, rows, kept);
       }
+      await tx
+        .updateTable('contact_uploads')
+        .set({
+          added: rows.added,
+          skipped: rows.skipped,
+          columns: JSON.stringify(finalLayout.columns),
+        })
+        .where('id', '=', uploadId)
+        .execute();
       if (rows.added > 0) {
         await registerVariables(
           tx,
@@ -216,6 +270,7 @@ export async function importContacts(db: Db, opts: ImportOptions): Promise<Impor
         throw lockedError(last.status);
 
       return {
+        uploadId,
         added: rows.added,
         skipped: rows.skipped,
         errors: rows.errors,
@@ -240,6 +295,45 @@ export async function importContacts(db: Db, opts: ImportOptions): Promise<Impor
   }
 }
 
+/** Where this upload's skipped rows are kept, and how a stored contact is written back as its row. */
+interface KeptSkips {
+  uploadId: string;
+  sources: CellSource[];
+}
+
+const SKIP_BATCH = 1_000;
+
+/** Keep skipped rows with their upload, in batched INSERTs (one array parameter per column). */
+async function storeSkips(tx: AnyDb, uploadId: string, skips: readonly SkippedRow[]): Promise<void> {
+  for (let i = 0; i < skips.length; i += SKIP_BATCH) {
+    const batch = skips.slice(i, i + SKIP_BATCH);
+    await sql`
+      insert into contact_upload_skips (upload_id, row_no, reason, cells)
+      select ${uploadId}::uuid, r, why, c::jsonb
+      from unnest(${batch.map((s) => s.row)}::int[], ${batch.map((s) => s.reason)}::text[],
+                  ${batch.map((s) => JSON.stringify(s.cells))}::text[]) as x(r, why, c)`.execute(tx);
+  }
+}
+
+/** SQL twin of cellsOfContact over `import_rows` (phones, name, email, metadata). */
+function cellsSql(sources: readonly CellSource[]) {
+  const cells = sources.map((s) => {
+    switch (s.kind) {
+      case 'phone':
+        return sql`coalesce(phones[${s.n + 1}::int], '')`;
+      case 'name':
+        return sql`coalesce(name, '')`;
+      case 'email':
+        return sql`coalesce(email, '')`;
+      case 'variable':
+        return sql`coalesce(metadata->>${s.key}::text, '')`;
+      case 'none':
+        return sql`''`;
+    }
+  });
+  return sql`to_jsonb(array[${sql.join(cells)}]::text[])`;
+}
+
 /**
  * Replace: every row is already in `contacts`. Remove the ones the campaign may not hold: opted-out
  * numbers, and with sticky exclusion numbers excluded earlier (the exclusion outlives the deleted row).
@@ -250,29 +344,46 @@ async function finaliseReplace(
   sticky: boolean,
   stored: number,
   rows: RowCollector,
+  kept: KeptSkips,
 ): Promise<void> {
   const { rows: checks } = await sql<{ opt_outs: boolean; exclusions: boolean }>`
     select exists (select 1 from opt_outs) as opt_outs,
            ${sticky} and exists (select 1 from exclusions where campaign_id = ${campaignId} and mobile is not null)
              as exclusions`.execute(tx);
   const check = checks[0];
-  let removed: { phone: string; reason: string }[] = [];
+  type Removed = {
+    phone: string;
+    reason: string;
+    phones: string[];
+    name: string | null;
+    email: string | null;
+    metadata: Record<string, string>;
+  };
+  let removed: Removed[] = [];
   if (check?.opt_outs || check?.exclusions) {
-    ({ rows: removed } = await sql<{ phone: string; reason: string }>`
+    ({ rows: removed } = await sql<Removed>`
       delete from contacts c
       where c.campaign_id = ${campaignId}
         and (exists (select 1 from opt_outs o where o.phone = c.phone)
              or (${sticky} and exists (select 1 from exclusions e
                                        where e.campaign_id = ${campaignId} and e.mobile = c.phone)))
-      returning c.phone,
-        case when exists (select 1 from opt_outs o where o.phone = c.phone) then 'opted out'
-             else 'excluded (sticky exclusion)' end as reason`.execute(tx));
+      returning c.phone, c.phones, c.name, c.email, c.metadata,
+        case when exists (select 1 from opt_outs o where o.phone = c.phone) then ${DATABASE_SKIP_REASONS.opted_out}
+             else ${DATABASE_SKIP_REASONS.sticky} end as reason`.execute(tx));
   }
-  const later = removed
-    .map((r) => ({ row: rows.rowOfPhone.get(r.phone) ?? 0, reason: `${r.reason} (${r.phone})` }))
+  const later: SkippedRow[] = removed
+    .map((r) => ({
+      row: rows.rowOfPhone.get(r.phone) ?? 0,
+      reason: `${r.reason} (${r.phone})`,
+      cells: cellsOfContact(kept.sources, r),
+    }))
     .sort((a, b) => a.row - b.row);
+  await storeSkips(tx, kept.uploadId, later);
   rows.added = stored - removed.length;
-  rows.addLater(later.slice(0, MAX_REPORTED_ERRORS), removed.length);
+  rows.addLater(
+    later.slice(0, MAX_REPORTED_ERRORS).map(({ row, reason }) => ({ row, reason })),
+    removed.length,
+  );
 }
 
 /**
@@ -287,6 +398,7 @@ async function finaliseAppend(
   sticky: boolean,
   now: Date,
   rows: RowCollector,
+  kept: KeptSkips,
 ): Promise<void> {
   await sql`analyze import_rows`.execute(tx);
   await sql`
@@ -322,40 +434,41 @@ async function finaliseAppend(
     from import_rows i
     where i.verdict = 'reactivate' and c.campaign_id = ${campaignId} and c.phone = i.phone`.execute(tx);
 
-  const inserted = await sql`
-    insert into contacts (campaign_id, phone, phones, name, email, metadata, source, added_in_run, run_no, ready_at)
-    select ${campaignId}::uuid, phone, phones, name, email, metadata, 'csv', ${runNo}::int, ${runNo}::int,
-           ${now}::timestamptz
-    from import_rows where verdict is null
-    order by row_no
-    on conflict (campaign_id, phone) do nothing`.execute(tx);
-
-  const { rows: skipped } = await sql<{
-    verdict: string;
-    n: number;
-    firsts: { row: number; phone: string }[];
-  }>`
-    select verdict, count(*)::int as n,
-      (array_agg(json_build_object('row', row_no, 'phone', phone) order by row_no))[1:${MAX_REPORTED_ERRORS}] as firsts
-    from import_rows where verdict in ('opted_out', 'sticky', 'duplicate')
-    group by verdict`.execute(tx);
-  const reasons: Record<string, string> = {
-    opted_out: 'opted out',
-    sticky: 'excluded (sticky exclusion)',
-    duplicate: 'already in the campaign',
-  };
-  const later: RowError[] = skipped
-    .flatMap((s) =>
-      s.firsts.map((f) => ({ row: f.row, reason: `${reasons[s.verdict] ?? s.verdict} (${f.phone})` })),
+  // A row that lost a race with a concurrent trigger of the same number is a duplicate too: marked so,
+  // it is kept and reported like the others.
+  const { rows: merged } = await sql<{ inserted: number }>`
+    with ins as (
+      insert into contacts (campaign_id, phone, phones, name, email, metadata, source, added_in_run, run_no, ready_at)
+      select ${campaignId}::uuid, phone, phones, name, email, metadata, 'csv', ${runNo}::int, ${runNo}::int,
+             ${now}::timestamptz
+      from import_rows where verdict is null
+      order by row_no
+      on conflict (campaign_id, phone) do nothing
+      returning phone
+    ), raced as (
+      update import_rows i set verdict = 'duplicate'
+      where i.verdict is null and not exists (select 1 from ins where ins.phone = i.phone)
+      returning 1
     )
-    .sort((a, b) => a.row - b.row);
-  const { rows: counts } = await sql<{
-    n: number;
-  }>`select count(*)::int as n from import_rows where verdict is null`.execute(tx);
-  const fresh = counts[0]?.n ?? 0;
-  const insertedCount = Number(inserted.numAffectedRows ?? 0);
-  // Rows that lost a race with a concurrent trigger of the same number are duplicates too.
-  const raced = fresh - insertedCount;
-  rows.added = insertedCount + Number(reactivated.numAffectedRows ?? 0);
-  rows.addLater(later.slice(0, MAX_REPORTED_ERRORS), skipped.reduce((n, s) => n + s.n, 0) + raced);
+    select (select count(*)::int from ins) as inserted, (select count(*)::int from raced) as raced`.execute(
+    tx,
+  );
+
+  const reason = sql`case verdict
+      when 'opted_out' then ${DATABASE_SKIP_REASONS.opted_out}::text
+      when 'sticky' then ${DATABASE_SKIP_REASONS.sticky}::text
+      else ${DATABASE_SKIP_REASONS.duplicate}::text end || ' (' || phone || ')'`;
+  await sql`
+    insert into contact_upload_skips (upload_id, row_no, reason, cells)
+    select ${kept.uploadId}::uuid, row_no, ${reason}, ${cellsSql(kept.sources)}
+    from import_rows where verdict in ('opted_out', 'sticky', 'duplicate')`.execute(tx);
+  const { rows: skipped } = await sql<RowError & { n: number }>`
+    select count(*) over ()::int as n, row_no as "row", ${reason} as reason
+    from import_rows where verdict in ('opted_out', 'sticky', 'duplicate')
+    order by row_no limit ${MAX_REPORTED_ERRORS}`.execute(tx);
+  rows.added = (merged[0]?.inserted ?? 0) + Number(reactivated.numAffectedRows ?? 0);
+  rows.addLater(
+    skipped.map(({ row, reason }) => ({ row, reason })),
+    skipped[0]?.n ?? 0,
+  );
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,6 +62,7 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)(
         ],
         viewport: { width: 1280, height: 900 },
         timezoneId: 'UTC',
+        acceptDownloads: true,
       });
       page = ctx.pages()[0] ?? (await ctx.newPage());
       page.setDefaultTimeout(20_000);
@@ -441,6 +442,69 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)(
       expect(warnings).toHaveLength(2);
       expect(warnings[0]).toContain('Concurrency 100,000 is more than the number pool can feed');
       expect(warnings[1]).toContain('has its callbacks turned off');
+      expect(pageErrors).toEqual([]);
+    });
+
+    it('skipped CSV rows: the import summary survives a reload and its download holds every skipped row', async () => {
+      const { numberIds } = await createCarrier(stack, {});
+      await stack.api('POST', '/api/v1/bots', { name: 'Import bot', callback_enabled: false });
+      const good = ['+919811200001', '+919811200002', '+919811200003'];
+      const bad = Array.from({ length: 105 }, (_, i) => `bad-${i},Bad ${i},silver`);
+      const csv = [
+        'phone_number,name,tier',
+        ...good.map((p, i) => `${p},Good ${i},gold`),
+        ...bad,
+        `${good[0]},Again,gold`,
+        ',Nobody,gold',
+      ].join('\n');
+
+      await page.goto(`${stack.apiUrl}/dashboard/campaigns/new`);
+      const next = page.getByRole('button', { name: 'Next', exact: true });
+      await page.getByLabel('Campaign Name').fill('Console import');
+      await page.getByLabel('Bot').selectOption({ label: 'Import bot' });
+      await next.click();
+      const numbers = await stack.api<{ id: string; e164: string }[]>('GET', '/api/v1/numbers');
+      const e164 = numbers.body.find((n) => n.id === numberIds[0])!.e164;
+      await page.getByRole('checkbox', { name: new RegExp(e164.replace('+', '\\+')) }).check();
+      await next.click();
+      await next.click();
+      await page
+        .getByLabel('Contacts CSV')
+        .setInputFiles({ name: 'import.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+      await next.click();
+      await page.getByRole('button', { name: 'Create Campaign' }).click();
+      await page.getByText('Contacts uploaded: 3 added, 107 skipped.').waitFor();
+
+      const summary = page.locator('section[aria-labelledby="import-summary-title"]');
+      const checkSummary = async (): Promise<void> => {
+        await summary.waitFor();
+        expect(await summary.locator('.import-totals').textContent()).toBe(
+          '1 upload: 3 contacts added, 107 rows skipped.',
+        );
+        const cells = await summary.locator('tbody tr').first().locator('td').allTextContents();
+        expect(cells.slice(1, 5)).toEqual(['bootstrap', 'Replaced the list', '3', '107']);
+      };
+      await checkSummary();
+      await page.reload();
+      await page.locator('.page-head h1').waitFor();
+      await checkSummary();
+      // The one-off notice of the upload is gone; the summary is read from the API.
+      expect(await page.getByText('Contacts uploaded: 3 added, 107 skipped.').count()).toBe(0);
+
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        summary.getByRole('button', { name: /^Download the 107 skipped rows/ }).click(),
+      ]);
+      expect(download.suggestedFilename()).toMatch(/^upload-[0-9a-f]{8}-skipped-rows\.csv$/);
+      const lines = readFileSync(await download.path(), 'utf8')
+        .trimEnd()
+        .split('\n');
+      expect(lines[0]).toBe('row,reason,phone_number,name,tier');
+      expect(lines.slice(1)).toHaveLength(107);
+      expect(lines[1]).toBe('5,"invalid phone number ""bad-0""",bad-0,Bad 0,silver');
+      expect(lines[105]).toBe('109,"invalid phone number ""bad-104""",bad-104,Bad 104,silver');
+      expect(lines[106]).toBe("110,duplicate of row 2 (+919811200001),'+919811200001,Again,gold");
+      expect(lines[107]).toBe('111,missing phone number,,Nobody,gold');
       expect(pageErrors).toEqual([]);
     });
   },

@@ -11,6 +11,7 @@ import { headerPart } from './detail/header.js';
 import { actionBarPart } from './detail/action-bar.js';
 import { noticesPart } from './detail/notices.js';
 import { uploadSummaryPart } from './detail/upload-summary.js';
+import { importSummaryPart } from './detail/import-summary.js';
 import { tabsPart } from './detail/tabs.js';
 import { livePanelPart } from './detail/live-panel.js';
 import { progressPart } from './detail/progress.js';
@@ -30,7 +31,14 @@ export const POLL_MS = 3000;
 export function detailPage(main, { id }, { navigate, flash }) {
   const base = `/campaigns/${encodeURIComponent(id)}`;
   let alive = true;
-  const state = { campaign: null, live: null, results: null, activity: [], runConfig: null };
+  const state = {
+    campaign: null,
+    live: null,
+    results: null,
+    activity: [],
+    runConfig: null,
+    uploads: null,
+  };
   const report = { downloading: false, label: null };
 
   const box = errorBox();
@@ -69,6 +77,7 @@ export function detailPage(main, { id }, { navigate, flash }) {
   const configPanel = configPanelPart({ base });
   const activityLog = activityLogPart();
   const resultsCard = resultsPart();
+  const importSummary = importSummaryPart({ onError: (err) => showError(actionBox, err) });
   const livePart = [livePanel, alerts, progress, metrics, resultsCard, passes, callbacks];
 
   const details = h(
@@ -77,6 +86,7 @@ export function detailPage(main, { id }, { navigate, flash }) {
     livePart.map((p) => p.el),
     pollNote,
     callList.el,
+    importSummary.el,
     configPanel.el,
   );
   const integration = h('div', {
@@ -123,6 +133,7 @@ export function detailPage(main, { id }, { navigate, flash }) {
     state.activity = Array.isArray(a) ? a : (a?.items ?? []);
   };
   const loadConfig = async () => (state.runConfig = await api.get(`${base}/config`));
+  const loadUploads = async () => (state.uploads = await api.get(`${base}/uploads`));
 
   async function loadAll() {
     try {
@@ -132,7 +143,13 @@ export function detailPage(main, { id }, { navigate, flash }) {
       if (alive && err.status !== 401) showError(box, err);
       return;
     }
-    const results = await Promise.allSettled([loadLive(), loadActivity(), loadConfig(), callList.refresh()]);
+    const results = await Promise.allSettled([
+      loadLive(),
+      loadActivity(),
+      loadConfig(),
+      loadUploads(),
+      callList.refresh(),
+    ]);
     if (!alive) return;
     const failed = results.find((r) => r.status === 'rejected' && r.reason?.status !== 401);
     if (failed) showError(box, failed.reason);
@@ -160,7 +177,14 @@ export function detailPage(main, { id }, { navigate, flash }) {
   }
 
   async function refreshAll() {
-    await Promise.allSettled([loadCampaign(), loadLive(), loadActivity(), loadConfig(), callList.refresh()]);
+    await Promise.allSettled([
+      loadCampaign(),
+      loadLive(),
+      loadActivity(),
+      loadConfig(),
+      loadUploads(),
+      callList.refresh(),
+    ]);
     if (alive) renderAll();
   }
 
@@ -180,6 +204,7 @@ export function detailPage(main, { id }, { navigate, flash }) {
     notices.update(state);
     renderLive();
     callList.update(state);
+    importSummary.update(state);
     configPanel.update(state);
     integration.replaceChildren(integrationPanel(state.campaign));
   }
