@@ -1,7 +1,8 @@
 /**
  * `npm run sim`: the switch simulator as a process, configured from the environment:
  * SIM_ESL_PORT (8021), SIM_CONTROL_PORT (8023), SIM_SCENARIO (path to a scenario JSON), SIM_SEED (1),
- * ESL_PASSWORD (ClueCon), SIM_RESULT_URL (dialler base URL for post-call results), SIM_API_KEY.
+ * ESL_PASSWORD (ClueCon), SIM_RESULT_URL (dialler base URL for post-call results), SIM_API_KEY, SIM_CALL_LOG
+ * (a file the call log is appended to, so it outlives the process).
  */
 import { readFileSync } from 'node:fs';
 import { startSimulator, type ScenarioInput } from './simulator';
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
   const resultUrl = process.env.SIM_RESULT_URL;
   const apiKey = process.env.SIM_API_KEY;
   const scenario = scenarioFromEnv();
+  const callLogFile = process.env.SIM_CALL_LOG;
   const simulator = await startSimulator({
     host: '127.0.0.1',
     eslPort: integerFromEnv('SIM_ESL_PORT', 8021),
@@ -38,6 +40,7 @@ async function main(): Promise<void> {
     ...(scenario ? { scenario } : {}),
     ...(resultUrl ? { resultUrl } : {}),
     ...(apiKey ? { apiKey } : {}),
+    ...(callLogFile ? { callLogFile } : {}),
     log: (message, fields) => log.info(message, fields),
   });
   log.info(

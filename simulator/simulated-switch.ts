@@ -5,7 +5,7 @@
  * subscription and filters.
  */
 import { randomUUID } from 'node:crypto';
-import { BotResultPoster, simulatedResult } from './bot-result-poster';
+import { BotResultPoster, simulatedResult, type PostOutcome } from './bot-result-poster';
 import { CallChannel } from './call-channel';
 import {
   drawDial,
@@ -53,7 +53,17 @@ export interface SimulatedSwitchOptions {
   /** FreeSWITCH's max-sessions, reported by `status` and HEARTBEAT. */
   maxSessions?: number;
   log?: (message: string, fields?: Record<string, unknown>) => void;
+  /** Every change of the call log, as it happens (simulator/call-log-file.ts keeps it on disk). */
+  onCallLog?: (entry: CallLogEntry) => void;
 }
+
+/**
+ * One change of the call log: a call received (its record as it stands), answered, ended or played to, or
+ * the bot's result post for it settled (the status the dialler answered, or the error).
+ */
+export type CallLogEntry =
+  | { event: 'received' | 'answered' | 'ended' | 'played'; call: CallRecord }
+  | { event: 'result'; uuid: string; outcome: PostOutcome };
 
 interface LiveCall {
   channel: CallChannel;
@@ -234,6 +244,7 @@ export class SimulatedSwitch {
     for (const call of this.live.values()) {
       call.channel.dispose();
       call.record.ended_at ??= at;
+      this.logCall('ended', call.record);
     }
     this.live.clear();
     this.recentDials = [];
@@ -274,7 +285,10 @@ export class SimulatedSwitch {
     this.varsByUuid.set(uuid, record.vars);
 
     // switch_core_session_request_uuid refuses a uuid in use; sofia then fails the leg this way.
-    if (this.live.has(uuid)) return Promise.resolve('-ERR DESTINATION_OUT_OF_ORDER\n');
+    if (this.live.has(uuid)) {
+      this.logCall('received', record);
+      return Promise.resolve('-ERR DESTINATION_OUT_OF_ORDER\n');
+    }
 
     const throttled =
       this.compiled.cpsLimit !== null && this.dialsInSecondBefore(arrivedAt) >= this.compiled.cpsLimit;
@@ -282,6 +296,8 @@ export class SimulatedSwitch {
     const behaviour = throttled ? null : drawDial(this.compiled, dial.number, this.counters, this.random);
     const plan = behaviour ? planCall(behaviour, dial.timeoutS) : throttledPlan();
     record.outcome = plan.outcome;
+    // On record before any answer goes back: whatever the dialler learns of this call, the log has it.
+    this.logCall('received', record);
     if (plan.type === 'no_channel') return Promise.resolve(`-ERR ${plan.cause}\n`);
     if (!throttled) this.recentDials.push(arrivedAt);
 
@@ -304,6 +320,7 @@ export class SimulatedSwitch {
           fire: (event) => this.fire(event),
           answered: () => {
             record.answered_at = new Date().toISOString();
+            this.logCall('answered', record);
             settle(`+OK ${uuid}\n`);
           },
           failed: (_channel, cause) => settle(`-ERR ${cause}\n`),
@@ -330,6 +347,10 @@ export class SimulatedSwitch {
     };
   }
 
+  private logCall(event: 'received' | 'answered' | 'ended' | 'played', record: CallRecord): void {
+    this.options.onCallLog?.({ event, call: { ...record, vars: { ...record.vars } } });
+  }
+
   private logAboutCall(message: string, fields: Record<string, unknown> = {}): void {
     this.options.log?.(message, { ...this.callIds(fields.attempt_id), ...fields });
   }
@@ -340,6 +361,7 @@ export class SimulatedSwitch {
     this.live.delete(channel.uuid);
     call.record.ended_at = new Date().toISOString();
     if (channel.wasKilled && !channel.isAnswered) call.record.outcome = 'killed';
+    this.logCall('ended', call.record);
     this.logAboutCall('call ended', {
       attempt_id: channel.uuid,
       number: call.record.number,
@@ -364,6 +386,9 @@ export class SimulatedSwitch {
       now: new Date(),
     });
     const posting = this.poster.post(channel.attemptId, result);
+    void posting.then((outcome) =>
+      this.options.onCallLog?.({ event: 'result', uuid: channel.uuid, outcome }),
+    );
     this.pendingPosts.add(posting);
     void posting.finally(() => this.pendingPosts.delete(posting));
   }
@@ -391,7 +416,10 @@ export class SimulatedSwitch {
     const call = this.live.get(uuid);
     if (!call) return '-ERR No such channel!\n';
     if (!call.channel.broadcast(path)) return '-ERR Operation Failed\n';
-    if (!/^hangup::/i.test(path)) call.record.voicemail_message ??= path.replace(/^say:/i, '');
+    if (!/^hangup::/i.test(path) && call.record.voicemail_message === null) {
+      call.record.voicemail_message = path.replace(/^say:/i, '');
+      this.logCall('played', call.record);
+    }
     return '+OK Message queued\n';
   }
 

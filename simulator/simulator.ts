@@ -12,6 +12,7 @@ import type { Server as HttpServer } from 'node:http';
 import { createControlServer } from './control-server';
 import { EslSession } from './esl-session';
 import type { Scenario, ScenarioInput } from './scenario';
+import { callLogWriter } from './call-log-file';
 import { SimulatedSwitch, type CallRecord } from './simulated-switch';
 
 export type { CallRecord } from './simulated-switch';
@@ -37,6 +38,8 @@ export interface SimulatorOptions {
   /** Diagnostics (result posts); default silent. */
   /** A line per call end and result post, with the call's ids in `fields` (simulator/main.ts: JSON lines). */
   log?: (message: string, fields?: Record<string, unknown>) => void;
+  /** Append every change of the call log to this file (SIM_CALL_LOG; simulator/call-log-file.ts). */
+  callLogFile?: string;
 }
 
 export interface RunningSimulator {
@@ -80,6 +83,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     ...(options.resultUrl ? { resultUrl: options.resultUrl } : {}),
     ...(options.apiKey ? { apiKey: options.apiKey } : {}),
     ...(options.log ? { log: options.log } : {}),
+    ...(options.callLogFile ? { onCallLog: callLogWriter(options.callLogFile) } : {}),
     ipv4: host === '0.0.0.0' ? '127.0.0.1' : host,
   });
 
