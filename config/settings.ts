@@ -68,6 +68,12 @@ export interface Settings {
   logFormat: 'pretty' | 'json';
   /** ORI_WORKER_METRICS_PORT: the worker's own `/metrics` port; 0 picks a free one (logged). */
   workerMetricsPort: number;
+  /**
+   * ORI_WORKERS: how many workers `npm start` runs. Two by default: a worker killed mid-call is then covered
+   * by the other, whose ESL connection journals the hangups of the dead one's calls (README "Faults the
+   * dialler rides out"); with one, calls that end while it restarts are closed without the switch's word.
+   */
+  workers: number;
 }
 
 function logFormat(value: string | undefined): 'pretty' | 'json' {
@@ -94,6 +100,11 @@ function int(value: string | undefined, fallback: number, name: string): number 
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0)
     throw new Error(`${name} must be a non-negative integer, got "${value}"`);
+  return n;
+}
+
+function atLeastOne(n: number, name: string): number {
+  if (n < 1) throw new Error(`${name} must be at least 1, got ${n}`);
   return n;
 }
 
@@ -151,5 +162,6 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     logLevel: parseLogLevel(env.ORI_LOG_LEVEL),
     logFormat: logFormat(env.ORI_LOG_FORMAT),
     workerMetricsPort: int(env.ORI_WORKER_METRICS_PORT, 9464, 'ORI_WORKER_METRICS_PORT'),
+    workers: atLeastOne(int(env.ORI_WORKERS, 2, 'ORI_WORKERS'), 'ORI_WORKERS'),
   };
 }

@@ -8,9 +8,10 @@ import { spawnManaged, type ManagedProcess } from './processes';
 import { REPO_ROOT } from './temporal';
 
 /**
- * `npm start` as a supervisor, for real: scripts/start.ts on a fresh data dir and free ports. The worker
- * child killed with SIGKILL is started again (and says so, with the signal), `/health` answers 200 again,
- * nothing else stopped; Ctrl-C (SIGINT) then stops everything and exits 0.
+ * `npm start` as a supervisor, for real: scripts/start.ts on a fresh data dir and free ports. It runs two
+ * workers; the first killed with SIGKILL is started again (and says so, with the signal), `/health` answers
+ * 200 again, nothing else stopped (the second worker included); Ctrl-C (SIGINT) then stops everything and
+ * exits 0.
  */
 
 const dataDir = path.join(REPO_ROOT, '.data', `start-supervision-test-${process.pid}`);
@@ -74,6 +75,8 @@ describe.skipIf(findPostgresBinDirs().length === 0)('npm start supervises its ch
           TEMPORAL_UI_PORT: String(temporalUiPort),
           SIM_ESL_PORT: String(eslPort),
           SIM_CONTROL_PORT: String(controlPort),
+          ORI_WORKER_METRICS_PORT: '0',
+          ORI_WORKERS: '',
         },
         prefix: false,
         stopSignal: 'SIGINT',
@@ -85,7 +88,10 @@ describe.skipIf(findPostgresBinDirs().length === 0)('npm start supervises its ch
 
     const [worker] = await recorded('worker');
     const [api] = await recorded('api');
+    // Two workers by default (ORI_WORKERS): the second covers the first's calls while it is dead.
+    const [otherWorker] = await recorded('worker-2');
     expect(worker).toBeGreaterThan(0);
+    expect(alive(otherWorker ?? -1)).toBe(true);
     process.kill(worker ?? -1, 'SIGKILL');
     const [, second] = await until(
       'a second worker',
@@ -102,6 +108,7 @@ describe.skipIf(findPostgresBinDirs().length === 0)('npm start supervises its ch
     await until('/health 200 again', async () => (await httpStatus(health)) === 200, 60_000);
     // Nothing else was restarted or stopped: the same API process, and npm start itself still running.
     expect(await recorded('api')).toEqual([api]);
+    expect(await recorded('worker-2')).toEqual([otherWorker]);
     expect(start.exitInfo).toBeUndefined();
 
     const exit = await start.stop(60_000);
@@ -109,5 +116,6 @@ describe.skipIf(findPostgresBinDirs().length === 0)('npm start supervises its ch
     expect(start.tail()).toContain('[start] stopped');
     expect(alive(second ?? -1)).toBe(false);
     expect(alive(api ?? -1)).toBe(false);
+    expect(alive(otherWorker ?? -1)).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * `npm start`: everything on embedded defaults (README "Configuration"). Postgres (DATABASE_URL or a local
  * cluster), migrations, the Temporal dev server (unless TEMPORAL_ADDRESS), then the switch simulator (unless
- * ESL_HOST), the worker and the API as child processes. It is their supervisor: a child (or the dev server,
+ * ESL_HOST), the workers (ORI_WORKERS, two by default) and the API as child processes. It is their supervisor: a child (or the dev server,
  * or the local Postgres) that exits on its own is started again with backoff (scripts/supervisor.ts), on the
  * same data dirs; only Ctrl-C (or SIGTERM) stops all of it, in reverse order, and exits 0.
  */
@@ -334,14 +334,18 @@ async function main(): Promise<void> {
 
   // A child that exits on its own is started again with backoff (logged with its exit code); only a
   // signal to us stops it.
-  const spawnChild = async (name: keyof typeof ENTRY): Promise<void> => {
+  const spawnChild = async (
+    entry: keyof typeof ENTRY,
+    name: string = entry,
+    env: NodeJS.ProcessEnv = childEnv,
+  ): Promise<void> => {
     const child = await supervise({
-      name: `${name} (${ENTRY[name]})`,
+      name: `${name} (${ENTRY[entry]})`,
       launch: () =>
         Promise.resolve(
-          spawnManaged(name, process.execPath, ['--import', TSX_LOADER, ENTRY[name]], {
+          spawnManaged(name, process.execPath, ['--import', TSX_LOADER, ENTRY[entry]], {
             cwd: REPO_ROOT,
-            env: childEnv,
+            env,
             // Children write JSON lines: shown readably for a person, or untouched with ORI_LOG_FORMAT=json.
             render:
               settings.logFormat === 'json'
@@ -367,7 +371,15 @@ async function main(): Promise<void> {
         what: `the simulator's ESL port ${settings.sim.eslPort}`,
       });
     }
-    await spawnChild('worker');
+    // Two or more workers by default (ORI_WORKERS): the survivors journal a dead one's calls. Each serves its
+    // own /metrics: the next port up (or any free one when the port is 0).
+    for (let i = 0; i < settings.workers; i++) {
+      const metricsPort = settings.workerMetricsPort === 0 ? 0 : settings.workerMetricsPort + i;
+      await spawnChild('worker', i === 0 ? 'worker' : `worker-${i + 1}`, {
+        ...childEnv,
+        ORI_WORKER_METRICS_PORT: String(metricsPort),
+      });
+    }
     await spawnChild('api');
     await waitFor(async () => (await httpStatus(`${apiUrl}/health`)) === 200, {
       timeoutMs: 180_000,
