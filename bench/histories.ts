@@ -84,6 +84,20 @@ function ms(t: { seconds?: unknown; nanos?: number | null } | null | undefined):
   return num(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6);
 }
 
+/** A contact's start or wake counts one hand-off; a hand-off batch's start counts the contacts it carries. */
+function handoffsIn(
+  start: temporal.api.history.v1.IStartChildWorkflowExecutionInitiatedEventAttributes | null | undefined,
+): number {
+  if (start?.workflowType?.name !== 'handOffBatch') return 1;
+  try {
+    const data = start.input?.payloads?.[0]?.data;
+    const input = JSON.parse(Buffer.from(data ?? []).toString('utf8')) as { handoffs?: unknown[] };
+    return input.handoffs?.length ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
 /**
  * campaignRun's admission rounds, read back from the histories of all its runs: each admitRound activity
  * (scheduled → completed) and the time from its completion to the next admitRound being scheduled: the
@@ -115,7 +129,7 @@ export async function admissionRounds(client: Client, workflowId: string): Promi
         e.startChildWorkflowExecutionInitiatedEventAttributes ||
         e.signalExternalWorkflowExecutionInitiatedEventAttributes
       ) {
-        if (current) current.handoffs++;
+        if (current) current.handoffs += handoffsIn(e.startChildWorkflowExecutionInitiatedEventAttributes);
       }
     }
   }

@@ -152,8 +152,20 @@ describe('campaignRun', () => {
           await handle.result(); // contacts outlive the run's completion by a moment (ABANDON)
           const desc = await handle.describe();
           expect(desc.status.name).toBe('COMPLETED');
-          expect(desc.parentExecution?.workflowId).toBe(campaignRunWorkflowId(campaignId, 1));
+          // Started by a hand-off batch, itself the run's child: the run starts one batch per round.
+          const batch = desc.parentExecution?.workflowId ?? '';
+          expect(batch).toMatch(new RegExp(`^handoff-${campaignId}-run-1-`));
+          const batchDesc = await env.client.workflow.getHandle(batch).describe();
+          expect(batchDesc.status.name).toBe('COMPLETED');
+          expect(batchDesc.parentExecution?.workflowId).toBe(campaignRunWorkflowId(campaignId, 1));
         }
+        const runEvents =
+          (await env.client.workflow.getHandle(campaignRunWorkflowId(campaignId, 1)).fetchHistory()).events ??
+          [];
+        const children = runEvents
+          .map((e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowType?.name)
+          .filter(Boolean);
+        expect(children).toEqual(['handOffBatch']);
       },
     );
     expect(dialled.sort()).toEqual([...contacts].sort());
@@ -258,7 +270,8 @@ describe('campaignRun', () => {
         const first = await env.client.workflow.start('campaignRun', {
           taskQueue,
           workflowId,
-          args: [{ campaignId, runNo: 1, limits: { maxChildrenPerRun: 4 } }],
+          // Children are hand-off batches (one per round of three here): two a run.
+          args: [{ campaignId, runNo: 1, limits: { maxChildrenPerRun: 2 } }],
         });
         expect(await env.client.workflow.getHandle(workflowId).result()).toBe('all_final');
         const original = await env.client.workflow
@@ -274,7 +287,7 @@ describe('campaignRun', () => {
           const events =
             (await env.client.workflow.getHandle(workflowId, current).fetchHistory()).events ?? [];
           const started = events.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes);
-          expect(started.length).toBeLessThanOrEqual(4);
+          expect(started.length).toBeLessThanOrEqual(2);
           const closing = events[events.length - 1];
           runId = closing?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
           if (runId) runs++;

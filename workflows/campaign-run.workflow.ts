@@ -1,7 +1,6 @@
 import {
   condition,
   continueAsNew,
-  getExternalWorkflowHandle,
   ParentClosePolicy,
   patched,
   proxyActivities,
@@ -10,13 +9,11 @@ import {
   startChild,
   upsertSearchAttributes,
   workflowInfo,
-  WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { RunView } from '../db/repositories/run-engine.repository';
 import { dialGate } from '../policy/dial-gate';
-import { contact } from './contact.workflow';
+import { handOffBatch, handOffContacts } from './handoff-batch.workflow';
 import {
   admissionRoundSummary,
   idleSummary,
@@ -26,19 +23,10 @@ import {
   type RunStatus,
   type RunStatusView,
 } from '../policy/explain';
+import { RunStatusKey } from './search-attributes';
 import {
-  AttemptsKey,
-  CampaignIdKey,
-  ContactIdKey,
-  ContactStateKey,
-  PhoneKey,
-  RunNoKey,
-  RunStatusKey,
-} from './search-attributes';
-import {
-  admitSignal,
   configChangedUpdate,
-  contactWorkflowId,
+  handOffBatchWorkflowId,
   pauseUpdate,
   resumeUpdate,
   runStateQuery,
@@ -79,6 +67,10 @@ const PAUSED_REREAD_MS = 60_000;
  * (Attributes given to a child at its start are no command of their own, so they need no patch.)
  */
 const RUN_STATUS_PATCH = 'run-status-search-attribute';
+/** Runs started before this patch start (or signal) every contact themselves: they replay that way. */
+const HANDOFF_BATCH_PATCH = 'handoff-batches';
+/** Contacts per hand-off batch: a batch's input stays far below Temporal's payload limit. */
+const HANDOFF_BATCH_SIZE = 250;
 
 export async function campaignRun(input: CampaignRunInput): Promise<string> {
   const { campaignId, runNo } = input;
@@ -152,51 +144,29 @@ export async function campaignRun(input: CampaignRunInput): Promise<string> {
     woken = true;
   });
 
+  // Asked once, first: new runs hand off through batch workflows, older ones replay their own child starts.
+  const inBatches = patched(HANDOFF_BATCH_PATCH);
+  let batchSeq = 0;
   const handOff = async (handoffs: Handoff[]): Promise<void> => {
+    if (!inBatches) {
+      await handOffContacts(input, handoffs, () => childrenStarted++);
+      return;
+    }
+    const { runId } = workflowInfo();
+    const batches: Handoff[][] = [];
+    for (let i = 0; i < handoffs.length; i += HANDOFF_BATCH_SIZE)
+      batches.push(handoffs.slice(i, i + HANDOFF_BATCH_SIZE));
     await Promise.all(
-      handoffs.map(async (h) => {
-        const workflowId = contactWorkflowId(campaignId, runNo, h.contactId);
-        const start = async (): Promise<boolean> => {
-          // Counted when initiated: a start in flight is a pending child for Temporal's limit too.
-          childrenStarted++;
-          try {
-            await startChild(contact, {
-              workflowId,
-              ...(input.contactTaskQueue ? { taskQueue: input.contactTaskQueue } : {}),
-              args: [{ campaignId, runNo, contactId: h.contactId, handoff: h }],
-              // Found by campaign and phone from its first moment (`temporal workflow list --query`).
-              typedSearchAttributes: [
-                { key: CampaignIdKey, value: campaignId },
-                { key: RunNoKey, value: runNo },
-                { key: ContactIdKey, value: h.contactId },
-                { key: PhoneKey, value: h.phones ?? [h.phone] },
-                { key: ContactStateKey, value: 'dialling' },
-                { key: AttemptsKey, value: h.attemptNo - 1 },
-              ],
-              // A contact outlives this run's continue-as-new: it must not be cancelled with it.
-              parentClosePolicy: ParentClosePolicy.ABANDON,
-              workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-            });
-            return true;
-          } catch (err) {
-            if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
-            throw err;
-          }
-        };
-        const wake = async (): Promise<boolean> => {
-          try {
-            await getExternalWorkflowHandle(workflowId).signal(admitSignal, h);
-            return true;
-          } catch {
-            return false;
-          }
-        };
-        // The hint says which is likely; the other is the fallback (a re-added contact, a re-hand-off).
-        if (h.startWorkflow) {
-          if (!(await start())) await wake();
-        } else if (!(await wake())) {
-          await start();
-        }
+      batches.map(async (batch) => {
+        // Counted when initiated: a start in flight is a pending child for Temporal's limit too.
+        childrenStarted++;
+        await startChild(handOffBatch, {
+          workflowId: handOffBatchWorkflowId(campaignId, runNo, runId, ++batchSeq),
+          args: [{ campaignId, runNo, contactTaskQueue: input.contactTaskQueue, handoffs: batch }],
+          staticSummary: `hand off ${batch.length} contact(s), attempts ${batch[0]?.attemptId ?? ''}…`,
+          // The batch finishes its starts whatever becomes of this run (a continue-as-new, a stop).
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+        });
       }),
     );
   };
@@ -293,7 +263,11 @@ export async function campaignRun(input: CampaignRunInput): Promise<string> {
     const waitMs = Math.max(0, Math.min(MAX_ROUND_MS, untilClose));
     // Hand-offs run in the background: never lease more than this run may still start, so its pending
     // children stay under Temporal's 2,000 whatever the concurrency.
-    const maxHandoffs = Math.max(1, maxChildren - childrenStarted);
+    // In batches, a round's contacts are the batches' children, not the run's: its pending children are
+    // batches, one per HANDOFF_BATCH_SIZE contacts.
+    const maxHandoffs = inBatches
+      ? Math.max(1, maxChildren - childrenStarted) * HANDOFF_BATCH_SIZE
+      : Math.max(1, maxChildren - childrenStarted);
     const roundSummary = admissionRoundSummary(maxHandoffs, waitMs);
     show(roundSummary);
     const round = await admission.admitRound.executeWithOptions({ summary: roundSummary }, [

@@ -11,6 +11,13 @@ export const campaignRunWorkflowId = (campaignId: string, runNo: number): string
 export const contactWorkflowId = (campaignId: string, runNo: number, contactId: string): string =>
   `contact-${campaignId}-run-${runNo}-${contactId}`;
 export const webhookDeliveryWorkflowId = (deliveryId: string): string => `webhook-${deliveryId}`;
+/** One admission round's hand-off batch: the run's execution and the batch's number in it. */
+export const handOffBatchWorkflowId = (
+  campaignId: string,
+  runNo: number,
+  runId: string,
+  seq: number,
+): string => `handoff-${campaignId}-run-${runNo}-${runId}-${seq}`;
 
 /**
  * Campaign runs poll their own task queue beside the dialler's: a run's workflow tasks and its admission
@@ -88,6 +95,14 @@ export interface CampaignRunInput {
   carried?: { windowSeen: boolean; childrenStarted: number };
   /** When to continue-as-new; defaults suit production, tests lower them to see it happen. */
   limits?: { maxHistoryEvents?: number; maxChildrenPerRun?: number };
+}
+
+export interface HandOffBatchInput {
+  campaignId: string;
+  runNo: number;
+  /** The contacts' task queue; default: the batch's own (the run's). */
+  contactTaskQueue?: string;
+  handoffs: Handoff[];
 }
 
 export interface ContactInput {

@@ -11,6 +11,9 @@ import { admissionRounds, allRuns, describeRounds, eventCounts } from '../histor
 import { cpuBetween, formatCpu } from '../proc';
 import { fmt, verdict, type PartReport } from '../report';
 
+/** The dial rate a dial should reach against the trivial workflow's on the same server. */
+const DIAL_RATIO_TARGET = 0.8;
+
 export const NEAR_ZERO_SCENARIO = { time_scale: 0.001, default: { 'answer:1': 1, 'no_answer:1': 1 } };
 
 /** Mean events per contact workflow over a sample, and the campaignRun events per child it started. */
@@ -18,7 +21,14 @@ export async function eventsPerDial(
   ctx: BenchContext,
   campaignId: string,
   sample: number,
-): Promise<{ contact: number; parent: number; parentRuns: number; byType: Record<string, number> }> {
+): Promise<{
+  contact: number;
+  parent: number;
+  batches: number;
+  parentRuns: number;
+  batchRuns: number;
+  byType: Record<string, number>;
+}> {
   const { client, db } = ctx.stack;
   const rows = await sql<{ contact_id: string }>`
     select contact_id from attempts where campaign_id = ${campaignId} and ended_at is not null
@@ -43,10 +53,26 @@ export async function eventsPerDial(
     select count(*)::int as n from contacts where campaign_id = ${campaignId} and workflow_started`.execute(
     db,
   );
+  // Hand-off batches (runs since the `handoff-batches` patch): short-lived children of the run.
+  let batchEvents = 0;
+  let batchRuns = 0;
+  try {
+    const prefix = `handoff-${campaignId}-run-1-`;
+    for await (const w of client.workflow.list({ query: `WorkflowType = 'handOffBatch'` })) {
+      if (!w.workflowId.startsWith(prefix)) continue;
+      batchEvents += w.historyLength ?? (await eventCounts(client, w.workflowId, w.runId)).total;
+      batchRuns++;
+    }
+  } catch {
+    // Visibility not answering: counted as none.
+  }
+  const started = Math.max(1, children.rows[0]?.n ?? 0);
   return {
     contact: n ? total / n : Number.NaN,
-    parent: parentEvents / Math.max(1, children.rows[0]?.n ?? 0),
+    parent: parentEvents / started,
+    batches: batchEvents / started,
     parentRuns: runs.length,
+    batchRuns,
     byType,
   };
 }
@@ -96,7 +122,7 @@ export async function dialPart(ctx: BenchContext): Promise<PartReport> {
   ctx.shared.dialPerSecond = sustained;
   const ratio = sustained / ceiling.perSecond;
   const events = await eventsPerDial(ctx, run.campaignId, 20);
-  const perDial = events.contact + events.parent;
+  const perDial = events.contact + events.parent + events.batches;
   ctx.shared.eventsPerDial = perDial;
   const cpuMsPerDial = (component: string): number =>
     ((dialCpu.byComponent[component] ?? 0) * dialCpu.seconds * 1000) / Math.max(1, run.calls.length);
@@ -145,8 +171,9 @@ export async function dialPart(ctx: BenchContext): Promise<PartReport> {
     `**Temporal work per dial.** A contact workflow's history holds ${fmt(events.contact, 1)} events on average ` +
       `(sample of 20: ${Object.entries(events.byType)
         .map(([k, v]) => `${k} ${fmt(v, 1)}`)
-        .join(', ')}); the campaignRun adds ${fmt(events.parent, 1)} events per contact it started ` +
-      `(${events.parentRuns} run(s)): **${fmt(perDial, 1)} events per dial** against ${fmt(trivialEvents, 0)} for ` +
+        .join(', ')}); the campaignRun adds ${fmt(events.parent, 1)} events per contact started ` +
+      `(${events.parentRuns} run(s)) and the hand-off batches ${fmt(events.batches, 1)} (${events.batchRuns} ` +
+      `batch(es)): **${fmt(perDial, 1)} events per dial** against ${fmt(trivialEvents, 0)} for ` +
       `the trivial workflow, so the dev server's event throughput alone predicts a ratio near ` +
       `${fmt(trivialEvents / perDial, 2)}.`,
     `**CPU per unit of work** (CPU-ms by component): per dial — ${perUnit(dialCpu, run.calls.length)}; per ` +
@@ -162,30 +189,26 @@ export async function dialPart(ctx: BenchContext): Promise<PartReport> {
     rounds,
   ];
   const bottlenecks: string[] = [];
-  if (!(ratio >= 0.5)) {
+  if (!(ratio >= DIAL_RATIO_TARGET)) {
     const serverMsPerDial = cpuMsPerDial('temporal');
     const serverMsPerWorkflow =
       ((ceilingCpu.byComponent.temporal ?? 0) * ceilingCpu.seconds * 1000) / Math.max(1, ceiling.total);
     bottlenecks.push(
       `**Temporal work per dial.** Each dial costs ${fmt(perDial, 1)} history events on the server ` +
-        `(${fmt(events.contact, 1)} in the contact workflow, ${fmt(events.parent, 1)} in campaignRun: ` +
-        `\`START_CHILD_WORKFLOW_EXECUTION_INITIATED\`, \`CHILD_WORKFLOW_EXECUTION_STARTED\` and — although ` +
-        `the child is abandoned — \`CHILD_WORKFLOW_EXECUTION_COMPLETED\`, with their share of the run's ` +
-        `workflow tasks and admission rounds) against ${fmt(trivialEvents, 0)} for the reference workflow; ` +
-        `the server spent ${fmt(serverMsPerDial, 1)} CPU-ms per dial against ${fmt(serverMsPerWorkflow, 1)} per ` +
-        `trivial workflow, so even a saturated server gives a ratio near ` +
+        `(${fmt(events.contact, 1)} in the contact workflow, ${fmt(events.parent, 1)} in campaignRun and ` +
+        `${fmt(events.batches, 1)} in the hand-off batches that start the contacts: each contact's ` +
+        `\`START_CHILD_WORKFLOW_EXECUTION_INITIATED\` and \`CHILD_WORKFLOW_EXECUTION_STARTED\`, with their share of ` +
+        `the batches' workflow tasks) against ${fmt(trivialEvents, 0)} for the reference workflow; the server ` +
+        `spent ${fmt(serverMsPerDial, 1)} CPU-ms per dial against ${fmt(serverMsPerWorkflow, 1)} per trivial ` +
+        `workflow, so even a saturated server gives a ratio near ` +
         `${fmt(serverMsPerWorkflow / Math.max(1e-9, serverMsPerDial), 2)}.`,
-      `**Server time left idle.** The server ran at ${fmt(dialCpu.byComponent.temporal ?? 0, 2)} cores while ` +
-        `dialling against ${fmt(ceilingCpu.byComponent.temporal ?? 0, 2)} while driving the ceiling; ` +
-        `${lowSeconds} of ${held.length} seconds held fewer than half the seats. campaignRun ran as ` +
-        `${events.parentRuns} run(s): before each continue-as-new it waits for every hand-off in flight, and ` +
-        `admission pauses meanwhile (the dips to zero in the trace above).`,
-      `**What would lift it.** Fewer Temporal events per contact: start contacts from short-lived hand-off ` +
-        `batch workflows (children of the run, parents of the contacts: the contacts' completions then go to a ` +
-        `closed batch, not to the run, and a continue-as-new waits for one batch start instead of every ` +
-        `contact's); or wait for the post-call result inside the dial activity (no signal and workflow task per ` +
-        `answered call). And a Temporal cluster with real persistence (Postgres or Cassandra, several history ` +
-        `shards): the dev server's one SQLite connection is the ceiling of both figures here.`,
+      `**The cores.** In all ${fmt(stackMsPerDial, 0)} CPU-ms per dial (server, worker, Postgres, API, ` +
+        `simulator) against ${fmt(stackMsPerWorkflow, 0)} per trivial workflow: where the ${dialCpu.cores} ` +
+        `cores are the limit (other processes took ${fmt(dialCpu.othersCores, 2)} of them while dialling), ` +
+        `the ratio cannot pass ${fmt(stackMsPerWorkflow / Math.max(1e-9, stackMsPerDial), 2)}. The worker's ` +
+        `${fmt(cpuMsPerDial('worker'), 1)} CPU-ms per dial (workflow tasks, the dial activity following the ` +
+        `call's events) and the server's are what is left to cut: a dial is a child workflow with its own ` +
+        `history by design. ${lowSeconds} of ${held.length} seconds held fewer than half the seats.`,
     );
   }
   return {
@@ -202,8 +225,20 @@ export async function dialPart(ctx: BenchContext): Promise<PartReport> {
       {
         figure: `Sustained dials/s end to end (time_scale 0.001, concurrency ${args.dialConcurrency})`,
         measured: `${fmt(sustained)} dials/s = ${fmt(ratio, 2)}× ceiling`,
-        target: '≥ 0.5× ceiling',
-        verdict: verdict(ratio >= 0.5),
+        target: `≥ ${DIAL_RATIO_TARGET}× ceiling`,
+        verdict: verdict(ratio >= DIAL_RATIO_TARGET),
+      },
+      {
+        figure: 'History events per dial (contact, its share of campaignRun and of the hand-off batches)',
+        measured: `${fmt(perDial, 1)} (trivial workflow: ${fmt(trivialEvents, 0)})`,
+        target: 'reference',
+        verdict: 'n/a',
+      },
+      {
+        figure: 'CPU-ms per dial: Temporal server, worker, Postgres',
+        measured: `${fmt(cpuMsPerDial('temporal'), 1)}, ${fmt(cpuMsPerDial('worker'), 1)}, ${fmt(cpuMsPerDial('postgres'), 1)}`,
+        target: 'reference',
+        verdict: 'n/a',
       },
     ],
     body,
