@@ -152,6 +152,11 @@ export interface ContactsTable {
   phones: string[];
   /** What holds the waiting contact back until `next_due_at` besides its schedule (`frequency_cap`, ...). */
   held_by: ColumnType<string | null, string | null | undefined, string | null>;
+  /**
+   * The zones its recipient hours are judged in (policy/contact-timezone.ts): sorted; empty: the
+   * campaign's; null: stored before zones were kept.
+   */
+  timezones: ColumnType<string[] | null, string[] | null | undefined, string[] | null>;
   name: string | null;
   email: string | null;
   metadata: Json<Record<string, string>>;

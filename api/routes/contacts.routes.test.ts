@@ -188,6 +188,30 @@ describe('POST /campaigns/:id/contacts (CSV upload)', () => {
     expect(h.engine.callsFor(c.id, 'wake').length).toBe(before + 1);
   });
 
+  it('stores each contact’s zones: its timezone column, else its number’s (country, area code)', async () => {
+    const c = await createCampaign(h);
+    const csv =
+      'phone_number,timezone\n' +
+      '+12125550101,\n' + // New York area code
+      '+13105550102,Asia/Tokyo\n' + // its own zone wins over the number's
+      '+12083012345,\n' + // a prefix in two zones: both kept
+      '+919876543210,Mars/Base\n'; // an unknown zone: the number's
+    expect((await uploadCsv(h, c.id, csv)).body).toMatchObject({ added: 4, skipped: 0 });
+    const zones = (await contactsOf(h.db, c.id)).map((r) => r.timezones);
+    expect(zones).toEqual([
+      ['America/New_York'],
+      ['Asia/Tokyo'],
+      ['America/Boise', 'America/Los_Angeles'],
+      ['Asia/Calcutta'],
+    ]);
+
+    // Appended to the running campaign: zones stored the same way, and a re-add's own zone replaces them.
+    await startCampaign(h, c.id);
+    await uploadCsv(h, c.id, 'phone_number,timezone\n+13105550199,\n');
+    const appended = (await contactsOf(h.db, c.id)).find((r) => r.phone === '+13105550199');
+    expect(appended?.timezones).toEqual(['America/Los_Angeles']);
+  });
+
   it('appends to a paused campaign too', async () => {
     const c = await createCampaign(h);
     await uploadCsv(h, c.id, 'phone_number\n9876543210\n');
@@ -563,6 +587,7 @@ describe('the batched-INSERT path (PGlite cannot take COPY FROM STDIN)', () => {
         phone: '+14155004499',
         name: 'N4499',
         metadata: { note: 'v\t4499' },
+        timezones: ['America/Los_Angeles'],
       });
       await startCampaign(h, c.id);
       const appended = await post(c.id, 'phone_number\n+14155000001\n+14155009999\n');
@@ -583,6 +608,8 @@ describe('the batched-INSERT path (PGlite cannot take COPY FROM STDIN)', () => {
         [first.json().upload_id, 4502, 'invalid phone number "bad"', ['bad', 'x', 'y']],
         [first.json().upload_id, 4503, 'duplicate of row 2 (+14155000000)', ['+14155000000', 'dup', 'z']],
       ]);
+      const added = (await contactsOf(h.db, c.id)).find((r) => r.phone === '+14155009999');
+      expect(added?.timezones).toEqual(['America/Los_Angeles']);
     } finally {
       await app.close();
       await db.destroy();
@@ -659,8 +686,8 @@ describe('GET /campaigns/:id/contacts (call list)', () => {
       callback_at: null,
       callback_state: null,
       next_due_at: null,
-      // No timezone column: recipient hours would be judged in the campaign's zone.
-      timezone: 'UTC',
+      // No timezone column: the zone of the number (+91).
+      timezone: 'Asia/Calcutta',
       local_time: expect.stringMatching(/^\d\d:\d\d$/),
       held_by: null,
       metadata: { acct: '1' },

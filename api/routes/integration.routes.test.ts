@@ -141,19 +141,34 @@ describe('POST /campaigns/trigger', () => {
 
   it('recipient hours: a contact outside its own hours is queued, one inside them dialled; the call list shows its zone', async () => {
     const c = await runningCampaign({ recipient_hours: true });
-    // Noon UTC: Tokyo 21:00 (closed), London 12:00 (open).
+    // Noon UTC: Tokyo 21:00 (closed), London 12:00 (open), New York 07:00 (closed).
     const tokyo = await trigger({ campaign_id: c.id, mobile: '+14155559140', timezone: 'Asia/Tokyo' });
     expect(tokyo.body.status).toBe('queued');
-    const london = await trigger({ campaign_id: c.id, mobile: '+14155559141', timezone: 'Europe/London' });
+    // No timezone given (or a blank one): the number's.
+    const london = await trigger({ campaign_id: c.id, mobile: '+442071234567', timezone: '' });
     expect(london.body.status).toBe('dialled');
+    const newYork = await trigger({ campaign_id: c.id, mobile: '+12125550143' });
+    expect(newYork.body.status).toBe('queued');
+    const stored = Object.fromEntries((await contactsOf(h.db, c.id)).map((r) => [r.phone, r.timezones]));
+    expect(stored).toMatchObject({
+      '+14155559140': ['Asia/Tokyo'],
+      '+442071234567': ['Europe/London'],
+      '+12125550143': ['America/New_York'],
+    });
+    // A re-add with its own zone replaces the number's (still closed: no dial, which would take a rate slot
+    // the later tests need at this fixed clock).
+    const again = await trigger({ campaign_id: c.id, mobile: '+12125550143', timezone: 'Asia/Seoul' });
+    expect(again.body.status).toBe('queued');
+    const readded = (await contactsOf(h.db, c.id)).find((r) => r.phone === '+12125550143');
+    expect(readded?.timezones).toEqual(['Asia/Seoul']);
     const list = await h.get(`${API}/campaigns/${c.id}/contacts?per_page=10`);
     const tz = Object.fromEntries(
       list.body.items.map((i: { phone: string; timezone: string }) => [i.phone, i.timezone]),
     );
     expect(tz).toMatchObject({
       '+14155559140': 'Asia/Tokyo',
-      '+14155559141': 'Europe/London',
-      '+14155550100': 'UTC',
+      '+442071234567': 'Europe/London',
+      '+14155550100': 'America/Los_Angeles',
     });
     const bad = await trigger({ campaign_id: c.id, mobile: '+14155559142', timezone: 'Mars/Olympus' });
     expect(bad.status).toBe(422);

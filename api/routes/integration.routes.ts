@@ -5,7 +5,8 @@ import { conflict, invalid, notFound, type ErrorDetail } from '../../policy/erro
 import { errorResponses, Nullable, Timestamp, Uuid } from '../schemas/common.schema';
 import { normalisePhone } from '../../policy/phone';
 import { isValidTimezone } from '../../policy/campaign-config';
-import { CONTACT_TIMEZONE_KEY, contactTimezones } from '../../policy/contact-timezone';
+import { CONTACT_TIMEZONE_KEY, contactTimezones, timezonesToStore } from '../../policy/contact-timezone';
+import { numberTimezones } from '../../telephony/number-timezones';
 import { dialGate, isCalendarBlock, type DialRunState } from '../../policy/dial-gate';
 import { admitContactNow } from '../../db/repositories/admission.repository';
 import {
@@ -179,6 +180,7 @@ async function trigger(
     // A seat may be leased now only on a running run with one free: otherwise the answer is known without
     // admission and is stored with the key by the upsert itself.
     const mayAdmitNow = status === 'running' && campaign.seats_in_use < config.concurrency;
+    const zones = timezonesToStore(metadata, numberTimezones(phone));
     const contact = await upsertTriggeredContact(deps.db, {
       campaignId,
       phone,
@@ -190,6 +192,7 @@ async function trigger(
       idempotencyKey: key,
       claimKey,
       mayAdmitNow,
+      timezones: zones,
     });
     if (!contact) continue; // lost the key to a concurrent request: wait for its answer
     const wake = (answer: TriggerAnswer): TriggerAnswer => {
@@ -207,7 +210,7 @@ async function trigger(
         mayAdmitNow,
       });
       const decided = known ?? {
-        status: await dialOrQueue(deps, campaignId, campaign, contact, metadata, now),
+        status: await dialOrQueue(deps, campaignId, campaign, contact, zones, now),
       };
       const answer: TriggerAnswer = {
         status: decided.status,
@@ -233,7 +236,7 @@ async function dialOrQueue(
   campaignId: string,
   campaign: TriggerCampaign,
   contact: TriggeredContact,
-  metadata: Record<string, string>,
+  zones: readonly string[],
   now: Date,
 ): Promise<TriggerStatus> {
   const thisRun = contact.run_no === campaign.run_no;
@@ -251,7 +254,7 @@ async function dialOrQueue(
     contact: {
       suppressed: false,
       dueAt: contact.ready ? now : null,
-      timezones: contactTimezones(metadata, campaign.config.window.timezone),
+      timezones: contactTimezones(zones, null, campaign.config.window.timezone),
     },
     now,
   });

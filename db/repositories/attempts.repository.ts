@@ -379,7 +379,7 @@ export async function claimAttempt(
     }
     const contact = await tx
       .selectFrom('contacts')
-      .select(['excluded_at', 'final_at', 'state', 'metadata'])
+      .select(['excluded_at', 'final_at', 'state', 'metadata', 'timezones'])
       .where('id', '=', attempt.contact_id)
       .executeTakeFirstOrThrow();
     const optedOut = await tx
@@ -404,7 +404,7 @@ export async function claimAttempt(
       contact: {
         suppressed: contact.excluded_at !== null || optedOut !== undefined,
         final: !!contact.final_at,
-        timezones: contactTimezones(contact.metadata, campaign.config.window.timezone),
+        timezones: contactTimezones(contact.timezones, contact.metadata, campaign.config.window.timezone),
         ...(frequency ? { frequency } : {}),
       },
       now,

@@ -25,6 +25,8 @@ import {
 } from '../../policy/contact-import';
 import { conflict, invalid, notFound, tooLarge } from '../../policy/errors';
 import { csvError, forEachRecord, ImportLimitError, isTooLarge } from './contact-import.stream';
+import { CONTACT_TIMEZONE_KEY, timezonesToStore } from '../../policy/contact-timezone';
+import { numberTimezones } from '../../telephony/number-timezones';
 import { copySink, insertSink, metadataJson, supportsCopyFrom, type Target } from './contact-import.sink';
 import { INSERT_FENCE_PREFIX, registerVariables } from './contacts.repository';
 
@@ -152,7 +154,7 @@ export async function importContacts(db: Db, opts: ImportOptions): Promise<Impor
         await sql`
           create temp table import_rows (
             row_no integer not null, phone text not null, phones text[] not null,
-            name text, email text, metadata jsonb not null, verdict text
+            name text, email text, metadata jsonb not null, timezones text[], verdict text
           ) on commit drop`.execute(tx);
       }
 
@@ -183,6 +185,7 @@ export async function importContacts(db: Db, opts: ImportOptions): Promise<Impor
       };
       let layout: CsvLayout | null = null;
       let keyPrefixes: string[] = [];
+      let timezoneColumn = -1;
       let recordNo = 0;
       let dataRows = 0;
 
@@ -195,6 +198,7 @@ export async function importContacts(db: Db, opts: ImportOptions): Promise<Impor
             throw invalid(header.problems, 'The CSV header is not usable; nothing was imported');
           layout = header.layout;
           keyPrefixes = layout.variables.map((v) => `${JSON.stringify(v.key)}:`);
+          timezoneColumn = layout.variables.findIndex((v) => v.key === CONTACT_TIMEZONE_KEY);
           return null;
         }
         if (++dataRows > limits.maxRows) {
@@ -220,6 +224,10 @@ export async function importContacts(db: Db, opts: ImportOptions): Promise<Impor
           name: c.name,
           email: c.email,
           metadata: metadataJson(keyPrefixes, c.values),
+          timezones: timezonesToStore(
+            timezoneColumn < 0 ? null : { [CONTACT_TIMEZONE_KEY]: c.values[timezoneColumn] ?? '' },
+            numberTimezones(phone),
+          ),
         });
       };
 
@@ -430,7 +438,8 @@ async function finaliseAppend(
       next_due_at = case when c.state = 'excluded' then null else c.next_due_at end,
       excluded_at = null, exclusion_reason = null,
       phones = i.phones, name = coalesce(i.name, c.name), email = coalesce(i.email, c.email),
-      metadata = c.metadata || i.metadata, updated_at = ${now}
+      metadata = c.metadata || i.metadata, updated_at = ${now},
+      timezones = case when i.metadata ? 'timezone' or c.timezones is null then i.timezones else c.timezones end
     from import_rows i
     where i.verdict = 'reactivate' and c.campaign_id = ${campaignId} and c.phone = i.phone`.execute(tx);
 
@@ -438,9 +447,10 @@ async function finaliseAppend(
   // it is kept and reported like the others.
   const { rows: merged } = await sql<{ inserted: number }>`
     with ins as (
-      insert into contacts (campaign_id, phone, phones, name, email, metadata, source, added_in_run, run_no, ready_at)
-      select ${campaignId}::uuid, phone, phones, name, email, metadata, 'csv', ${runNo}::int, ${runNo}::int,
-             ${now}::timestamptz
+      insert into contacts (campaign_id, phone, phones, name, email, metadata, timezones, source, added_in_run,
+                            run_no, ready_at)
+      select ${campaignId}::uuid, phone, phones, name, email, metadata, timezones, 'csv', ${runNo}::int,
+             ${runNo}::int, ${now}::timestamptz
       from import_rows where verdict is null
       order by row_no
       on conflict (campaign_id, phone) do nothing

@@ -60,6 +60,8 @@ export interface SinkRow {
   name: string | null;
   email: string | null;
   metadata: string;
+  /** The zones its recipient hours are judged in (policy/contact-timezone.ts). */
+  timezones: string[];
 }
 
 export interface RowSink {
@@ -83,8 +85,8 @@ const FLUSH_CHARS = 256 * 1024;
 export async function copySink(tx: AnyDb, t: Target): Promise<RowSink> {
   const copySql =
     t.mode === 'replace'
-      ? 'copy contacts (campaign_id, phone, phones, name, email, metadata, source, added_in_run, run_no) from stdin'
-      : 'copy import_rows (row_no, phone, phones, name, email, metadata) from stdin';
+      ? 'copy contacts (campaign_id, phone, phones, name, email, metadata, timezones, source, added_in_run, run_no) from stdin'
+      : 'copy import_rows (row_no, phone, phones, name, email, metadata, timezones) from stdin';
   const copy = await submitRaw(tx, copyFrom(copySql));
   const done = new Promise<void>((resolve, reject) => {
     copy.on('finish', resolve);
@@ -99,7 +101,7 @@ export async function copySink(tx: AnyDb, t: Target): Promise<RowSink> {
       const head = t.mode === 'replace' ? t.campaignId : String(r.rowNo);
       buffer +=
         `${head}\t${r.phone}\t{${r.phones.join(',')}}\t${copyText(r.name)}\t${copyText(r.email)}\t` +
-        `${copyText(r.metadata)}${suffix}`;
+        `${copyText(r.metadata)}\t{${r.timezones.join(',')}}${suffix}`;
       if (buffer.length < FLUSH_CHARS) return null;
       const chunk = buffer;
       buffer = '';
@@ -134,19 +136,21 @@ export function insertSink(tx: AnyDb, t: Target): RowSink {
     batch = [];
     const col = <K extends keyof SinkRow>(k: K) => rows.map((r) => r[k]);
     const phones = rows.map((r) => r.phones.join(','));
+    const zones = rows.map((r) => r.timezones.join(','));
     const r =
       t.mode === 'replace'
         ? await sql`
-            insert into contacts (campaign_id, phone, phones, name, email, metadata, source, added_in_run, run_no)
-            select ${t.campaignId}::uuid, p, string_to_array(ps, ','), n, e, m::jsonb, 'csv', ${t.runNo}::int, ${t.runNo}::int
+            insert into contacts (campaign_id, phone, phones, name, email, metadata, timezones, source, added_in_run, run_no)
+            select ${t.campaignId}::uuid, p, string_to_array(ps, ','), n, e, m::jsonb, string_to_array(z, ','), 'csv',
+                   ${t.runNo}::int, ${t.runNo}::int
             from unnest(${col('phone')}::text[], ${phones}::text[], ${col('name')}::text[], ${col('email')}::text[],
-                        ${col('metadata')}::text[]) with ordinality as x(p, ps, n, e, m, o)
+                        ${col('metadata')}::text[], ${zones}::text[]) with ordinality as x(p, ps, n, e, m, z, o)
             order by o`.execute(tx)
         : await sql`
-            insert into import_rows (row_no, phone, phones, name, email, metadata)
-            select r, p, string_to_array(ps, ','), n, e, m::jsonb
+            insert into import_rows (row_no, phone, phones, name, email, metadata, timezones)
+            select r, p, string_to_array(ps, ','), n, e, m::jsonb, string_to_array(z, ',')
             from unnest(${col('rowNo')}::int[], ${col('phone')}::text[], ${phones}::text[], ${col('name')}::text[],
-                        ${col('email')}::text[], ${col('metadata')}::text[]) as x(r, p, ps, n, e, m)`.execute(
+                        ${col('email')}::text[], ${col('metadata')}::text[], ${zones}::text[]) as x(r, p, ps, n, e, m, z)`.execute(
             tx,
           );
     stored += Number(r.numAffectedRows ?? 0);

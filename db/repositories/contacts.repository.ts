@@ -1,4 +1,4 @@
-import { contactTimezones, localTimeIn } from '../../policy/contact-timezone';
+import { contactTimezones, localClock } from '../../policy/contact-timezone';
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { CallbackState, CampaignStatus, Database } from '../schema';
 import { FINAL_STATES, WAITING_STATES, type ContactState } from '../../policy/contact-state';
@@ -209,12 +209,6 @@ function callListOrder(sort: CallListSort, runNo: number) {
   }
 }
 
-/** The contact's zone for recipient hours and its clock there. */
-function localClock(metadata: Record<string, string>, campaignTimezone: string, now: Date) {
-  const [timezone = campaignTimezone] = contactTimezones(metadata, campaignTimezone);
-  return { timezone, local_time: localTimeIn(timezone, now) };
-}
-
 export async function listContacts(db: AnyDb, campaign: CampaignBasics, q: CallListQuery): Promise<CallList> {
   const runNo = campaign.run_no;
   const now = new Date();
@@ -231,6 +225,7 @@ export async function listContacts(db: AnyDb, campaign: CampaignBasics, q: CallL
       name: string | null;
       email: string | null;
       metadata: Record<string, string>;
+      timezones: string[] | null;
       state: ContactState;
       attempts: number;
       last_outcome: string | null;
@@ -244,7 +239,7 @@ export async function listContacts(db: AnyDb, campaign: CampaignBasics, q: CallL
       current: boolean;
       has_workflow: boolean;
     }>`
-      select c.id, c.phone, c.phones, c.name, c.email, c.metadata,
+      select c.id, c.phone, c.phones, c.name, c.email, c.metadata, c.timezones,
         c.run_no >= ${runNo} as current,
         c.run_no >= ${runNo} and (c.workflow_started or c.attempts > 0) as has_workflow,
         case when c.run_no >= ${runNo} then c.state
@@ -333,7 +328,7 @@ export async function listContacts(db: AnyDb, campaign: CampaignBasics, q: CallL
         callback_at: r.callback_at ? r.callback_at.toISOString() : null,
         callback_state: r.callback_state,
         next_due_at: r.next_due_at ? r.next_due_at.toISOString() : null,
-        ...localClock(r.metadata, campaign.config.window.timezone, now),
+        ...localClock(contactTimezones(r.timezones, r.metadata, campaign.config.window.timezone), now),
         held_by: r.held_by,
         metadata: r.metadata,
         attempt_trail: trail,
@@ -395,6 +390,8 @@ export interface TriggerUpsert {
    * answer is stored later; otherwise the answer is stored with the key.
    */
   mayAdmitNow: boolean;
+  /** The zones its recipient hours are judged in (policy/contact-timezone.ts `timezonesToStore`). */
+  timezones: string[];
 }
 
 export interface TriggeredContact {
@@ -440,7 +437,8 @@ const LOAD_TRIGGER_CAMPAIGN_SQL = `
 
 /**
  * $1 campaign, $2 phone, $3 metadata (json), $4 run_no, $5 sticky, $6 ready_at, $7 now,
- * $8 idempotency key, $9 metadata keys in order; with `claimKey`, $10 whether admission may give a seat now.
+ * $8 idempotency key, $9 metadata keys in order, $10 the contact's zones; with `claimKey`, $11 whether
+ * admission may give a seat now.
  */
 function upsertSql(claimKey: boolean): string {
   // The trigger's number is opted out or sticky-excluded: the new row is born excluded, an existing one
@@ -458,7 +456,7 @@ function upsertSql(claimKey: boolean): string {
     state: 'up.state',
     excludedAt: 'up.excluded_at',
     sticky: '$5::boolean',
-    mayAdmit: '$10::boolean',
+    mayAdmit: '$11::boolean',
     contactId: 'up.id',
   });
   const keyed = claimKey
@@ -480,9 +478,9 @@ function upsertSql(claimKey: boolean): string {
       order by o on conflict do nothing
     ),
     up as (
-      insert into contacts as c (campaign_id, phone, phones, metadata, source, added_in_run, run_no, state,
-                                 ready_at, final_at, excluded_at, exclusion_reason, idempotency_key)
-      select $1::uuid, $2::text, array[$2::text], $3::jsonb, 'api', $4::int, $4::int,
+      insert into contacts as c (campaign_id, phone, phones, metadata, timezones, source, added_in_run, run_no,
+                                 state, ready_at, final_at, excluded_at, exclusion_reason, idempotency_key)
+      select $1::uuid, $2::text, array[$2::text], $3::jsonb, $10::text[], 'api', $4::int, $4::int,
              case when f.opted or f.sticky_excluded then 'excluded' else 'pending' end,
              case when f.opted or f.sticky_excluded then null else $6::timestamptz end,
              case when f.opted or f.sticky_excluded then $7::timestamptz end,
@@ -492,6 +490,8 @@ function upsertSql(claimKey: boolean): string {
       from flags f, fence
       on conflict (campaign_id, phone) do update set
         metadata = c.metadata || excluded.metadata,
+        timezones = case when excluded.metadata ? 'timezone' or c.timezones is null then excluded.timezones
+                         else c.timezones end,
         idempotency_key = coalesce(c.idempotency_key, excluded.idempotency_key),
         state = case when ${optOutNow} then 'excluded' when ${reactivate} then 'pending' else c.state end,
         ready_at = case when ${optOutNow} then null when ${reactivate} then $6::timestamptz else c.ready_at end,
@@ -533,15 +533,16 @@ export async function upsertTriggeredContact(db: AnyDb, u: TriggerUpsert): Promi
     u.now,
     u.idempotencyKey,
     Object.keys(u.metadata),
+    u.timezones,
   ];
   let rows: TriggeredContact[];
   try {
     rows = u.claimKey
-      ? await executePrepared<TriggeredContact>(db, 'ori_trigger_upsert_keyed_v3', UPSERT_SQL.claim, [
+      ? await executePrepared<TriggeredContact>(db, 'ori_trigger_upsert_keyed_v4', UPSERT_SQL.claim, [
           ...params,
           u.mayAdmitNow,
         ])
-      : await executePrepared<TriggeredContact>(db, 'ori_trigger_upsert_v3', UPSERT_SQL.plain, params);
+      : await executePrepared<TriggeredContact>(db, 'ori_trigger_upsert_v4', UPSERT_SQL.plain, params);
   } catch (err) {
     if (isConstraintViolation(err, IDEMPOTENCY_KEYS_PK)) return null;
     throw err;
