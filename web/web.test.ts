@@ -1,9 +1,11 @@
 /**
  * Web UI tests: the real `webPlugin` on a Fastify instance, driven by Debian's Chromium through
- * playwright-core. The `/api/v1` routes here are a TEST DOUBLE (`registerFakeApi`): a handful of in-memory
- * routes answering docs/api.md-shaped data and recording every request, so these tests pin what the browser
- * sends and shows without the real API, Postgres or Temporal. The end-to-end test against the real stack
- * lives elsewhere.
+ * playwright-core. The `/api/v1` routes here are a stand-in (`registerFakeApi`): in-memory routes recording
+ * every request, so these tests pin what the browser sends and shows without Postgres or Temporal. The
+ * stand-in is held to the real API's contract: every exchange is checked against the OpenAPI document the
+ * real app serves (web/api-contract.testkit.ts) — path, method, query names, the body the UI sends and the
+ * answer, closed to fields the API never sends — and a test fails on any mismatch, so the UI and the API
+ * cannot drift apart unnoticed. The end-to-end tests on the real stack are test/e2e/*.browser.e2e.test.ts.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +16,7 @@ import fastifyStatic from '@fastify/static';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { webPlugin } from './web.plugin';
+import { loadApiContract, type ApiContract, type Exchange } from './api-contract.testkit';
 
 const CHROMIUM = '/usr/bin/chromium';
 const KEY = 'test-key-123';
@@ -66,6 +69,8 @@ interface FakeState {
   carriers: Json[];
   numbers: Json[];
   seq: number;
+  /** Exchanges that broke the API's OpenAPI document (web/api-contract.testkit.ts): each test expects none. */
+  contractProblems: string[];
 }
 
 const DEFAULT_CONFIG = {
@@ -82,6 +87,8 @@ const DEFAULT_CONFIG = {
   redial_short_connect_s: null,
   callback_detection: false,
   sticky_exclusion: false,
+  recipient_hours: null,
+  voicemail: { action: 'hangup' },
 };
 
 function campaign(
@@ -117,6 +124,10 @@ function campaign(
     completion_message: null,
     stopped_by: null,
     stopped_at: null,
+    prepared_restart: null,
+    workflow_id: status === 'draft' ? null : `campaign-${id}-run-1`,
+    created_by: 'ops',
+    updated_at: '2026-11-20T08:00:00.000Z',
     ...extra,
   };
 }
@@ -127,21 +138,53 @@ function seed(): FakeState {
     revoked: false,
     requests: [],
     seq: 0,
+    contractProblems: [],
     bots: [
       {
         id: BOT,
         name: 'Renewals bot',
         greeting: 'Hello',
+        system_prompt: null,
         callback_enabled: true,
         endpoint: 'sip:bot@pipe',
         created_at: now,
       },
     ],
-    carriers: [{ id: CARRIER, name: 'Acme Telecom', gateway: 'acme-gw', cps_limit: 10, created_at: now }],
+    carriers: [
+      {
+        id: CARRIER,
+        name: 'Acme Telecom',
+        gateway: 'acme-gw',
+        cps_limit: 10,
+        cost_per_minute: null,
+        created_at: now,
+      },
+    ],
     numbers: [
-      { id: NUM1, e164: '+914440000001', label: 'Support team', carrier_id: CARRIER, inbound_only: false },
-      { id: NUM2, e164: '+914440000002', label: null, carrier_id: CARRIER, inbound_only: false },
-      { id: NUM3, e164: '+914440000003', label: 'IVR', carrier_id: CARRIER, inbound_only: true },
+      {
+        id: NUM1,
+        e164: '+914440000001',
+        label: 'Support team',
+        carrier_id: CARRIER,
+        inbound_only: false,
+        created_at: now,
+      },
+      {
+        id: NUM2,
+        e164: '+914440000002',
+        label: null,
+        carrier_id: CARRIER,
+        inbound_only: false,
+        created_at: now,
+      },
+      {
+        id: NUM3,
+        e164: '+914440000003',
+        label: 'IVR',
+        carrier_id: CARRIER,
+        inbound_only: true,
+        created_at: now,
+      },
     ],
     campaigns: new Map(
       [
@@ -167,6 +210,8 @@ function seed(): FakeState {
     live: {
       status: 'running',
       activity: 'live',
+      activity_reason: null,
+      run_no: 1,
       ringing: 3,
       in_progress: 7,
       dials_per_sec: 1.5,
@@ -175,6 +220,7 @@ function seed(): FakeState {
       last_dial_at: null, // filled per request: 8 s ago
       pending: 40,
       retries_left: 12,
+      held: { frequency_cap: 0, recipient_hours: 0 },
       passes: [
         {
           pass: 1,
@@ -190,61 +236,120 @@ function seed(): FakeState {
       eta_s: 3900,
       metrics: { answer_rate: 0.42, completion_rate: 0.8, abandon_rate: 0.02, aht_s: 74.5 },
       callbacks: { requested: 5, pending: 2, completed: 2, cancelled: 1, avg_delay_s: 1800 },
+      run: {
+        dials: 130,
+        connected: 55,
+        started_at: '2026-11-22T09:00:00Z',
+        ended_at: null,
+        dials_per_sec: 1.4,
+        connected_per_hr: 230,
+        calls_per_min: 84,
+      },
+      alerts: [],
     },
     activity: new Map([
-      [RUNNING, [{ action: 'start', actor: 'key:ops', at: '2026-11-22T09:00:00Z', run_no: 1 }]],
+      [
+        RUNNING,
+        [{ action: 'start', actor: 'key:ops', at: '2026-11-22T09:00:00Z', run_no: 1, details: null }],
+      ],
     ]),
   };
 }
 
+/** A trail entry as the call list answers it (an attempt of the current run). */
+const trail = (
+  attemptNo: number,
+  attemptId: string,
+  outcome: string,
+  sipCode: number,
+  at: string,
+  phone: string,
+) => ({
+  attempt_no: attemptNo,
+  attempt_id: attemptId,
+  outcome,
+  sip_code: sipCode,
+  at,
+  status: 'completed',
+  disposition: null,
+  pass: attemptNo,
+  phone,
+  from_number: '+914440000001',
+  is_callback: false,
+});
+
 function contactsPage(q: Record<string, string | undefined>): Json {
+  const listed = { timezone: 'Asia/Kolkata', local_time: '14:30', held_by: null, workflow_id: null };
   const items = [
     {
       id: 'c0000001-0000-4000-8000-000000000001',
       phone: '+919876543210',
       phones: ['+919876543210'],
+      name: null,
+      email: null,
       state: 'callback_scheduled',
       attempts: 2,
+      attempts_used: 2,
+      callback_dials: 0,
       max_attempts: 3,
+      pass: 2,
+      phone_index: 0,
       last_result: 'rejected',
+      last_disposition: null,
       callback_at: '2026-11-23T10:00:00Z',
+      callback_state: 'pending',
+      next_due_at: '2026-11-23T10:00:00Z',
       metadata: { customer_name: 'Asha', plan: 'Gold' },
       attempt_trail: [
-        {
-          attempt_no: 1,
-          attempt_id: 'a0000000-0000-4000-8000-00000000aa01',
-          outcome: 'no_answer',
-          sip_code: 408,
-          at: '2026-11-22T09:01:00Z',
-        },
-        {
-          attempt_no: 2,
-          attempt_id: 'a0000000-0000-4000-8000-00000000aa02',
-          outcome: 'rejected',
-          sip_code: 486,
-          at: '2026-11-22T09:40:00Z',
-        },
+        trail(
+          1,
+          'a0000000-0000-4000-8000-00000000aa01',
+          'no_answer',
+          408,
+          '2026-11-22T09:01:00Z',
+          '+919876543210',
+        ),
+        trail(
+          2,
+          'a0000000-0000-4000-8000-00000000aa02',
+          'rejected',
+          486,
+          '2026-11-22T09:40:00Z',
+          '+919876543210',
+        ),
       ],
+      ...listed,
     },
     {
       id: 'c0000001-0000-4000-8000-000000000002',
       phone: '+919876500001',
       phones: ['+919876500001', '+919876500002'],
+      name: null,
+      email: null,
       state: 'failed',
       attempts: 1,
+      attempts_used: 1,
+      callback_dials: 0,
       max_attempts: 3,
+      pass: 1,
+      phone_index: 0,
       last_result: 'rejected',
+      last_disposition: null,
       callback_at: null,
+      callback_state: null,
+      next_due_at: null,
       metadata: { customer_name: 'Ravi' },
       attempt_trail: [
-        {
-          attempt_no: 1,
-          attempt_id: 'a0000000-0000-4000-8000-00000000bb01',
-          outcome: 'rejected',
-          sip_code: 503,
-          at: '2026-11-22T09:02:00Z',
-        },
+        trail(
+          1,
+          'a0000000-0000-4000-8000-00000000bb01',
+          'rejected',
+          503,
+          '2026-11-22T09:02:00Z',
+          '+919876500001',
+        ),
       ],
+      ...listed,
     },
   ];
   return { items, page: Number(q.page ?? 1), per_page: Number(q.per_page ?? 50), total: 120 };
@@ -252,7 +357,7 @@ function contactsPage(q: Record<string, string | undefined>): Json {
 
 const err = (code: string, message: string, details: Json[] = []) => ({ error: { code, message, details } });
 
-function registerFakeApi(app: FastifyInstance, st: () => FakeState): void {
+function registerFakeApi(app: FastifyInstance, st: () => FakeState, contract: ApiContract): void {
   void app.register(
     async (api) => {
       const records = new WeakMap<FastifyRequest, Recorded>();
@@ -279,6 +384,20 @@ function registerFakeApi(app: FastifyInstance, st: () => FakeState): void {
         const rec = records.get(req);
         if (rec) rec.body = req.body;
       });
+      // Every exchange is held to the real API's contract: what the UI sends and what it is answered.
+      api.addHook('onSend', async (req, reply, payload) => {
+        const problems = contract.check({
+          method: req.method,
+          url: req.url,
+          requestType: req.headers['content-type'],
+          requestBody: req.body,
+          status: reply.statusCode,
+          responseType: String(reply.getHeader('content-type') ?? ''),
+          responsePayload: typeof payload === 'string' ? payload : undefined,
+        });
+        st().contractProblems.push(...problems);
+        return payload;
+      });
       const find = (id: string) => st().campaigns.get(id);
       type IdReq = FastifyRequest<{
         Params: { id: string; action?: string };
@@ -298,7 +417,15 @@ function registerFakeApi(app: FastifyInstance, st: () => FakeState): void {
                 { field: 'name', message: 'name is required' },
               ]),
             );
-        const bot = { id: `0b0b0b0b-0000-4000-8000-00000000010${st().seq++}`, callback_enabled: false, ...b };
+        const bot = {
+          id: `0b0b0b0b-0000-4000-8000-00000000010${st().seq++}`,
+          greeting: null,
+          system_prompt: null,
+          callback_enabled: false,
+          endpoint: null,
+          created_at: new Date().toISOString(),
+          ...b,
+        };
         st().bots.push(bot);
         return reply.code(201).send(bot);
       });
@@ -311,7 +438,13 @@ function registerFakeApi(app: FastifyInstance, st: () => FakeState): void {
           return reply
             .code(422)
             .send(err('validation_failed', 'The request body failed validation', details));
-        const c = { id: `cacacaca-0000-4000-8000-00000000010${st().seq++}`, cps_limit: null, ...b };
+        const c = {
+          id: `cacacaca-0000-4000-8000-00000000010${st().seq++}`,
+          cps_limit: null,
+          cost_per_minute: null,
+          created_at: new Date().toISOString(),
+          ...b,
+        };
         st().carriers.push(c);
         return reply.code(201).send(c);
       });
@@ -320,6 +453,7 @@ function registerFakeApi(app: FastifyInstance, st: () => FakeState): void {
           id: `11111111-0000-4000-8000-00000000010${st().seq++}`,
           label: null,
           inbound_only: false,
+          created_at: new Date().toISOString(),
           ...(req.body as Json),
         };
         st().numbers.push(n);
@@ -364,7 +498,13 @@ function registerFakeApi(app: FastifyInstance, st: () => FakeState): void {
         if (!c) return reply.code(404).send(err('not_found', 'campaign does not exist'));
         const log = (action: string) => {
           const list = st().activity.get(c.id) ?? [];
-          list.unshift({ action, actor: 'key:ops', at: new Date().toISOString(), run_no: c.run_no });
+          list.unshift({
+            action,
+            actor: 'key:ops',
+            at: new Date().toISOString(),
+            run_no: c.run_no,
+            details: null,
+          });
           st().activity.set(c.id, list);
         };
         const to = (status: string, extra: Partial<Campaign> = {}) => {
@@ -431,11 +571,14 @@ function registerFakeApi(app: FastifyInstance, st: () => FakeState): void {
         const lines = String(req.body)
           .split(/\r?\n/)
           .filter((l) => l.trim());
+        const columns = lines[0]?.replace('\ufeff', '').split(',') ?? [];
         return {
+          upload_id: `0a0a0a0a-0000-4000-8000-00000000010${st().seq++}`,
           added: lines.length - 1,
           skipped: 0,
           errors: [],
-          columns: lines[0]?.replace('\ufeff', '').split(','),
+          columns,
+          variables: columns.filter((c) => !['phone_number', 'name', 'email'].includes(c)),
         };
       });
       api.get('/campaigns/:id/uploads', async () => ({ items: [], total: 0 }));
@@ -450,7 +593,10 @@ function registerFakeApi(app: FastifyInstance, st: () => FakeState): void {
         const c = find(req.params.id);
         return {
           run_no: c?.run_no,
+          status: c?.status,
           config: c?.config,
+          version: null,
+          versions: 1,
           setup: {
             bot: { id: BOT, name: 'Renewals bot', callback_enabled: true, endpoint: 'sip:bot@pipe' },
             number_pool: st()
@@ -490,12 +636,15 @@ function registerFakeApi(app: FastifyInstance, st: () => FakeState): void {
 
 let state = seed();
 
+let contract: Promise<ApiContract> | null = null;
+
 async function buildServer(): Promise<FastifyInstance> {
+  contract ??= loadApiContract();
   const app = Fastify();
   // Stand-ins for routes other engineers own, to prove the UI does not swallow them.
   app.get('/health', async () => ({ ok: true }));
   app.get('/docs', async (_req, reply) => reply.type('text/plain').send('docs'));
-  registerFakeApi(app, () => state);
+  registerFakeApi(app, () => state, await contract);
   await app.register(webPlugin);
   return app;
 }
@@ -554,6 +703,79 @@ describe('webPlugin (HTTP)', () => {
   });
 });
 
+describe("the stand-in API is held to the real API's OpenAPI document", () => {
+  const upload = {
+    upload_id: '0a0a0a0a-0000-4000-8000-000000000001',
+    added: 1,
+    skipped: 0,
+    errors: [],
+    columns: ['phone_number'],
+    variables: [],
+  };
+  const exchange = (over: Partial<Exchange> = {}): Exchange => ({
+    method: 'POST',
+    url: `/api/v1/campaigns/${DRAFT}/contacts`,
+    requestType: 'text/csv',
+    status: 200,
+    responseType: 'application/json; charset=utf-8',
+    responsePayload: JSON.stringify(upload),
+    ...over,
+  });
+
+  test('passes an exchange as documented and catches each kind of drift', async () => {
+    const contract = await loadApiContract();
+    expect(contract.check(exchange())).toEqual([]);
+    const { upload_id: _dropped, ...withoutId } = upload;
+    // A field the API sends that the stand-in lacks, and one the API never sends.
+    expect(contract.check(exchange({ responsePayload: JSON.stringify(withoutId) })).join()).toMatch(
+      /must have required property 'upload_id'/,
+    );
+    expect(
+      contract.check(exchange({ responsePayload: JSON.stringify({ ...upload, rejected_rows: [] }) })).join(),
+    ).toMatch(/must NOT have additional properties "rejected_rows"/);
+    // A path or a query parameter the API does not have, a status the route never answers.
+    expect(contract.check(exchange({ method: 'GET', url: `/api/v1/campaigns/${DRAFT}/imports` }))).toEqual([
+      `GET /api/v1/campaigns/${DRAFT}/imports: no such operation in the API's OpenAPI document`,
+    ]);
+    expect(
+      contract.check(
+        exchange({
+          method: 'GET',
+          url: `/api/v1/campaigns/${DRAFT}/uploads?colour=red`,
+          responsePayload: '{"items":[],"total":0}',
+        }),
+      ),
+    ).toEqual(['GET /api/v1/campaigns/{id}/uploads: query parameter "colour" is not one the API reads']);
+    expect(contract.check(exchange({ status: 418 }))).toEqual([
+      'POST /api/v1/campaigns/{id}/contacts: 418 is not an answer the API gives',
+    ]);
+    // A body the UI sends that the API would refuse, though the stand-in accepted it.
+    const created = campaign(DRAFT, 'Drift', 'draft');
+    expect(
+      contract
+        .check({
+          method: 'POST',
+          url: '/api/v1/campaigns',
+          requestType: 'application/json',
+          requestBody: { name: 'Drift', bot_id: BOT, concurrency: 'many' },
+          status: 201,
+          responseType: 'application/json',
+          responsePayload: JSON.stringify(created),
+        })
+        .join(),
+    ).toMatch(/request body: \/concurrency must be integer/);
+    // A CSV answer is a CSV answer.
+    expect(
+      contract.check({
+        method: 'GET',
+        url: `/api/v1/campaigns/${DRAFT}/attempts.csv`,
+        status: 200,
+        responseType: 'application/json',
+      }),
+    ).toEqual(['GET /api/v1/campaigns/{id}/attempts.csv: answers text/csv, not application/json']);
+  });
+});
+
 // Skipped only on a developer machine without Chromium; in CI (`npm test` installs it) a missing browser fails.
 describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web UI in Chromium', () => {
   let app: FastifyInstance;
@@ -607,6 +829,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web UI in Chromium', 
 
   afterEach(() => {
     expect(pageErrors, 'uncaught errors in the page').toEqual([]);
+    expect([...new Set(state.contractProblems)], "exchanges unlike the API's OpenAPI document").toEqual([]);
   });
 
   async function signedIn(url: string): Promise<void> {
