@@ -531,19 +531,21 @@ export function createDialActivities(deps: {
     const unwatch = deps.switch.watch(attemptId, (e) => tracker.accept(e));
     try {
       const turnFrom = now().getTime();
-      await pacer.turn(claim.carrierId, claim.originateAt.getTime(), claim.spacingMs);
-      // A stop or pause that committed while this dial waited for its carrier moment takes it back; a
-      // retry that took the claim over (this try was presumed dead) owns the write now.
-      const commit = await commitToOriginate(deps.db, attemptId, claim.claimToken, now());
-      if (commit.kind === 'withdrawn')
-        return { kind: 'cancelled', reason: commit.reason, contactFinal: commit.contactFinal };
-      if (commit.kind === 'superseded')
-        return { kind: 'cancelled', reason: 'superseded', contactFinal: false };
-      const startedAt = now();
-      observer.pacedFor(call, waited.paceMs + (startedAt.getTime() - turnFrom));
-      let failure: unknown = null;
+      const endTurn = await pacer.turn(claim.carrierId, claim.originateAt.getTime(), claim.spacingMs);
+      let startedAt: Date;
+      let sending: Promise<unknown>;
       try {
-        await deps.switch.originate({
+        // A stop or pause that committed while this dial waited for its carrier moment takes it back; a
+        // retry that took the claim over (this try was presumed dead) owns the write now.
+        const commit = await commitToOriginate(deps.db, attemptId, claim.claimToken, now());
+        if (commit.kind === 'withdrawn')
+          return { kind: 'cancelled', reason: commit.reason, contactFinal: commit.contactFinal };
+        if (commit.kind === 'superseded')
+          return { kind: 'cancelled', reason: 'superseded', contactFinal: false };
+        startedAt = now();
+        // The command is written to the socket before `originate` first yields, so nothing lies between
+        // the stamp above and the write, and the carrier's next write is spaced from this very moment.
+        sending = deps.switch.originate({
           uuid: attemptId,
           gateway: handoff.gateway,
           destination: handoff.phone.replace(/^\+/, ''),
@@ -558,6 +560,14 @@ export function createDialActivities(deps: {
           },
           application: endpoint ? `&bridge(${endpoint})` : '&park()',
         });
+        endTurn(startedAt.getTime());
+      } finally {
+        endTurn(null);
+      }
+      observer.pacedFor(call, waited.paceMs + (startedAt.getTime() - turnFrom));
+      let failure: unknown = null;
+      try {
+        await sending;
         observer.originateSent(call, { onDeckSince: waited.onDeckSince });
       } catch (err) {
         failure = err;
