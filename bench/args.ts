@@ -7,6 +7,9 @@
  *   npm run bench -- --quick                        # everything, small (~6 min, bench/last-run.md)
  *   npm run bench -- --only=campaign --campaign-s=120 --campaign-contacts=20000
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { TemporalKind } from './stack';
 
 export const PARTS = ['dial', 'util', 'cps', 'campaign', 'import', 'report', 'trigger'] as const;
 export type PartId = (typeof PARTS)[number];
@@ -18,6 +21,11 @@ export interface BenchArgs {
   pgFsyncOff: boolean;
   /** `--temporal-config=KEY=JSON` (repeatable): dev-server dynamic config for experiments. */
   temporalConfig: Record<string, unknown>;
+  /**
+   * The Temporal servers the engine parts run on, one stack each, reported side by side: the dev server,
+   * the self-hosted server (`npm run temporal:server` built its binaries), or both (the default when built).
+   */
+  temporal: TemporalKind[];
   ceilingS: number;
   ceilingInFlight: number;
   dialS: number;
@@ -40,7 +48,7 @@ export interface BenchArgs {
   triggerConnections: number;
 }
 
-const FULL: Omit<BenchArgs, 'parts' | 'quick' | 'out' | 'pgFsyncOff' | 'temporalConfig'> = {
+const FULL: Omit<BenchArgs, 'parts' | 'quick' | 'out' | 'pgFsyncOff' | 'temporalConfig' | 'temporal'> = {
   ceilingS: 30,
   ceilingInFlight: 200,
   dialS: 90,
@@ -100,10 +108,20 @@ const NUMERIC: Record<string, keyof BenchArgs> = {
 };
 
 export const USAGE = `npm run bench -- [--only=${PARTS.join(',')}] [--skip=...] [--quick] [--out=FILE] [--pg-fsync-off]
-  [--temporal-config=KEY=JSON ...]
+  [--temporal=dev|server|both] [--temporal-config=KEY=JSON ...]
   sizes: ${Object.keys(NUMERIC)
     .map((k) => `--${k}=N`)
     .join(' ')} --util-concurrency=200,1000`;
+
+/** Where `npm run temporal:server` puts the self-hosted server's binary. */
+export const TEMPORAL_SERVER_BINARY = path.resolve(__dirname, '..', '.tools', 'temporal-server', 'server');
+
+function temporalKinds(flag: string | undefined): TemporalKind[] {
+  if (flag === 'dev' || flag === 'server') return [flag];
+  if (flag === 'both') return ['dev', 'server'];
+  if (flag !== undefined) throw new Error(`--temporal must be dev, server or both, got "${flag}"`);
+  return existsSync(TEMPORAL_SERVER_BINARY) ? ['dev', 'server'] : ['dev'];
+}
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
   const flags = new Map<string, string>();
@@ -145,6 +163,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     out: flags.get('out') ?? (partial ? 'bench/last-run.md' : 'BENCHMARKS.md'),
     pgFsyncOff: flags.get('pg-fsync-off') === 'true',
     temporalConfig,
+    temporal: temporalKinds(flags.get('temporal')),
   };
   for (const [flag, key] of Object.entries(NUMERIC)) {
     const v = flags.get(flag);
@@ -166,6 +185,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     'out',
     'pg-fsync-off',
     'util-concurrency',
+    'temporal',
   ]);
   for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown flag --${k}\n${USAGE}`);
   return args;

@@ -17,6 +17,12 @@ import { startSimulator, type RunningSimulator, type ScenarioInput } from '../si
 import { ensurePostgres, findPostgresBinDirs, type PostgresHandle } from '../scripts/postgres';
 import { ensureTemporalBinaries, startTemporalDevServer, type DevServer } from '../scripts/temporal';
 import { run, spawnManaged, type ManagedProcess } from '../scripts/processes';
+import {
+  ensureTemporalServerBinaries,
+  startTemporalServer,
+  TEMPORAL_SERVER_SHARDS,
+  TEMPORAL_SERVER_VERSION,
+} from '../scripts/temporal-server';
 import { apiRequest, type ApiAnswer } from '../test/support/api-request';
 import { freePort, httpStatus, waitFor } from '../scripts/net';
 
@@ -28,10 +34,17 @@ export interface StackOptions {
   pgFsyncOff: boolean;
   /** Extra dev-server dynamic config (experiments: what a server setting is worth). */
   temporalConfig?: Record<string, unknown>;
+  /**
+   * `dev`: the CLI's embedded dev server (SQLite). `server`: the self-hosted Temporal server of
+   * `npm run temporal:server` (its binaries must be built), on this stack's Postgres, 4 history shards.
+   */
+  temporalKind?: TemporalKind;
   log: (message: string) => void;
 }
 
 export type { ApiAnswer };
+
+export type TemporalKind = 'dev' | 'server';
 
 export interface BenchStack {
   tmp: string;
@@ -58,6 +71,7 @@ export interface BenchStack {
   stopWorker(): Promise<void>;
   request<T = unknown>(method: string, route: string, body?: unknown): Promise<ApiAnswer<T>>;
   versions: { postgres: string; temporal: string };
+  temporalKind: TemporalKind;
   stop(): Promise<void>;
 }
 
@@ -159,18 +173,33 @@ export async function startStack(opts: StackOptions): Promise<BenchStack> {
     const { sql } = await import('kysely');
     const pgVersion = (await sql<{ v: string }>`select version() as v`.execute(db)).rows[0]?.v ?? '?';
 
-    const temporal = await startTemporalDevServer({
-      cli: binaries.cli,
-      dataDir: tmp,
-      port: await freePort(),
-      prefix: false,
-      ...(opts.temporalConfig ? { dynamicConfig: opts.temporalConfig } : {}),
-      log,
-    });
+    const kind = opts.temporalKind ?? 'dev';
+    const temporal =
+      kind === 'server'
+        ? await startTemporalServer({
+            binaries: await ensureTemporalServerBinaries({ log }),
+            adminUrl: pg.adminUrl,
+            dataDir: tmp,
+            prefix: false,
+            log,
+          })
+        : await startTemporalDevServer({
+            cli: binaries.cli,
+            dataDir: tmp,
+            port: await freePort(),
+            prefix: false,
+            ...(opts.temporalConfig ? { dynamicConfig: opts.temporalConfig } : {}),
+            log,
+          });
     cleanups.push(() => temporal.stop());
     const temporalDbFile = path.join(tmp, 'temporal', 'temporal.db');
     const tv = binaries.cli ? await run(binaries.cli, ['--version'], { timeoutMs: 10_000 }) : null;
-    const temporalVersion = tv ? tv.stdout.trim() : 'SDK-downloaded dev server';
+    const temporalVersion =
+      kind === 'server'
+        ? `self-hosted Temporal server ${TEMPORAL_SERVER_VERSION} on Postgres, ${TEMPORAL_SERVER_SHARDS} history shards`
+        : tv
+          ? tv.stdout.trim()
+          : 'SDK-downloaded dev server';
     const connection = await Connection.connect({ address: temporal.address });
     cleanups.push(() => connection.close());
     const client = new Client({ connection, namespace: temporal.namespace });
@@ -279,6 +308,7 @@ export async function startStack(opts: StackOptions): Promise<BenchStack> {
       request: <T>(method: string, route: string, body?: unknown) =>
         apiRequest<T>({ apiUrl, apiKey }, method, route, body),
       versions: { postgres: pgVersion, temporal: temporalVersion },
+      temporalKind: kind,
       stop: stopAllStarted,
     };
     return stack;
