@@ -20,6 +20,7 @@ import {
   renewLease,
   type CallEnd,
 } from '../db/repositories/attempts.repository';
+import { hasStoredResult, setResultAwaited } from '../db/repositories/results.repository';
 import { findCallEnd } from '../db/repositories/call-journal.repository';
 import { liveWorkerIds } from '../db/repositories/worker-presence.repository';
 import { classifyCall } from '../policy/outcome';
@@ -67,6 +68,11 @@ export interface DialTimings {
   graceS: number;
   /** How long after hangup the bot's post-call result may still arrive (ORI_RESULT_GRACE_S). */
   resultGraceS?: number;
+  /**
+   * How long the dial itself waits for an answered call's post-call result (default 30 s, within
+   * resultGraceS); the contact workflow waits for whatever is left of the grace.
+   */
+  resultWaitInDialMs?: number;
 }
 
 export interface DialInput {
@@ -114,6 +120,8 @@ const MISSING_GRACE_MS = 2_000;
 const CLAIM_RACE_GRACE_MS = 15_000;
 /** A call whose start we did not see (reconciling) is checked with the switch after this long. */
 const UNCONFIRMED_CHECK_MS = 10_000;
+/** How long a dial waits itself for an answered call's post-call result (see `awaitResult`). */
+const RESULT_WAIT_IN_DIAL_MS = 30_000;
 
 function endedFromAttempt(attempt: Attempt): Extract<DialResult, { kind: 'ended' }> {
   return {
@@ -405,11 +413,46 @@ export function createDialActivities(deps: {
         const beat = setInterval(() => heartbeat({ attemptId, phase: 'joined' }), HEARTBEAT_MS);
         running = joined.finally(() => clearInterval(beat));
       }
-      const result = await running;
-      if (result.kind !== 'ended' || awaitsResult(result)) return result;
+      const ended = await running;
+      if (ended.kind !== 'ended') return ended;
+      const result = awaitsResult(ended) ? await awaitResult(attemptId, ended) : ended;
+      if (awaitsResult(result)) return result;
       return { ...result, facts: await loadAttemptFacts(deps.db, input.contactId, attemptId) };
     },
   };
+
+  /**
+   * Wait here, heartbeating, for an answered call's post-call result: a bot posts it seconds after the
+   * hangup, and heard here (the result API wakes this dial's latch and, seeing `result_awaited`, sends no
+   * signal) it costs the contact's history no signal event and no workflow task. Past the wait (30 s, within
+   * the result grace) the contact workflow waits for the rest of the grace, as before.
+   */
+  async function awaitResult(
+    attemptId: string,
+    ended: Extract<DialResult, { kind: 'ended' }>,
+  ): Promise<Extract<DialResult, { kind: 'ended' }>> {
+    const graceMs = (ended.resultWaitS ?? Number.POSITIVE_INFINITY) * 1000;
+    const limitMs = Math.min(timings.resultWaitInDialMs ?? RESULT_WAIT_IN_DIAL_MS, graceMs);
+    if (!(limitMs > 0)) return ended;
+    const latch = deps.seats.seatLatch(attemptId);
+    const deadline = Date.now() + limitMs;
+    let stored = false;
+    try {
+      stored = await persist(attemptId, () => setResultAwaited(deps.db, attemptId, true));
+      while (!stored && Date.now() < deadline) {
+        heartbeat({ attemptId, phase: 'awaiting_result' });
+        await latch.wait(Math.min(HEARTBEAT_MS, Math.max(1, deadline - Date.now())));
+        stored = await persist(attemptId, () => hasStoredResult(deps.db, attemptId));
+      }
+    } finally {
+      latch.close();
+      // Cleared under the row lock, reading once more: a result stored from now on is signalled instead.
+      stored = (await persist(attemptId, () => setResultAwaited(deps.db, attemptId, false))) || stored;
+    }
+    if (!stored) return ended;
+    // The wait is over for the contact too: what remains of the grace is not waited again.
+    return { ...ended, hasResult: true };
+  }
 
   /**
    * Claim until the claim says dial, or never: on deck while every seat holds a call (the call that ends

@@ -6,7 +6,9 @@ import { Client } from 'pg';
  * - `ori_seats` (payload: the campaign id) wakes every admission round of the campaign (`wait`);
  * - `ori_deck` (payload: an attempt id) wakes the dial activity on deck waiting for that attempt's seat
  *   (`seatLatch`): a call's end names the first in line (attempts.repository `finishAttempt`), so a
- *   freed seat costs one claim, not one per contact on deck.
+ *   freed seat costs one claim, not one per contact on deck;
+ * - `ori_result` (payload: an attempt id) wakes the same latch of a dial whose answered call ended and
+ *   which waits for the post-call result (results.repository `recordAttemptResult`).
  * Everyone also polls, so a lost notification only costs latency, never correctness. When Postgres
  * restarts, the connection is re-established with backoff and every waiter is woken to re-check.
  */
@@ -43,7 +45,7 @@ export class SeatNotifier {
     const client = new Client({ connectionString: this.databaseUrl });
     client.on('notification', (msg) => {
       if (!msg.payload) return;
-      if (msg.channel === 'ori_deck') {
+      if (msg.channel === 'ori_deck' || msg.channel === 'ori_result') {
         this.seatWaiters.get(msg.payload)?.();
         return;
       }
@@ -60,6 +62,7 @@ export class SeatNotifier {
       await client.connect();
       await client.query('LISTEN ori_seats');
       await client.query('LISTEN ori_deck');
+      await client.query('LISTEN ori_result');
     } catch (err) {
       await client.end().catch(() => undefined);
       throw err;

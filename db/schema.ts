@@ -231,6 +231,8 @@ export interface AttemptsTable {
   summary: string | null;
   result: Json<Record<string, unknown>> | null;
   result_at: Timestamp | null;
+  /** The dial activity waits for this answered call's post-call result itself (no signal needed). */
+  result_awaited: Generated<boolean>;
   /** The voicemail message was played to an answering machine on this call. */
   voicemail_left: Generated<boolean>;
   /** The worker (worker_presence id) whose dial claimed and placed the call. */

@@ -514,6 +514,27 @@ describe('POST /attempts/:attempt_id/result', () => {
     expect(different.body).toEqual(errorShape('result_conflict'));
   });
 
+  it('sends the contact no signal when the call’s dial activity waits for the result itself', async () => {
+    const { c, attemptId } = await attempt();
+    await h.db
+      .updateTable('attempts')
+      .set({ result_awaited: true })
+      .where('attempt_id', '=', attemptId)
+      .execute();
+    const res = await h.post(`${API}/attempts/${attemptId}/result`, { disposition: 'INTERESTED' });
+    expect(res.status).toBe(200);
+    expect(
+      (
+        await h.db
+          .selectFrom('attempts')
+          .select('disposition')
+          .where('attempt_id', '=', attemptId)
+          .executeTakeFirst()
+      )?.disposition,
+    ).toBe('INTERESTED');
+    expect(h.engine.callsFor(c.id, 'deliverResult')).toEqual([]);
+  });
+
   it.each(['opt_out', 'OPT_OUT', 'opt-out', 'Opt Out'])(
     'adds the number to the opt-out list for the disposition %j (source bot)',
     async (disposition) => {

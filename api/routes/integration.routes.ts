@@ -365,7 +365,7 @@ export async function integrationRoutes(app: FastifyInstance, opts: { deps: AppD
         callbackAt = parseIsoDateTime(body.callback_at);
         if (!callbackAt) throw invalid([{ field: 'callback_at', message: 'must be an ISO-8601 date-time' }]);
       }
-      const { result } = await recordAttemptResult(
+      const { result, awaitedByDial } = await recordAttemptResult(
         deps.db,
         request.params.attempt_id,
         {
@@ -377,6 +377,9 @@ export async function integrationRoutes(app: FastifyInstance, opts: { deps: AppD
         },
         now(),
       );
+      // The call's dial activity waits for the result itself and heard it at commit: no signal, which
+      // would cost the contact's history an event and a workflow task.
+      if (awaitedByDial) return presentResult(result);
       try {
         // Also on an identical repeat: the platform retries when it did not hear back, maybe because
         // telling the engine failed the first time. The contact workflow ignores a second delivery.

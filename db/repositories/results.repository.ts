@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema';
 import { conflict, notFound } from '../../policy/errors';
 import { isOptOutDisposition } from '../../policy/opt-out';
@@ -67,7 +67,7 @@ export async function recordAttemptResult(
   attemptId: string,
   input: ResultInput,
   now: Date,
-): Promise<{ result: StoredResult; created: boolean }> {
+): Promise<{ result: StoredResult; created: boolean; awaitedByDial: boolean }> {
   return db.transaction().execute(async (tx) => {
     const updated = await tx
       .updateTable('attempts')
@@ -81,10 +81,13 @@ export async function recordAttemptResult(
       })
       .where('attempt_id', '=', attemptId)
       .where('result_at', 'is', null)
-      .returning(RETURNED)
+      .returning([...RETURNED, 'result_awaited'])
       .executeTakeFirst();
     if (updated && updated.disposition !== null && updated.result_at !== null) {
-      const result = { ...updated, disposition: updated.disposition, result_at: updated.result_at };
+      const { result_awaited: awaitedByDial, ...row } = updated;
+      const result = { ...row, disposition: updated.disposition, result_at: updated.result_at };
+      // The dial activity waiting for it hears it at commit (activities/seat-notifier.ts).
+      if (awaitedByDial) await sql`select pg_notify('ori_result', ${attemptId})`.execute(tx);
       if (isOptOutDisposition(input.disposition)) {
         await tx
           .insertInto('opt_outs')
@@ -97,7 +100,7 @@ export async function recordAttemptResult(
           .onConflict((oc) => oc.column('phone').doNothing())
           .execute();
       }
-      return { result, created: true };
+      return { result, created: true, awaitedByDial };
     }
     const existing = await tx
       .selectFrom('attempts')
@@ -116,6 +119,31 @@ export async function recordAttemptResult(
         `Attempt ${attemptId} already has a different result (disposition ${existing.disposition})`,
       );
     }
-    return { result: stored, created: false };
+    return { result: stored, created: false, awaitedByDial: false };
   });
+}
+
+/**
+ * Whether the call's own dial activity waits for its post-call result (`recordAttemptResult` then wakes it
+ * instead of signalling the contact workflow). Returns whether a result is stored: setting and reading
+ * under the row's lock, so a result stored while the dial stops waiting is never missed by both sides.
+ */
+export async function setResultAwaited(db: AnyDb, attemptId: string, awaited: boolean): Promise<boolean> {
+  const row = await db
+    .updateTable('attempts')
+    .set({ result_awaited: awaited })
+    .where('attempt_id', '=', attemptId)
+    .returning(sql<boolean>`result_at is not null`.as('stored'))
+    .executeTakeFirst();
+  return row?.stored ?? false;
+}
+
+/** Whether the attempt's post-call result is stored. */
+export async function hasStoredResult(db: AnyDb, attemptId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('attempts')
+    .select(sql<boolean>`result_at is not null`.as('stored'))
+    .where('attempt_id', '=', attemptId)
+    .executeTakeFirst();
+  return row?.stored ?? false;
 }
