@@ -11,6 +11,7 @@ import {
   earliestDial,
   isCalendarBlock,
   MAX_GATE_STEPS,
+  openTimezoneSets,
   type DialGateInput,
   type DialRuleFactory,
   type DialRunState,
@@ -430,5 +431,56 @@ describe('recipient hours and the frequency cap', () => {
         now,
       }).allowed,
     ).toBe(true);
+  });
+});
+
+describe('openTimezoneSets (the recipient-hours rule for admission, per zone set)', () => {
+  const campaign = {
+    window: { start: '00:00', end: '23:59', timezone: 'UTC' },
+    working_days: [...WEEKDAYS],
+    recipient_hours: { start: '09:00', end: '20:00' },
+  };
+  const sets = [['America/New_York'], ['America/Los_Angeles'], ['Asia/Kolkata'], [], null];
+
+  it('keeps the sets whose hours hold now; an empty set is the campaign zone; null is left to the claim', () => {
+    // 15:00Z: New York 10:00, Los Angeles 07:00, Kolkata 20:30, UTC 15:00.
+    expect(openTimezoneSets(campaign, sets, new Date('2026-12-07T15:00:00Z'))).toEqual([
+      ['America/New_York'],
+      [],
+      null,
+    ]);
+    // 01:30Z: only Los Angeles (17:30); New York 20:30, Kolkata 07:00 and UTC are closed.
+    expect(openTimezoneSets(campaign, sets, new Date('2026-12-08T01:30:00Z'))).toEqual([
+      ['America/Los_Angeles'],
+      null,
+    ]);
+  });
+
+  it('keeps a set of several zones only when the hours hold in all of them', () => {
+    const both = [['America/Boise', 'America/Los_Angeles']];
+    // 16:30Z: Boise 09:30, Los Angeles 08:30.
+    expect(openTimezoneSets(campaign, both, new Date('2026-12-07T16:30:00Z'))).toEqual([]);
+    expect(openTimezoneSets(campaign, both, new Date('2026-12-07T17:00:00Z'))).toEqual(both);
+  });
+
+  it('agrees with the gate asked contact by contact, DST days included', () => {
+    for (const at of [
+      '2027-03-14T12:30:00Z',
+      '2027-03-14T13:00:00Z',
+      '2027-11-07T13:30:00Z',
+      '2027-11-07T14:00:00Z',
+    ]) {
+      const now = new Date(at);
+      const open = openTimezoneSets(campaign, sets.slice(0, 4), now);
+      for (const set of sets.slice(0, 4) as string[][]) {
+        const zones = set.length > 0 ? set : ['UTC'];
+        const one = dialGate({ campaign, contact: { timezones: zones }, now }).allowed;
+        expect([at, set, open !== 'all' && open.includes(set)]).toEqual([at, set, one]);
+      }
+    }
+  });
+
+  it('answers all when the campaign has no recipient hours', () => {
+    expect(openTimezoneSets({ ...campaign, recipient_hours: null }, sets, new Date())).toBe('all');
   });
 });

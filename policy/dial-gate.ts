@@ -287,3 +287,22 @@ export function admissionBounds(input: Omit<DialGateInput, 'contact'>): Admissio
   if (!verdict.allowed) return { open: false, verdict };
   return { open: true, dueBy: input.now, closesAt: verdict.closesAt };
 }
+
+/**
+ * The recipient-hours rule set-wise: of the zone sets the due contacts carry (`contacts.timezones`; null for
+ * contacts stored before zones were kept, which the claim judges one by one), those whose hours hold at
+ * `now` — the same rule the gate asks of one contact, asked once per set. 'all' when the campaign has no
+ * recipient hours (every set passes, no filter needed).
+ */
+export function openTimezoneSets(
+  campaign: DialGateInput['campaign'],
+  sets: readonly (readonly string[] | null)[],
+  now: Date,
+): 'all' | (readonly string[] | null)[] {
+  if (!campaign.recipient_hours) return 'all';
+  return sets.filter((set) => {
+    if (set === null) return true;
+    const zones = set.length > 0 ? set : [campaign.window.timezone];
+    return dialGate({ campaign, contact: { timezones: zones }, now }, [recipientHours]).allowed;
+  });
+}

@@ -3,7 +3,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Db } from '../connection';
 import type { Database } from '../schema';
 import type { CampaignConfig } from '../../policy/campaign-config';
-import { admissionBounds, dialGate, type AdmissionBounds } from '../../policy/dial-gate';
+import { admissionBounds, dialGate, openTimezoneSets, type AdmissionBounds } from '../../policy/dial-gate';
 import {
   carrierSlots,
   freeSeats,
@@ -182,7 +182,7 @@ async function unclaimedHandoffs(tx: Tx, campaignId: string, runNo: number, now:
  * seats keep going in priority order. Only contacts not yet dialled move: nothing is cut. Returns how many
  * places it freed.
  */
-async function bumpFromDeck(tx: Tx, campaignId: string, now: Date): Promise<number> {
+async function bumpFromDeck(tx: Tx, campaignId: string, now: Date, zones: ZoneFilter): Promise<number> {
   const worst = await tx
     .selectFrom('attempts')
     .select(['attempt_id', 'contact_id', 'admit_priority', 'pass'])
@@ -197,7 +197,8 @@ async function bumpFromDeck(tx: Tx, campaignId: string, now: Date): Promise<numb
     .forUpdate()
     .execute();
   if (worst.length === 0) return 0;
-  const best = await tx
+  // Only contacts admission could take now: not those waiting for their local hours.
+  let bestQuery = tx
     .selectFrom('contacts')
     .select(['priority', 'pass'])
     .where('campaign_id', '=', campaignId)
@@ -206,8 +207,13 @@ async function bumpFromDeck(tx: Tx, campaignId: string, now: Date): Promise<numb
     .where('excluded_at', 'is', null)
     .orderBy('priority')
     .orderBy('pass')
-    .limit(worst.length)
-    .execute();
+    .limit(worst.length);
+  if (zones !== 'all') {
+    bestQuery = bestQuery.where(
+      sql<boolean>`id = any(array(${bestInZones(campaignId, now, zones, worst.length)}))`,
+    );
+  }
+  const best = await bestQuery.execute();
   const bumped: typeof worst = [];
   for (const [i, contact] of best.entries()) {
     const onDeck = worst[i];
@@ -244,7 +250,12 @@ export async function dueCandidates(
   tx: Tx,
   campaignId: string,
   bounds: Extract<AdmissionBounds, { open: true }>,
-  opts: { limit: number; onlyContactId?: string | undefined },
+  opts: {
+    limit: number;
+    onlyContactId?: string | undefined;
+    /** The zone sets whose recipient hours are open now (`dueZoneSets`); 'all' or omitted: no filter. */
+    zones?: ZoneFilter;
+  },
 ) {
   let query = tx
     .selectFrom('contacts')
@@ -270,7 +281,76 @@ export async function dueCandidates(
     .forUpdate()
     .skipLocked();
   if (opts.onlyContactId) query = query.where('id', '=', opts.onlyContactId);
+  if (opts.zones && opts.zones !== 'all') {
+    // `= any(array(…))`: the branches run first (an InitPlan) and the rows are then fetched by id; as
+    // `in (…)` the planner could walk the campaign's whole admission order testing each id against them.
+    const best = bestInZones(campaignId, bounds.dueBy, opts.zones, opts.limit);
+    query = query.where(sql<boolean>`id = any(array(${best}))`);
+  }
   return query.execute();
+}
+
+/** Which zone sets admission may take contacts from now: 'all', or the open ones (policy `openTimezoneSets`). */
+export type ZoneFilter = 'all' | (readonly string[] | null)[];
+
+/**
+ * The zone sets among the campaign's waiting contacts, read as a loose index scan of
+ * contacts_due_by_zone_idx: one index probe per distinct set (a few hundred at most: libphonenumber's map
+ * has about as many distinct values), however many contacts share each. Null stands for contacts stored
+ * before zones were kept.
+ */
+export async function dueZoneSets(tx: Tx | Db, campaignId: string): Promise<(string[] | null)[]> {
+  const { rows } = await sql<{ zones: string[] | null; legacy: boolean }>`
+    with recursive sets(z) as (
+      (select timezones from contacts
+        where campaign_id = ${campaignId} and ready_at is not null and timezones is not null
+        order by timezones limit 1)
+      union all
+      select (select c.timezones from contacts c
+               where c.campaign_id = ${campaignId} and c.ready_at is not null and c.timezones > s.z
+               order by c.timezones limit 1)
+      from sets s where s.z is not null
+    )
+    select z as zones, false as legacy from sets where z is not null
+    union all
+    select null, true where exists (
+      select 1 from contacts where campaign_id = ${campaignId} and ready_at is not null and timezones is null)`.execute(
+    tx,
+  );
+  return rows.map((r) => (r.legacy ? null : r.zones));
+}
+
+/** Whose recipient hours are open now, among the campaign's waiting contacts (policy decides, per set). */
+async function zoneFilter(
+  tx: Tx,
+  campaignId: string,
+  config: CampaignConfig,
+  now: Date,
+): Promise<ZoneFilter> {
+  if (!config.recipient_hours) return 'all';
+  const sets = await dueZoneSets(tx, campaignId);
+  const open = openTimezoneSets(config, sets, now);
+  return open !== 'all' && open.length === sets.length ? 'all' : open;
+}
+
+/**
+ * The ids of the best `limit` due contacts in the open zone sets: the top of each set by the index's own
+ * order, merged. Each branch stops after `limit` rows of its set, so contacts in closed zones are never read.
+ */
+function bestInZones(
+  campaignId: string,
+  dueBy: Date,
+  sets: readonly (readonly string[] | null)[],
+  limit: number,
+) {
+  if (sets.length === 0) return sql`select null::uuid where false`;
+  const branch = (set: readonly string[] | null) => sql`(
+    select id, priority, pass, ready_at, seq from contacts
+    where campaign_id = ${campaignId} and ready_at is not null and ready_at <= ${dueBy}
+      and ${set === null ? sql`timezones is null` : sql`timezones = ${[...set]}::text[]`}
+    order by priority, pass, ready_at, seq limit ${limit})`;
+  return sql`select id from (${sql.join(sets.map(branch), sql` union all `)}) best
+    order by priority, pass, ready_at, seq limit ${limit}`;
 }
 
 type Candidate = Awaited<ReturnType<typeof dueCandidates>>[number];
@@ -323,12 +403,15 @@ async function admitInTransaction(tx: Tx, opts: AdmitOptions): Promise<Admission
   // on deck is owed, since it answers `dialled`.
   const onDeck = opts.onlyContactId ? 0 : onDeckSeats(config.concurrency);
   let free = freeSeats(config.concurrency + onDeck, inFlight);
-  if (free === 0 && onDeck > 0) free = await bumpFromDeck(tx, campaignId, now);
+  // Contacts outside their own recipient hours are not candidates (the claim asks again per contact).
+  const zones = await zoneFilter(tx, campaignId, config, now);
+  if (free === 0 && onDeck > 0) free = await bumpFromDeck(tx, campaignId, now, zones);
   if (free === 0) return { handoffs: reHandoffs, status: 'no_seats', ...base };
 
   const candidates = await dueCandidates(tx, campaignId, bounds, {
     limit: Math.max(1, Math.min(free, opts.maxContacts ?? free)),
     onlyContactId: opts.onlyContactId,
+    zones,
   });
   if (candidates.length === 0) return { handoffs: reHandoffs, status: 'idle', ...base };
 
