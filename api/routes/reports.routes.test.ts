@@ -664,3 +664,82 @@ describe('GET /campaigns/:id/results', () => {
     });
   });
 });
+
+describe('GET /campaigns/:id/charts', () => {
+  it('cuts the run into buckets: dials, dials per second, seats in use, pass progression, answer rate by hour', async () => {
+    const c = await createCampaign(h, { window: { start: '09:00', end: '18:00', timezone: 'Asia/Kolkata' } });
+    const empty = await h.get(`${API}/campaigns/${c.id}/charts`);
+    expect(empty.status).toBe(200);
+    expect(empty.body).toEqual({
+      run_no: 1,
+      timezone: 'Asia/Kolkata',
+      bucket_s: null,
+      timeline: [],
+      passes: [],
+      answer_by_hour: [],
+    });
+
+    await uploadCsv(h, c.id, 'phone_number\n+14155550391\n+14155550392\n+14155550393\n');
+    await startCampaign(h, c.id);
+    const rows = await contactsOf(h.db, c.id);
+    const t0 = new Date('2026-11-20T10:00:00.000Z');
+    const at = (s: number) => new Date(t0.getTime() + s * 1000);
+    const dial = (
+      i: number,
+      n: number,
+      pass: number,
+      s: number,
+      extra: { answered?: boolean; talkS?: number; status?: 'ringing' } = {},
+    ) =>
+      addAttempt(h.db, {
+        campaignId: c.id,
+        contactId: rows[i]!.id,
+        attemptNo: n,
+        pass,
+        phone: rows[i]!.phone,
+        createdAt: at(s),
+        ringS: 5,
+        ...extra,
+      });
+    await dial(0, 1, 1, 0, { answered: true, talkS: 20 }); // up 0–25 s
+    await dial(1, 1, 1, 10); // up 10–15 s, not answered
+    await dial(2, 1, 1, 20); // up 20–25 s
+    await dial(1, 2, 2, 40, { answered: true, talkS: 10 }); // up 40–55 s
+    await dial(2, 2, 2, 50, { status: 'ringing' }); // still ringing at 60 s: holds its seat until now
+    h.clock.now = at(60);
+    const res = await h.get(`${API}/campaigns/${c.id}/charts`);
+    h.clock.now = null;
+    expect(res.status).toBe(200);
+    const body = res.body as {
+      bucket_s: number;
+      timeline: { at: string; dials: number; dials_per_sec: number; seats_in_use: number }[];
+      passes: { pass: number; dialled: number[] }[];
+      answer_by_hour: unknown[];
+    };
+    // 60 s cannot be drawn in 60 one-second buckets (61 would be needed): two-second buckets, 0 s to 60 s.
+    expect(body.bucket_s).toBe(2);
+    expect(body.timeline).toHaveLength(31);
+    expect(body.timeline[0]!.at).toBe(t0.toISOString());
+    expect(body.timeline.at(-1)!.at).toBe(at(60).toISOString());
+    const bucket = (s: number) => body.timeline[s / 2]!;
+    expect(bucket(0)).toEqual({ at: t0.toISOString(), dials: 1, dials_per_sec: 0.5, seats_in_use: 1 });
+    // 10–12 s: the first call and the second are up.
+    expect(bucket(10)).toEqual({ at: at(10).toISOString(), dials: 1, dials_per_sec: 0.5, seats_in_use: 2 });
+    // 24–26 s: two calls up for the first of the two seconds.
+    expect(bucket(24)).toMatchObject({ dials: 0, seats_in_use: 1 });
+    expect(bucket(30)).toMatchObject({ dials: 0, seats_in_use: 0 });
+    expect(bucket(50)).toMatchObject({ dials: 1, seats_in_use: 2 });
+    expect(bucket(58)).toMatchObject({ dials: 0, seats_in_use: 1 });
+    expect(body.timeline.reduce((n, b) => n + b.dials, 0)).toBe(5);
+
+    // Pass 1's three contacts by 20 s; pass 2 begins at 40 s and has two by 50 s.
+    const dialled = Object.fromEntries(body.passes.map((p) => [p.pass, p.dialled]));
+    expect(Object.keys(dialled)).toEqual(['1', '2']);
+    expect([0, 8, 10, 20, 60].map((s) => dialled[1]![s / 2])).toEqual([1, 1, 2, 3, 3]);
+    expect([38, 40, 48, 50, 60].map((s) => dialled[2]![s / 2])).toEqual([0, 1, 1, 2, 2]);
+
+    // Finished dials only, by the hour of the campaign's clock: 10:00 UTC is 15:30 in Kolkata.
+    expect(body.answer_by_hour).toEqual([{ hour: 15, dials: 4, answered: 2, answer_rate: 0.5 }]);
+    expect((await h.get(`${API}/campaigns/00000000-0000-4000-8000-000000000000/charts`)).status).toBe(404);
+  });
+});

@@ -10,6 +10,7 @@ import { runConfig, streamAttemptReport } from '../../db/repositories/reports.re
 import { liveView } from '../../db/repositories/live.repository';
 import { listConfigVersions } from '../../db/repositories/config-versions.repository';
 import { campaignResults } from '../../db/repositories/campaign-results.repository';
+import { runCharts } from '../../db/repositories/run-charts.repository';
 import { activeAlerts } from '../../db/repositories/alerts.repository';
 
 /**
@@ -82,6 +83,36 @@ const ResultsSchema = Type.Object({
     cost: Nullable(Type.Number()),
     unpriced_minutes: Type.Number(),
   }),
+});
+
+const ChartsSchema = Type.Object({
+  run_no: Type.Integer(),
+  /** The timezone of `answer_by_hour`'s hours (the campaign window's). */
+  timezone: Type.String({ examples: ['Asia/Kolkata'] }),
+  /** Width of one timeline bucket in seconds, chosen from the run's span; null before the first dial. */
+  bucket_s: Nullable(Type.Integer({ minimum: 1, examples: [15] })),
+  /** The run cut into buckets, oldest first: dials placed, dials per second, average seats in use. */
+  timeline: Type.Array(
+    Type.Object({
+      at: Timestamp,
+      dials: Type.Integer({ minimum: 0 }),
+      dials_per_sec: Type.Number({ minimum: 0 }),
+      seats_in_use: Type.Number({ minimum: 0 }),
+    }),
+  ),
+  /** Per pass: contacts dialled in it by the end of each timeline bucket (one entry per bucket). */
+  passes: Type.Array(
+    Type.Object({ pass: Type.Integer({ minimum: 1 }), dialled: Type.Array(Type.Integer({ minimum: 0 })) }),
+  ),
+  /** Finished dials by hour of the day in `timezone` (hours without dials left out). */
+  answer_by_hour: Type.Array(
+    Type.Object({
+      hour: Type.Integer({ minimum: 0, maximum: 23 }),
+      dials: Type.Integer({ minimum: 0 }),
+      answered: Type.Integer({ minimum: 0 }),
+      answer_rate: Nullable(Type.Number({ minimum: 0, maximum: 1 })),
+    }),
+  ),
 });
 
 const ConfigVersionsSchema = Type.Object({
@@ -241,6 +272,22 @@ export async function reportsRoutes(app: FastifyInstance, opts: { deps: AppDeps 
     async (request) => {
       const campaign = await findCampaignBasics(deps.db, request.params.id);
       return campaignResults(deps.db, campaign.id, campaign.run_no, campaign.config.window.timezone);
+    },
+  );
+
+  r.get(
+    '/campaigns/:id/charts',
+    {
+      schema: {
+        summary:
+          'Chart series of the current run: dials per second and seats in use over the run, answer rate by hour, pass progression',
+        params: IdParamsSchema,
+        response: { 200: ChartsSchema, ...errorResponses(401, 404) },
+      },
+    },
+    async (request) => {
+      const campaign = await findCampaignBasics(deps.db, request.params.id);
+      return runCharts(deps.db, campaign.id, campaign.run_no, campaign.config.window.timezone, now());
     },
   );
 
