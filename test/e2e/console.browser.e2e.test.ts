@@ -32,6 +32,8 @@ const TWO_PHONES = [plan.add(['sip:486']), plan.add(['answer:15:INTERESTED'])];
 const FINISHED = plan.many(4, ['answer:10:INTERESTED']);
 const FINISHED_BUSY = plan.many(2, ['sip:503']);
 const LONG_RING = plan.many(4, ['no_answer:2000']);
+const CHARTED_TALK = plan.many(5, ['answer:40:INTERESTED']);
+const CHARTED_BUSY = plan.many(3, ['sip:486']);
 
 const SHOTS = process.env.ORI_SCREENSHOTS ? path.resolve(__dirname, '..', '..', 'docs', 'screenshots') : null;
 
@@ -322,6 +324,149 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)(
       expect(await passRows.nth(1).locator('td').nth(3).textContent()).toBe(
         'Dec 1, 10:31 AM – Dec 1, 10:31 AM',
       );
+    });
+
+    it("over the run: the charts draw the API's series; talk time is priced at the carrier's rate", async () => {
+      // The rate is set in the Setup page's carrier list.
+      const { carrierId, numberIds } = await createCarrier(stack);
+      const carrierName = (
+        await stack.api<{ id: string; name: string }[]>('GET', '/api/v1/carriers')
+      ).body.find((c) => c.id === carrierId)!.name;
+      await page.goto(`${stack.apiUrl}/dashboard/setup`);
+      await page.getByLabel(`Rate per minute for ${carrierName}`).fill('0.25');
+      await page.getByRole('button', { name: `Save the rate of ${carrierName}` }).click();
+      await page
+        .locator('.toast')
+        .filter({ hasText: `Rate saved for ${carrierName}` })
+        .waitFor();
+      const carriers = await stack.api<{ id: string; cost_per_minute: number | null }[]>(
+        'GET',
+        '/api/v1/carriers',
+      );
+      expect(carriers.body.find((c) => c.id === carrierId)?.cost_per_minute).toBe(0.25);
+
+      // Busy numbers are retried a minute later: a second pass.
+      const campaign = await buildCampaign(stack, {
+        phones: [...CHARTED_TALK, ...CHARTED_BUSY],
+        numberIds,
+        config: {
+          name: 'Console charts',
+          concurrency: 2,
+          max_attempts: 2,
+          retry_on_system: ['rejected'],
+          retry_delay_minutes: 1,
+          window: { start: '00:00', end: '23:59', timezone: 'Asia/Kolkata' },
+        },
+      });
+      await waitForCompletion(stack, campaign.id, 240_000);
+      await open(campaign.id);
+      const section = page.locator('section[aria-labelledby="charts-title"]');
+      await section.locator('figure[data-chart="chart-passes"]').waitFor();
+
+      type Charts = {
+        bucket_s: number;
+        timeline: { at: string; dials: number; dials_per_sec: number; seats_in_use: number }[];
+        passes: { pass: number; dialled: number[] }[];
+        answer_by_hour: { hour: number; dials: number; answered: number; answer_rate: number }[];
+      };
+      const charts = (await stack.api<Charts>('GET', `/api/v1/campaigns/${campaign.id}/charts`)).body;
+      expect(charts.passes.map((p) => p.pass)).toEqual([1, 2]);
+      expect(charts.timeline.reduce((n, b) => n + b.dials, 0)).toBe(11);
+
+      /** Each mark's value, and whether its height on the drawing matches it against the y axis. */
+      const drawn = (chart: string, mark: string) =>
+        section.locator(`figure[data-chart="${chart}"] svg`).evaluate((svg, markSel) => {
+          const grid = Array.from(svg.querySelectorAll('.chart-grid line'));
+          const y0 = Number(grid[0]!.getAttribute('y1'));
+          const yTop = Number(grid.at(-1)!.getAttribute('y1'));
+          const top = Number((svg as SVGElement).dataset.top);
+          return Array.from(svg.querySelectorAll(markSel)).map((m) => {
+            const value = Number((m as SVGElement).dataset.value);
+            const y = m.tagName === 'circle' ? Number(m.getAttribute('cy')) : Number(m.getAttribute('y'));
+            const expectedY = y0 - (value / top) * (y0 - yTop);
+            return { value, placed: Math.abs(y - expectedY) < 0.2 };
+          });
+        }, mark);
+      const values = (marks: { value: number; placed: boolean }[]) => {
+        expect(marks.every((m) => m.placed)).toBe(true);
+        return marks.map((m) => m.value);
+      };
+
+      // Dials per second and seats in use: one point per bucket, at the API's values.
+      expect(values(await drawn('chart-dial-rate', 'circle'))).toEqual(
+        charts.timeline.map((b) => b.dials_per_sec),
+      );
+      expect(values(await drawn('chart-seats', 'circle'))).toEqual(
+        charts.timeline.map((b) => b.seats_in_use),
+      );
+      expect(
+        await section.locator('figure[data-chart="chart-seats"] .chart-limit').getAttribute('data-value'),
+      ).toBe('2');
+      // Answer rate: one bar per hour of the campaign's clock, as a percentage.
+      expect(values(await drawn('chart-answer-rate', 'rect'))).toEqual(
+        charts.answer_by_hour.map((r) => Math.round(r.answer_rate * 1000) / 10),
+      );
+      // Pass progression: a line per pass, its points the contacts dialled in it so far.
+      const passes = section.locator('figure[data-chart="chart-passes"] .chart-series');
+      expect(await passes.evaluateAll((gs) => gs.map((g) => (g as SVGElement).dataset.series))).toEqual([
+        'Pass 1',
+        'Pass 2',
+      ]);
+      for (const [i, p] of charts.passes.entries()) {
+        const marks = await passes
+          .nth(i)
+          .evaluate((g) =>
+            Array.from(g.querySelectorAll('circle')).map((c) => Number((c as SVGElement).dataset.value)),
+          );
+        expect(marks).toEqual(p.dialled);
+      }
+      expect(charts.passes[0]!.dialled.at(-1)).toBe(8);
+      expect(charts.passes[1]!.dialled.at(-1)).toBe(3);
+
+      // Accessible: a titled, described image, and the figures as a table.
+      const dialRate = section.getByRole('img', { name: 'Dials per second' });
+      expect(await dialRate.getAttribute('aria-describedby')).toBe('chart-dial-rate-desc');
+      expect(await section.locator('#chart-dial-rate-desc').textContent()).toMatch(
+        /^11 dials over the run, in \d+-second buckets\. Busiest: [\d.]+ dials per second at /,
+      );
+      await section.locator('figure[data-chart="chart-dial-rate"] summary').click();
+      expect(await section.locator('figure[data-chart="chart-dial-rate"] details tbody tr').count()).toBe(
+        charts.timeline.length,
+      );
+      await section.locator('figure[data-chart="chart-dial-rate"] summary').click();
+
+      // Talk time priced at the carrier's rate: what the switch's calls talked, × 0.25 per minute.
+      const talk = await stack.db.db
+        .selectFrom('attempts')
+        .select((eb) => eb.fn.sum<string>('talk_s').as('s'))
+        .where('campaign_id', '=', campaign.id)
+        .executeTakeFirstOrThrow();
+      const expectedCost = Math.round((Number(talk.s) / 60) * 0.25 * 10_000) / 10_000;
+      const results = (
+        await stack.api<{ talk: { cost: number; minutes: number } }>(
+          'GET',
+          `/api/v1/campaigns/${campaign.id}/results`,
+        )
+      ).body;
+      expect(results.talk.cost).toBeCloseTo(expectedCost, 4);
+      const talkTable = page.locator('section[aria-labelledby="results-title"] table.talk');
+      const shown = expectedCost < 0.01 ? expectedCost.toFixed(4) : expectedCost.toFixed(2);
+      expect(await talkTable.locator('tfoot td.cost').textContent()).toBe(shown);
+      expect(await talkTable.locator('thead').textContent()).toContain('Day (Asia/Kolkata)');
+
+      // The charts refresh in place: the drawing under the reader's eyes is patched, not replaced.
+      await page.evaluate(() => {
+        (window as unknown as { svg: Element | null }).svg = document.querySelector(
+          'figure[data-chart="chart-dial-rate"] svg',
+        );
+      });
+      await page.waitForResponse((r) => /\/charts$/.test(r.url()), { timeout: 30_000 });
+      await page.waitForTimeout(300);
+      expect(await page.evaluate(() => (window as unknown as { svg: Element }).svg.isConnected)).toBe(true);
+      if (SHOTS) {
+        mkdirSync(SHOTS, { recursive: true });
+        await section.screenshot({ path: path.join(SHOTS, 'charts.png') });
+      }
     });
 
     it('Pause → Edit → Resume: the grid, the setup JSON and the title agree on the new config version', async () => {

@@ -24,9 +24,12 @@ import { activityLogPart } from './detail/activity-log.js';
 import { downloadAttemptReport } from './detail/attempt-report.js';
 import { contactDrawerPart } from './detail/contact-drawer.js';
 import { resultsPart } from './detail/results.js';
+import { chartsPart } from './detail/charts.js';
 import { alertsPart } from './detail/alerts.js';
 
 export const POLL_MS = 3000;
+// The charts read every attempt of the run: fresh enough every few polls, and at once when the status moves.
+export const CHARTS_EVERY_MS = 15_000;
 
 export function detailPage(main, { id }, { navigate, flash }) {
   const base = `/campaigns/${encodeURIComponent(id)}`;
@@ -35,10 +38,12 @@ export function detailPage(main, { id }, { navigate, flash }) {
     campaign: null,
     live: null,
     results: null,
+    charts: null,
     activity: [],
     runConfig: null,
     uploads: null,
   };
+  let chartsAt = 0;
   const report = { downloading: false, label: null };
 
   const box = errorBox();
@@ -78,7 +83,8 @@ export function detailPage(main, { id }, { navigate, flash }) {
   const activityLog = activityLogPart();
   const resultsCard = resultsPart();
   const importSummary = importSummaryPart({ onError: (err) => showError(actionBox, err) });
-  const livePart = [livePanel, alerts, progress, metrics, resultsCard, passes, callbacks];
+  const charts = chartsPart();
+  const livePart = [livePanel, alerts, progress, metrics, resultsCard, charts, passes, callbacks];
 
   const details = h(
     'div',
@@ -119,14 +125,20 @@ export function detailPage(main, { id }, { navigate, flash }) {
     state.campaign = await api.get(base);
     document.title = `${state.campaign.name} · Ori Dialler`;
   }
-  const loadLive = async () => {
-    // Results ride along with the live panel; an API without them leaves the card out.
-    const [live, res] = await Promise.all([
+  const loadLive = async ({ withCharts = false } = {}) => {
+    // Results and charts ride along with the live panel; an API without them leaves their cards out.
+    const chartsDue = withCharts || Date.now() - chartsAt >= CHARTS_EVERY_MS;
+    const [live, res, charts] = await Promise.all([
       api.get(`${base}/live`),
       api.get(`${base}/results`).catch(() => null),
+      chartsDue ? api.get(`${base}/charts`).catch(() => null) : state.charts,
     ]);
     state.live = live;
     state.results = res;
+    if (chartsDue) {
+      state.charts = charts;
+      chartsAt = Date.now();
+    }
   };
   const loadActivity = async () => {
     const a = await api.get(`${base}/activity`);
@@ -163,7 +175,8 @@ export function detailPage(main, { id }, { navigate, flash }) {
     try {
       await loadLive();
       const statusChanged = state.live?.status && state.live.status !== c.status;
-      if (statusChanged) await Promise.all([loadCampaign(), loadActivity(), loadConfig()]);
+      if (statusChanged)
+        await Promise.all([loadCampaign(), loadActivity(), loadConfig(), loadLive({ withCharts: true })]);
       const contactsMove = statusChanged || c.status === 'running' || c.status === 'paused';
       if (!alive) return;
       if (statusChanged) renderAll();
@@ -179,7 +192,7 @@ export function detailPage(main, { id }, { navigate, flash }) {
   async function refreshAll() {
     await Promise.allSettled([
       loadCampaign(),
-      loadLive(),
+      loadLive({ withCharts: true }),
       loadActivity(),
       loadConfig(),
       loadUploads(),
