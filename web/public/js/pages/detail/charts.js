@@ -65,8 +65,10 @@ export function chartsPart() {
               title: 'Answer rate by hour of day',
               summary:
                 `${fmtInt(answered)} of ${fmtInt(finished)} finished dials answered. ` +
-                `Best hour ${hourLabel(ranked[0].hour)} (${pct(ranked[0].answer_rate)}), ` +
-                `worst ${hourLabel(ranked.at(-1).hour)} (${pct(ranked.at(-1).answer_rate)}).`,
+                (ranked.length === 1
+                  ? `All of them in the ${hourLabel(ranked[0].hour)} hour.`
+                  : `Best hour ${hourLabel(ranked[0].hour)} (${pct(ranked[0].answer_rate)}), ` +
+                    `worst ${hourLabel(ranked.at(-1).hour)} (${pct(ranked.at(-1).answer_rate)}).`),
               bars: c.answer_by_hour.map((r) => ({
                 label: hourLabel(r.hour),
                 value: Math.round((r.answer_rate ?? 0) * 1000) / 10,

@@ -116,8 +116,8 @@ function talkSection(r) {
             'tr',
             {},
             h('th', { scope: 'col' }, `Day (${r.timezone})`),
-            h('th', { scope: 'col' }, 'Talk minutes'),
-            h('th', { scope: 'col' }, 'Cost'),
+            h('th', { scope: 'col', class: 'num' }, 'Talk minutes'),
+            h('th', { scope: 'col', class: 'num' }, 'Cost'),
           ),
         ),
         h(
