@@ -97,7 +97,8 @@ export type DialResult =
        */
       facts?: AttemptFacts;
     }
-  | { kind: 'cancelled'; reason: string; contactFinal: boolean };
+  /** `heldUntil` (ISO): held by its own hours or the frequency cap, the contact sleeps until then. */
+  | { kind: 'cancelled'; reason: string; contactFinal: boolean; heldUntil?: string };
 
 /** Temporal heartbeats of a dial; its heartbeat timeout (workflows/contact.workflow.ts) is a few of these. */
 const HEARTBEAT_MS = 1_000;
@@ -514,7 +515,12 @@ export function createDialActivities(deps: {
     const claim = await claimSeat(attemptId, randomUUID(), waited);
     switch (claim.kind) {
       case 'cancelled':
-        return { kind: 'cancelled', reason: claim.reason, contactFinal: claim.contactFinal };
+        return {
+          kind: 'cancelled',
+          reason: claim.reason,
+          contactFinal: claim.contactFinal,
+          ...(claim.heldUntil ? { heldUntil: claim.heldUntil.toISOString() } : {}),
+        };
       case 'ended':
         return endedFrom(claim.attempt);
       case 'already_sent':

@@ -379,3 +379,61 @@ describe('planAfterAttempt: properties', () => {
     );
   });
 });
+
+describe('planAfterAttempt: the contact’s own recipient hours', () => {
+  // Window open all day; hours 09:00–20:00 on the contact's clock. NOW is 04:30Z: New York 23:30 (Tue).
+  const hours = {
+    window: { start: '00:00', end: '23:59', timezone: 'UTC' },
+    working_days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const,
+    recipient_hours: { start: '09:00', end: '20:00' },
+  };
+  const last = { outcome: 'no_answer' as const, endedAt: NOW.toISOString() };
+
+  it('moves the redial to the contact’s own next opening, not the campaign’s', () => {
+    const plan = planAfterAttempt(
+      factsOf({
+        config: { ...hours, working_days: [...hours.working_days] },
+        contact: { timezones: ['America/New_York'] },
+        last,
+      }),
+      NOW,
+    );
+    // Due 05:00Z (30 minutes' retry delay) → 09:00 in New York is 14:00Z.
+    expect(plan.step).toMatchObject({ kind: 'redial', dueAt: '2026-12-09T14:00:00.000Z' });
+    expect(plan.windowClosed).toBe(true);
+  });
+
+  it('waits for every zone of the number; facts recorded without zones keep the campaign’s calendar', () => {
+    const both = planAfterAttempt(
+      factsOf({
+        config: { ...hours, working_days: [...hours.working_days] },
+        contact: { timezones: ['America/Boise', 'America/Los_Angeles'] },
+        last,
+      }),
+      NOW,
+    );
+    // Boise opens at 16:00Z, Los Angeles at 17:00Z: both hold from 17:00Z.
+    expect(both.step).toMatchObject({ kind: 'redial', dueAt: '2026-12-09T17:00:00.000Z' });
+    const old = planAfterAttempt(
+      factsOf({ config: { ...hours, working_days: [...hours.working_days] }, last }),
+      NOW,
+    );
+    expect(old.step).toMatchObject({ kind: 'redial', dueAt: '2026-12-09T05:00:00.000Z' });
+  });
+
+  it('looks again a day later when the zones never share an open hour (never dials outside them)', () => {
+    const plan = planAfterAttempt(
+      factsOf({
+        config: {
+          ...hours,
+          working_days: [...hours.working_days],
+          recipient_hours: { start: '09:00', end: '12:00' },
+        },
+        contact: { timezones: ['Asia/Tokyo', 'Europe/London'] },
+        last,
+      }),
+      NOW,
+    );
+    expect(plan.step).toMatchObject({ kind: 'redial', dueAt: '2026-12-10T04:30:00.000Z' });
+  });
+});

@@ -22,6 +22,11 @@ export interface AttemptFacts {
     final: boolean;
     reachedPhoneIndex: number | null;
     redialsStopped: boolean;
+    /**
+     * The zones its recipient hours are judged in (policy/contact-timezone.ts); absent from facts recorded
+     * before the redial waited for them, which replay as they were decided.
+     */
+    timezones?: string[];
     /** The earlier attempts of the current pass (the contact's other phones), oldest first. */
     passHistory: {
       outcome: Outcome;
@@ -79,6 +84,8 @@ export interface AfterAttemptPlan {
   windowClosed: boolean;
 }
 
+const DAY_MS = 24 * 3_600_000;
+
 export function planAfterAttempt(facts: AttemptFacts, now: Date): AfterAttemptPlan {
   const last = facts.last;
   const outcome = last?.outcome ?? null;
@@ -130,7 +137,12 @@ export function planAfterAttempt(facts: AttemptFacts, now: Date): AfterAttemptPl
   const gate = dialGate({
     campaign: facts.config,
     ...(runEnded ? { run: { state: 'ended' as const } } : {}),
-    contact: { suppressed: facts.contact.excluded, dueAt: next.dueAt },
+    contact: {
+      suppressed: facts.contact.excluded,
+      dueAt: next.dueAt,
+      // The redial waits for the contact's own hours too: its timer runs to its own next opening.
+      ...(facts.contact.timezones ? { timezones: facts.contact.timezones } : {}),
+    },
     now,
   });
   if (!gate.allowed && gate.reason === 'suppressed') {
@@ -141,7 +153,10 @@ export function planAfterAttempt(facts: AttemptFacts, now: Date): AfterAttemptPl
       ? final('window_closed', 'the calling window ended')
       : final('manually_stopped', 'the run was stopped');
   }
-  const opening = gate.allowed ? now : gate.until;
+  // A number whose zones never share an open hour has no opening: it is looked at again a day later (as the
+  // claim does), never dialled outside them.
+  const noSharedHour = !gate.allowed && gate.until === null && gate.reason === 'outside_recipient_hours';
+  const opening = gate.allowed ? now : noSharedHour ? new Date(now.getTime() + DAY_MS) : gate.until;
   // A validated config always has an opening within a week; failing the workflow task (retried until the
   // config is fixed) is what an invalid one did before.
   if (!opening) throw new RangeError(`no calling window opens for ${JSON.stringify(facts.config.window)}`);

@@ -74,6 +74,17 @@ export function admissionRecheckSummary(everyMs: number, attempts: number): stri
   return `waiting for admission (a seat) after ${attempts} attempt(s); admission re-check: is the contact still callable, every ${duration(everyMs)}`;
 }
 
+/** A contact held back, until its own time, by its recipient hours or the frequency cap. */
+export function heldSummary(reason: string, until: string): string {
+  const why =
+    reason === 'recipient_hours'
+      ? 'outside its own recipient hours'
+      : reason === 'frequency_cap'
+        ? "the number reached the organisation's frequency cap"
+        : reason;
+  return `held: ${why}; its own timer marks it ready at ${until}`;
+}
+
 export function windowWaitSummary(opening: Date | null, timezone: string): string {
   return opening
     ? `window closed until ${localTime(opening, timezone)}`
@@ -247,6 +258,8 @@ export type ContactPhase =
   | 'retry_scheduled'
   | 'callback_scheduled'
   | 'waiting_admission'
+  /** Not dialled: held until its own time (recipient hours, frequency cap). */
+  | 'held'
   | 'final';
 
 export interface ContactView {

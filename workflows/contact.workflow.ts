@@ -20,6 +20,7 @@ import {
   decisionSummary,
   dialSummary,
   duration,
+  heldSummary,
   nextAttemptSummary,
   resultWaitSummary,
   type ContactView,
@@ -80,6 +81,12 @@ const ADMISSION_RECHECK_MS = 10 * 60_000;
  * replay without the upsert commands (README, "Changing a workflow or a rule").
  */
 const SEARCH_ATTRIBUTES_PATCH = 'contact-search-attributes';
+/**
+ * A contact held by its recipient hours or the frequency cap used to go straight back to waiting for
+ * admission (Postgres held it); it now sleeps on its own timer to its own next opening and marks itself
+ * ready. Histories from before never saw a hold's time and replay without the timer.
+ */
+const OWN_OPENING_PATCH = 'contact-own-opening-timer';
 
 export async function contact(input: ContactInput): Promise<string> {
   const seen = new Set<string>([input.handoff.attemptId]);
@@ -218,6 +225,21 @@ export async function contact(input: ContactInput): Promise<string> {
       } else if (dialled.contactFinal) {
         show({ phase: 'final', state: dialled.reason, lastReason: dialled.reason, waitingFor: null });
         return dialled.reason;
+      } else if (dialled.heldUntil && patched(OWN_OPENING_PATCH)) {
+        // Held by its own hours or the frequency cap: it sleeps on its own timer to its own next opening
+        // (not the campaign's), then asks for a seat again.
+        const summary = heldSummary(dialled.reason, dialled.heldUntil);
+        show({ phase: 'held', state: 'held', nextDueAt: dialled.heldUntil, waitingFor: summary });
+        const waitMs = Date.parse(dialled.heldUntil) - Date.now();
+        if (waitMs > 0) await sleep(waitMs, { summary });
+        const ready = await control.markContactReady.executeWithOptions(
+          { summary: `its own opening (${dialled.heldUntil}): mark the contact ready for admission` },
+          [input.contactId, input.runNo],
+        );
+        if (!ready) {
+          show({ phase: 'final', state: 'final', waitingFor: null });
+          return 'final';
+        }
       }
       // Not dialled (paused, outside the window, lease lost or bumped from the deck): admission hands it
       // a new attempt later.

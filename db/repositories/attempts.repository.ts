@@ -55,8 +55,12 @@ export type ClaimResult =
   | { kind: 'ended'; attempt: Attempt }
   /** The carrier already sent its `cps_limit` originates in the last second: claim again at `retryAt`. */
   | { kind: 'wait'; retryAt: Date }
-  /** Not dialled: the seat went back (paused, outside the window, suppressed, stopped, lease lost). */
-  | { kind: 'cancelled'; reason: string; contactFinal: boolean };
+  /**
+   * Not dialled: the seat went back (paused, outside the window, suppressed, stopped, lease lost). Held by a
+   * rule with a time of its own (the contact's recipient hours, the frequency cap): `heldUntil`, when its
+   * workflow marks it ready again.
+   */
+  | { kind: 'cancelled'; reason: string; contactFinal: boolean; heldUntil?: Date };
 
 /**
  * A leased seat that was never dialled goes back: the attempt never happened, so the contact's attempt
@@ -99,9 +103,10 @@ async function frequencyFacts(
 }
 
 /**
- * A contact held back by a rule with a time of its own (the frequency cap): its seat goes back, it waits
- * (`pending` or `retry_scheduled`, never failed) and admission takes it again from `until`; `held_by` says
- * why to the live panel and the call list.
+ * A contact held back by a rule with a time of its own (its recipient hours, the frequency cap): its seat
+ * goes back and it waits (`pending` or `retry_scheduled`, never failed) on its workflow's own durable timer
+ * until `until`, when the workflow marks it ready for admission again — not ready before, so no admission
+ * round leases it in the meantime. `held_by` says why to the live panel, the call list and diagnose.
  */
 async function holdContact(
   tx: Transaction<Database>,
@@ -114,7 +119,7 @@ async function holdContact(
     .updateTable('contacts')
     .set((eb) => ({
       attempts: eb('attempts', '-', 1),
-      ready_at: until,
+      ready_at: null,
       next_due_at: until,
       held_by: heldBy,
       state: sql`case when attempts <= 1 then 'pending' else 'retry_scheduled' end`,
@@ -460,7 +465,13 @@ export async function claimAttempt(
       } else if (!contact.final_at) {
         await returnSeats(tx, [attempt.contact_id], now);
       }
-      return { kind: 'cancelled', reason, contactFinal: finalState !== null || contact.final_at !== null };
+      const contactFinal = finalState !== null || contact.final_at !== null;
+      return {
+        kind: 'cancelled',
+        reason,
+        contactFinal,
+        ...(heldUntil && !contactFinal ? { heldUntil } : {}),
+      };
     }
 
     // A seat is free for this contact only once every contact ahead of it on deck has one too: freed seats
@@ -680,6 +691,8 @@ export async function loadAttemptFacts(
       'contacts.final_at',
       'contacts.reached_phone_index',
       'contacts.redials_stopped',
+      'contacts.timezones',
+      'contacts.metadata',
       'campaigns.config',
       'campaigns.status',
       'campaigns.run_no',
@@ -723,6 +736,7 @@ export async function loadAttemptFacts(
       final: contact.final_at !== null,
       reachedPhoneIndex: contact.reached_phone_index,
       redialsStopped: contact.redials_stopped,
+      timezones: contactTimezones(contact.timezones, contact.metadata, contact.config.window.timezone),
       passHistory: passHistory.map((a) => ({
         outcome: (a.outcome ?? 'error') as Outcome,
         talkS: a.talk_s,

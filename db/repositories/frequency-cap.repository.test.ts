@@ -53,10 +53,12 @@ describe('frequency cap in the claim', () => {
     expect(claims.filter((c) => c.kind === 'claimed')).toHaveLength(2);
     const held = leases.filter((_, i) => claims[i]!.kind !== 'claimed');
     expect(held).toHaveLength(1);
-    expect(claims.find((c) => c.kind !== 'claimed')).toEqual({
+    const heldClaim = claims.find((c) => c.kind !== 'claimed');
+    expect(heldClaim).toEqual({
       kind: 'cancelled',
       reason: 'frequency_cap',
       contactFinal: false,
+      heldUntil: expect.any(Date),
     });
 
     const sent = await test.db
@@ -75,8 +77,10 @@ describe('frequency cap in the claim', () => {
       attempts: 0,
       final_at: null,
     });
-    expect(contact.ready_at?.getTime()).toBe(sent[0]!.originate_sent_at!.getTime() + 24 * H);
-    expect(contact.next_due_at?.getTime()).toBe(contact.ready_at?.getTime());
+    // Its workflow sleeps until then and marks it ready: not ready meanwhile.
+    expect(contact.next_due_at?.getTime()).toBe(sent[0]!.originate_sent_at!.getTime() + 24 * H);
+    expect(contact.ready_at).toBeNull();
+    expect(heldClaim?.kind === 'cancelled' && heldClaim.heldUntil).toEqual(contact.next_due_at);
     // Its lease is gone: the seat went back.
     expect(
       await test.db
@@ -106,6 +110,7 @@ describe('frequency cap in the claim', () => {
       kind: 'cancelled',
       reason: 'frequency_cap',
       contactFinal: false,
+      heldUntil: new Date(now.getTime() + 24 * H),
     });
     const sent = await test.db
       .selectFrom('attempts')

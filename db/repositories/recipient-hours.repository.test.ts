@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../../test/support/db';
 import { seedRunningCampaign } from '../../test/fixtures/seed';
-import { claimAttempt } from './attempts.repository';
+import { claimAttempt, markContactReady } from './attempts.repository';
 import { sql } from 'kysely';
 import { admit, dueZoneSets } from './admission.repository';
 
@@ -27,13 +27,20 @@ async function campaignIn(zones: string[]) {
   return s;
 }
 
+/** Each admitted contact's claim: its kind, and for a hold the time its workflow sleeps to. */
 async function claimAllAt(campaignId: string, now: Date) {
   const admitted = await admit(test.db, { campaignId, runNo: 1, now });
   const out = new Map<string, string>();
-  for (const h of admitted.handoffs)
-    out.set(h.contactId, (await claimAttempt(test.db, h.attemptId, now)).kind);
+  for (const h of admitted.handoffs) {
+    const claim = await claimAttempt(test.db, h.attemptId, now);
+    out.set(h.contactId, claim.kind);
+    if (claim.kind === 'cancelled' && claim.heldUntil) heldUntil.set(h.contactId, claim.heldUntil);
+  }
   return out;
 }
+const heldUntil = new Map<string, Date>();
+/** What the contact's workflow does when its own timer fires. */
+const timerFires = (contactId: string, at: Date) => markContactReady(test.db, contactId, 1, at);
 
 const contactOf = (id: string) =>
   test.db
@@ -56,19 +63,25 @@ describe('recipient hours in the claim', () => {
       held_by: 'recipient_hours',
       final_at: null,
       next_due_at: new Date('2026-12-07T17:00:00Z'),
-      ready_at: new Date('2026-12-07T17:00:00Z'),
+      // Not ready: its workflow sleeps on its own timer to its own opening, then marks it ready.
+      ready_at: null,
     });
+    expect(heldUntil.get(la)).toEqual(new Date('2026-12-07T17:00:00Z'));
     expect(await contactOf(kol)).toMatchObject({
       held_by: 'recipient_hours',
       next_due_at: new Date('2026-12-08T03:30:00Z'),
+      ready_at: null,
     });
-    // Nobody is admitted again before their own opening…
+    expect(heldUntil.get(kol)).toEqual(new Date('2026-12-08T03:30:00Z'));
+    // Nobody is admitted again before their own timer fires…
     expect(
       (await admit(test.db, { campaignId: s.campaignId, runNo: 1, now: new Date('2026-12-07T16:59:00Z') }))
         .handoffs,
     ).toEqual([]);
-    // …and each is dialled at it.
+    // …and each is dialled once it has.
+    await timerFires(la, new Date('2026-12-07T17:00:00Z'));
     expect((await claimAllAt(s.campaignId, new Date('2026-12-07T17:00:00Z'))).get(la)).toBe('claimed');
+    await timerFires(kol, new Date('2026-12-08T03:30:00Z'));
     expect((await claimAllAt(s.campaignId, new Date('2026-12-08T03:30:00Z'))).get(kol)).toBe('claimed');
   });
 
@@ -77,6 +90,7 @@ describe('recipient hours in the claim', () => {
     const [ny] = s.contactIds as [string];
     expect((await claimAllAt(s.campaignId, new Date('2026-03-08T12:30:00Z'))).get(ny)).toBe('cancelled');
     expect(await contactOf(ny)).toMatchObject({ next_due_at: new Date('2026-03-08T13:00:00Z') });
+    await timerFires(ny, new Date('2026-03-08T13:00:00Z'));
     expect((await claimAllAt(s.campaignId, new Date('2026-03-08T13:00:00Z'))).get(ny)).toBe('claimed');
   });
 });
