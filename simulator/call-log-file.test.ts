@@ -70,7 +70,10 @@ describe('the call log file', () => {
         ['talks', 'answered'],
         ['busy', 'sip:486'],
       ]);
-      expect(onDisk.results.get('talks')).toEqual({ status: 200, tries: 1 });
+      expect(onDisk.results.get('talks')).toMatchObject({
+        result: { disposition: 'INTERESTED' },
+        outcome: { status: 200, tries: 1 },
+      });
       expect(onDisk.results.has('busy')).toBe(false);
     } finally {
       connection.disconnect();

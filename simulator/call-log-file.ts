@@ -5,7 +5,7 @@
  * dialled. A call's `received` line is written before the dialler hears anything about that call.
  */
 import { appendFileSync, readFileSync } from 'node:fs';
-import type { PostOutcome } from './bot-result-poster';
+import type { PostCallResult, PostOutcome } from './bot-result-poster';
 import type { CallLogEntry, CallRecord } from './simulated-switch';
 
 /** Appends each entry to `file` (created when missing). */
@@ -16,8 +16,8 @@ export function callLogWriter(file: string): (entry: CallLogEntry) => void {
 export interface CallLogOnDisk {
   /** One record per originate received, in arrival order, as it stands after its last change. */
   calls: CallRecord[];
-  /** How each call's post-call result post ended (by call uuid); absent: none settled. */
-  results: Map<string, PostOutcome>;
+  /** Each call's post-call result as posted and how the post ended (by call uuid); absent: none settled. */
+  results: Map<string, { result: PostCallResult; outcome: PostOutcome }>;
 }
 
 /**
@@ -29,7 +29,7 @@ export function readCallLogFile(file: string): CallLogOnDisk {
   const text = readFileSync(file, 'utf8');
   const calls: CallRecord[] = [];
   const latest = new Map<string, number>();
-  const results = new Map<string, PostOutcome>();
+  const results: CallLogOnDisk['results'] = new Map();
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     let entry: CallLogEntry;
@@ -39,7 +39,7 @@ export function readCallLogFile(file: string): CallLogOnDisk {
       continue;
     }
     if (entry.event === 'result') {
-      results.set(entry.uuid, entry.outcome);
+      results.set(entry.uuid, { result: entry.result, outcome: entry.outcome });
       continue;
     }
     const at = latest.get(entry.call.uuid);

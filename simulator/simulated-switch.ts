@@ -5,7 +5,7 @@
  * subscription and filters.
  */
 import { randomUUID } from 'node:crypto';
-import { BotResultPoster, simulatedResult, type PostOutcome } from './bot-result-poster';
+import { BotResultPoster, simulatedResult, type PostCallResult, type PostOutcome } from './bot-result-poster';
 import { CallChannel } from './call-channel';
 import {
   drawDial,
@@ -59,11 +59,11 @@ export interface SimulatedSwitchOptions {
 
 /**
  * One change of the call log: a call received (its record as it stands), answered, ended or played to, or
- * the bot's result post for it settled (the status the dialler answered, or the error).
+ * the bot's result post for it settled (what was posted, and the status the dialler answered or the error).
  */
 export type CallLogEntry =
   | { event: 'received' | 'answered' | 'ended' | 'played'; call: CallRecord }
-  | { event: 'result'; uuid: string; outcome: PostOutcome };
+  | { event: 'result'; uuid: string; result: PostCallResult; outcome: PostOutcome };
 
 interface LiveCall {
   channel: CallChannel;
@@ -387,7 +387,7 @@ export class SimulatedSwitch {
     });
     const posting = this.poster.post(channel.attemptId, result);
     void posting.then((outcome) =>
-      this.options.onCallLog?.({ event: 'result', uuid: channel.uuid, outcome }),
+      this.options.onCallLog?.({ event: 'result', uuid: channel.uuid, result, outcome }),
     );
     this.pendingPosts.add(posting);
     void posting.finally(() => this.pendingPosts.delete(posting));
