@@ -26,6 +26,12 @@ const IGNORED = ['node_modules/**', '.data/**', '.tools/**'];
  */
 const CLUSTER = 'test/cluster/**/*.test.ts';
 const WITH_CLUSTER = process.env.ORI_TEST_CLUSTER === '1';
+/**
+ * `npm run test:chaos`: every fault at once during one campaign under the real `npm start` (many minutes on
+ * 2 cores): outside `npm test`, a project only when asked for.
+ */
+const CHAOS = 'test/chaos/**/*.test.ts';
+const WITH_CHAOS = process.env.ORI_TEST_CHAOS === '1';
 /** Fuzzers and the OpenAPI contract run take a minute or more: they run with the integration tests. */
 const SLOW = ['**/*fuzz.test.ts', '**/*contract.test.ts'];
 const UNIT_NOT_SLOW = UNIT.map((glob) => glob.replace('*.test.ts', '!(*fuzz|*contract).test.ts'));
@@ -47,13 +53,16 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['**/*.test.ts'],
-          exclude: [...IGNORED, ...UNIT_NOT_SLOW, E2E, CLUSTER],
+          exclude: [...IGNORED, ...UNIT_NOT_SLOW, E2E, CLUSTER, CHAOS],
         },
       },
       { extends: true, test: { name: 'e2e', include: [E2E], exclude: [...IGNORED, ...BROWSER] } },
       { extends: true, test: { name: 'browser', include: BROWSER } },
       ...(WITH_CLUSTER
         ? [{ extends: true, test: { name: 'cluster', include: [CLUSTER], testTimeout: 600_000 } }]
+        : []),
+      ...(WITH_CHAOS
+        ? [{ extends: true, test: { name: 'chaos', include: [CHAOS], testTimeout: 1_800_000 } }]
         : []),
     ],
   },
