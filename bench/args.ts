@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { TemporalKind } from './stack';
 
-export const PARTS = ['dial', 'util', 'cps', 'campaign', 'import', 'report', 'trigger'] as const;
+export const PARTS = ['dial', 'util', 'cps', 'takeover', 'campaign', 'import', 'report', 'trigger'] as const;
 export type PartId = (typeof PARTS)[number];
 
 export interface BenchArgs {

@@ -156,7 +156,8 @@ export function renderReport(r: ReportInput): string {
     '```',
     '',
     'Parts: `dial` (ceiling and dial throughput), `util` (seat ' +
-      'utilisation and freed-seat latency), `cps` (carrier cap), `campaign` (100,000 contacts, bounded), ' +
+      'utilisation and freed-seat latency), `cps` (carrier cap), `takeover` (a worker killed while its ' +
+      'calls ring), `campaign` (100,000 contacts, bounded), ' +
       '`import` (CSV vs psql copy), `report` (attempts.csv), `trigger` (autocannon). "—" in the result ' +
       'column marks a reference, not a target.',
   );

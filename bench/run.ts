@@ -11,6 +11,7 @@ import { cpsPart } from './parts/cps';
 import { dialPart } from './parts/dial';
 import { importPart } from './parts/import';
 import { reportPart } from './parts/report';
+import { takeoverPart } from './parts/takeover';
 import { triggerPart } from './parts/trigger';
 import { utilPart } from './parts/util';
 import { cpuBetween, type CpuUse } from './proc';
@@ -24,12 +25,13 @@ const PART_FNS: Record<PartId, (ctx: BenchContext) => Promise<PartReport>> = {
   dial: dialPart,
   util: utilPart,
   cps: cpsPart,
+  takeover: takeoverPart,
   campaign: campaignPart,
   import: importPart,
   report: reportPart,
   trigger: triggerPart,
 };
-const ENGINE_PARTS: readonly PartId[] = ['dial', 'util', 'cps', 'campaign'];
+const ENGINE_PARTS: readonly PartId[] = ['dial', 'util', 'cps', 'takeover', 'campaign'];
 const API_PARTS: readonly PartId[] = ['import', 'report', 'trigger'];
 
 async function main(): Promise<void> {

@@ -69,6 +69,8 @@ export interface BenchStack {
   /** Extra node flags for the worker come from BENCH_WORKER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`). */
   startWorker(env?: Record<string, string>): Promise<ManagedProcess>;
   stopWorker(): Promise<void>;
+  /** One more worker beside the current one (part `takeover` kills one of two); stopped with the stack. */
+  startExtraWorker(env?: Record<string, string>): Promise<ManagedProcess>;
   request<T = unknown>(method: string, route: string, body?: unknown): Promise<ApiAnswer<T>>;
   versions: { postgres: string; temporal: string };
   temporalKind: TemporalKind;
@@ -259,6 +261,32 @@ export async function startStack(opts: StackOptions): Promise<BenchStack> {
     };
     cleanups.push(stopWorker);
 
+    const spawnWorker = (env: Record<string, string>): ManagedProcess =>
+      spawnManaged(
+        'worker',
+        process.execPath,
+        [
+          ...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+          '--import',
+          TSX_LOADER,
+          'worker/main.ts',
+        ],
+        {
+          cwd: ROOT,
+          env: {
+            ...baseEnv,
+            ESL_HOST: '127.0.0.1',
+            ESL_PORT: String(sim.eslPort),
+            ESL_PASSWORD: 'ClueCon',
+            // Any free port for its /metrics: 9464 may be taken by a dialler running on the machine.
+            ORI_WORKER_METRICS_PORT: '0',
+            ...env,
+          },
+          prefix: process.env.BENCH_VERBOSE ? '[worker] ' : false,
+          stopTimeoutMs: 15_000,
+        },
+      );
+
     const stack: BenchStack = {
       tmp,
       pg,
@@ -280,28 +308,15 @@ export async function startStack(opts: StackOptions): Promise<BenchStack> {
       worker: () => worker,
       async startWorker(env = {}) {
         await stopWorker();
-        const nodeArgs = [
-          ...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-          '--import',
-          TSX_LOADER,
-          'worker/main.ts',
-        ];
-        const w = spawnManaged('worker', process.execPath, nodeArgs, {
-          cwd: ROOT,
-          env: {
-            ...baseEnv,
-            ESL_HOST: '127.0.0.1',
-            ESL_PORT: String(sim.eslPort),
-            ESL_PASSWORD: 'ClueCon',
-            // Any free port for its /metrics: 9464 may be taken by a dialler running on the machine.
-            ORI_WORKER_METRICS_PORT: '0',
-            ...env,
-          },
-          prefix: process.env.BENCH_VERBOSE ? '[worker] ' : false,
-          stopTimeoutMs: 15_000,
-        });
+        const w = spawnWorker(env);
         worker = w;
         await waitForLine(w, 'polling task queue', 'the worker');
+        return w;
+      },
+      async startExtraWorker(env = {}) {
+        const w = spawnWorker(env);
+        cleanups.push(() => w.stop());
+        await waitForLine(w, 'polling task queue', 'the extra worker');
         return w;
       },
       stopWorker,

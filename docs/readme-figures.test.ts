@@ -109,6 +109,11 @@ describe('README figures', () => {
         numberIn(benchResult('Largest workflow history, 100,000-contact campaign'), /^/),
       );
     });
+    it('worker takeover after kill -9', () => {
+      expect(numberIn(perf, /followed again by the surviving worker within/)).toBe(
+        numberIn(benchResult('Worker killed (-9) while its calls ring'), /^/),
+      );
+    });
     it('memory, import and report figures', () => {
       expect(numberIn(perf, /peak RSS/)).toBe(
         numberIn(benchResult('Worker peak RSS during the campaign'), /^/),
