@@ -174,3 +174,73 @@ describe('explainContact', () => {
     });
   });
 });
+
+describe('explainContact: recipient hours and the frequency cap', () => {
+  const withHours = resolveCampaignConfig({
+    window: { start: '00:00', end: '23:59', timezone: 'UTC' },
+    recipient_hours: { start: '09:00', end: '20:00' },
+  }).config;
+
+  it('a waiting contact outside its own hours: the gate, its local time and when they open', () => {
+    // 10:00Z: Los Angeles 02:00; opens 17:00Z.
+    const e = explainContact(facts({ config: withHours, contact: { timezones: ['America/Los_Angeles'] } }));
+    expect(e.reason).toBe('outside_recipient_hours');
+    expect(e.explanation).toContain('2026-12-07T17:00:00.000Z');
+    expect(gate(e, 'recipient_hours')).toEqual({
+      gate: 'recipient_hours',
+      ok: false,
+      detail:
+        'its local time is 02:00 (America/Los_Angeles); recipient hours 09:00–20:00; they open at 2026-12-07T17:00:00.000Z',
+    });
+    const inside = explainContact(facts({ config: withHours, contact: { timezones: ['Europe/Paris'] } }));
+    expect(inside.reason).toBe('waiting_for_seat');
+    expect(gate(inside, 'recipient_hours')?.ok).toBe(true);
+    // No hours set: no such gate.
+    expect(
+      gate(explainContact(facts({ contact: { timezones: ['America/Los_Angeles'] } })), 'recipient_hours'),
+    ).toBeUndefined();
+  });
+
+  it('zones that never share an open hour say so', () => {
+    const short = resolveCampaignConfig({
+      ...withHours,
+      recipient_hours: { start: '09:00', end: '12:00' },
+    }).config;
+    const e = explainContact(
+      facts({ config: short, contact: { timezones: ['Asia/Tokyo', 'Europe/London'] } }),
+    );
+    expect(gate(e, 'recipient_hours')?.detail).toContain('they never hold in all its zones at once');
+  });
+
+  it('a number at the cap: the count, and when the next call is allowed', () => {
+    const e = explainContact(
+      facts({
+        frequency: { cap: { max_calls: 2, per_hours: 24 }, placedAt: [at(-7200), at(-60), at(-90_000)] },
+      }),
+    );
+    expect(e.reason).toBe('frequency_cap');
+    expect(gate(e, 'frequency_cap')).toEqual({
+      gate: 'frequency_cap',
+      ok: false,
+      detail:
+        '2 of at most 2 calls to its number in the last 24 h (every campaign); the next is allowed at 2026-12-08T08:00:00.000Z',
+    });
+    const under = explainContact(
+      facts({ frequency: { cap: { max_calls: 3, per_hours: 24 }, placedAt: [at(-60)] } }),
+    );
+    expect(under.reason).toBe('waiting_for_seat');
+    expect(gate(under, 'frequency_cap')?.ok).toBe(true);
+  });
+
+  it('a contact held by the claim names the hold and when its own timer marks it ready', () => {
+    const e = explainContact(
+      facts({
+        contact: { state: 'pending', heldBy: 'frequency_cap', readyAt: null, nextDueAt: at(3600) },
+      }),
+    );
+    expect(e.reason).toBe('frequency_cap');
+    expect(e.explanation).toBe(
+      "Held: its number had reached the organisation's frequency cap when its seat came; its workflow marks it ready at 2026-12-07T11:00:00.000Z.",
+    );
+  });
+});

@@ -6,7 +6,10 @@
  * window — and every gate a dial must pass, each with whether it is open now. Pure.
  */
 import type { CampaignConfig } from './campaign-config';
+import { localClock } from './contact-timezone';
 import { dialGate, type DialRunState } from './dial-gate';
+import { capAllowsAt, capWindowMs, type FrequencyCap } from './frequency-cap';
+import { insideRecipientHours, nextRecipientOpening } from './recipient-hours';
 
 export interface ContactDiagnosisFacts {
   now: Date;
@@ -30,7 +33,13 @@ export interface ContactDiagnosisFacts {
     optedOut: boolean;
     redialsStopped: boolean;
     exhaustedRetries: boolean;
+    /** The zones its recipient hours are judged in (policy/contact-timezone.ts `contactTimezones`). */
+    timezones?: string[];
+    /** What holds it back until `nextDueAt` on its workflow's own timer (`recipient_hours`, `frequency_cap`). */
+    heldBy?: string | null;
   };
+  /** The organisation's frequency cap and the dials placed to its number in the cap's window; null: no cap. */
+  frequency?: { cap: FrequencyCap; placedAt: Date[] } | null;
   /** The attempt holding a place for it now: on deck (leased) or a call in flight. */
   openAttempt: { attemptId: string; status: string; originateSentAt: Date | null } | null;
   /** The decision after its last ended attempt, replayed with the pure rules. */
@@ -54,7 +63,9 @@ export interface Gate {
     | 'retry_rule'
     | 'retry_delay'
     | 'callback_gates'
-    | 'stop_rule';
+    | 'stop_rule'
+    | 'recipient_hours'
+    | 'frequency_cap';
   ok: boolean;
   detail: string;
 }
@@ -130,6 +141,38 @@ export function explainContact(f: ContactDiagnosisFacts): ContactExplanation {
       detail: c.redialsStopped ? 'redials were stopped after a meaningful connect' : 'redials not stopped',
     },
   ];
+  const hours = f.config.recipient_hours;
+  const zones = c.timezones ?? [];
+  if (hours && zones.length > 0) {
+    const open = insideRecipientHours(hours, zones, f.now);
+    const clock = localClock(zones, f.now);
+    const opens = open ? null : nextRecipientOpening(hours, zones, f.now);
+    gates.push({
+      gate: 'recipient_hours',
+      ok: open,
+      detail:
+        `its local time is ${clock.local_time} (${clock.timezone}); recipient hours ${hours.start}–${hours.end}` +
+        (open
+          ? ''
+          : opens
+            ? `; they open at ${opens.toISOString()}`
+            : '; they never hold in all its zones at once'),
+    });
+  }
+  if (f.frequency) {
+    const { cap, placedAt } = f.frequency;
+    const since = f.now.getTime() - capWindowMs(cap);
+    const counted = placedAt.filter((p) => p.getTime() > since).length;
+    const allowsAt = capAllowsAt(cap, placedAt, f.now);
+    const ok = allowsAt.getTime() <= f.now.getTime();
+    gates.push({
+      gate: 'frequency_cap',
+      ok,
+      detail:
+        `${counted} of at most ${cap.max_calls} calls to its number in the last ${cap.per_hours} h (every campaign)` +
+        (ok ? '' : `; the next is allowed at ${allowsAt.toISOString()}`),
+    });
+  }
   if (last) {
     gates.push({
       gate: 'retry_rule',
@@ -196,9 +239,18 @@ export function explainContact(f: ContactDiagnosisFacts): ContactExplanation {
   const verdict = dialGate({
     campaign: f.config,
     run: { state: runStateOf(f.campaignStatus) },
-    contact: { suppressed: c.excluded || c.optedOut, final: false, dueAt: c.nextDueAt ?? c.readyAt },
+    contact: {
+      suppressed: c.excluded || c.optedOut,
+      final: false,
+      dueAt: c.nextDueAt ?? c.readyAt,
+      ...(zones.length > 0 ? { timezones: zones } : {}),
+      ...(f.frequency ? { frequency: f.frequency } : {}),
+    },
     now: f.now,
   });
+  // Held by the claim: it sleeps on its workflow's own timer to `nextDueAt`, then asks for a seat again.
+  const held = c.heldBy === 'recipient_hours' || c.heldBy === 'frequency_cap' ? c.heldBy : null;
+  const timer = held && c.nextDueAt ? `; its workflow marks it ready at ${c.nextDueAt.toISOString()}` : '';
   if (verdict.allowed) {
     return c.readyAt
       ? say('waiting_for_seat', `It is due since ${c.readyAt.toISOString()} and waits for a free seat.`)
@@ -209,6 +261,19 @@ export function explainContact(f: ContactDiagnosisFacts): ContactExplanation {
     return c.optedOut
       ? say('opted_out', 'Its number is on the do-not-call list: it will not be dialled.')
       : say('excluded', 'It was excluded: it will not be dialled again in this run.');
+  }
+  if (verdict.reason === 'outside_recipient_hours' || verdict.reason === 'frequency_cap') {
+    return say(verdict.reason, `It waits: ${verdict.detail}${from}${timer}.`);
+  }
+  if (verdict.reason === 'not_due' && held) {
+    const why =
+      held === 'recipient_hours'
+        ? 'it was outside its own recipient hours'
+        : "its number had reached the organisation's frequency cap";
+    return say(
+      held === 'recipient_hours' ? 'outside_recipient_hours' : 'frequency_cap',
+      `Held: ${why} when its seat came${timer}.`,
+    );
   }
   if (verdict.reason === 'not_due' && c.state === 'callback_scheduled') {
     return say('callback_scheduled', `A callback is scheduled for ${c.nextDueAt?.toISOString() ?? 'later'}.`);

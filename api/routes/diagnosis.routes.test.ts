@@ -281,6 +281,72 @@ describe('GET /campaigns/:id/contacts/:contact_id/diagnose', () => {
   });
 });
 
+describe('GET …/contacts/:contact_id/diagnose: recipient hours and the frequency cap', () => {
+  it('names the contact’s own hours and the cap, with their times, and a hold on its own timer', async () => {
+    const at = new Date('2026-12-07T15:00:00Z');
+    h.clock.now = at;
+    try {
+      // 15:00Z: Los Angeles (310) 07:00, New York (212) 10:00.
+      const c = await runningCampaign(['+13105550601', '+12125550602'], {
+        window: { start: '00:00', end: '23:59', timezone: 'UTC' },
+        recipient_hours: true,
+      });
+      const [la, ny] = c.contacts as [(typeof c.contacts)[number], (typeof c.contacts)[number]];
+      const diagnose = async (id: string) =>
+        (await h.get(`${API}/campaigns/${c.id}/contacts/${id}/diagnose`)).body;
+
+      const early = await diagnose(la.id);
+      expect(early.reason).toBe('outside_recipient_hours');
+      expect(early.explanation).toContain('2026-12-07T17:00:00.000Z');
+      expect(early.gates).toContainEqual({
+        gate: 'recipient_hours',
+        ok: false,
+        detail:
+          'its local time is 07:00 (America/Los_Angeles); recipient hours 09:00–20:00; they open at 2026-12-07T17:00:00.000Z',
+      });
+      const open = await diagnose(ny.id);
+      expect(open.reason).toBe('waiting_for_seat');
+      expect(open.gates).toContainEqual(expect.objectContaining({ gate: 'recipient_hours', ok: true }));
+
+      // Held by the claim: it sleeps on its workflow's timer, and diagnose says until when.
+      await h.db
+        .updateTable('contacts')
+        .set({ held_by: 'recipient_hours', ready_at: null, next_due_at: new Date('2026-12-07T17:00:00Z') })
+        .where('id', '=', la.id)
+        .execute();
+      expect((await diagnose(la.id)).explanation).toContain(
+        'its workflow marks it ready at 2026-12-07T17:00:00.000Z',
+      );
+
+      // The organisation's cap, 1 call per 24 h: New York was called an hour ago (another campaign's dial).
+      expect(
+        (await h.patch(`${API}/settings`, { frequency_cap: { max_calls: 1, per_hours: 24 } })).status,
+      ).toBe(200);
+      await addAttempt(h.db, {
+        campaignId: c.id,
+        contactId: ny.id,
+        attemptNo: 1,
+        phone: ny.phone,
+        createdAt: new Date('2026-12-07T14:00:00Z'),
+        outcome: 'no_answer',
+      });
+      await h.db.updateTable('contacts').set({ state: 'pending' }).where('id', '=', ny.id).execute();
+      const capped = await diagnose(ny.id);
+      expect(capped.reason).toBe('frequency_cap');
+      expect(capped.explanation).toContain('2026-12-08T14:00:00.000Z');
+      expect(capped.gates).toContainEqual({
+        gate: 'frequency_cap',
+        ok: false,
+        detail:
+          '1 of at most 1 calls to its number in the last 24 h (every campaign); the next is allowed at 2026-12-08T14:00:00.000Z',
+      });
+    } finally {
+      h.clock.now = null;
+      await h.patch(`${API}/settings`, { frequency_cap: null });
+    }
+  });
+});
+
 describe('call list: workflow links and ?phone=', () => {
   it('finds a contact by any of its numbers typed as a person would; partial digits match too', async () => {
     const c = await createCampaign(h);

@@ -14,6 +14,9 @@ import {
   type SwitchFacts,
 } from '../../policy/diagnosis';
 import { explainContact, type ContactDiagnosisFacts, type Gate } from '../../policy/contact-diagnosis';
+import { contactTimezones } from '../../policy/contact-timezone';
+import { capWindowMs } from '../../policy/frequency-cap';
+import { getSettings, placedDialsSince } from './settings.repository';
 import { planAfterAttempt } from '../../policy/after-attempt';
 import { notFound } from '../../policy/errors';
 import { startGaps } from './runs.repository';
@@ -427,6 +430,11 @@ export async function diagnoseContact(
       opening = null;
     }
   }
+  const { frequency_cap: cap } = await getSettings(db);
+  const dialPhone = contact.phones[contact.phone_index] ?? contact.phones[0] ?? contact.phone;
+  const frequency = cap
+    ? { cap, placedAt: await placedDialsSince(db, dialPhone, new Date(now.getTime() - capWindowMs(cap))) }
+    : null;
   const sticky = Boolean(config.sticky_exclusion);
   const state = current
     ? contact.state
@@ -452,7 +460,10 @@ export async function diagnoseContact(
       optedOut: optedOut !== undefined,
       redialsStopped: current && contact.redials_stopped,
       exhaustedRetries: current && contact.exhausted_retries,
+      timezones: contactTimezones(contact.timezones, contact.metadata, config.window.timezone),
+      heldBy: current ? contact.held_by : null,
     },
+    frequency,
     openAttempt: open
       ? { attemptId: open.attempt_id, status: open.status, originateSentAt: open.originate_sent_at }
       : null,

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { CampaignStatus, Database } from '../schema';
 import { FINAL_STATES, WAITING_STATES } from '../../policy/contact-state';
-import { dialGate } from '../../policy/dial-gate';
+import { dialGate, openTimezoneSets } from '../../policy/dial-gate';
 import {
   liveActivity,
   liveActivityReason,
@@ -144,6 +144,8 @@ interface RunAggregates {
   contacts: { state: string; pass: number; n: number }[];
   /** Average seconds from a callback request (the attempt's end) to the callback's dial. */
   callbackDelayS: number | null;
+  /** The contacts ready for a seat, by the zones their recipient hours are judged in. */
+  readyByZones: { zones: string[] | null; n: number }[];
 }
 
 /**
@@ -172,7 +174,7 @@ async function computeRunAggregates(
   runNo: number,
   sticky: boolean,
 ): Promise<RunAggregates> {
-  const [passes, contacts, delay] = await Promise.all([
+  const [passes, contacts, delay, readyByZones] = await Promise.all([
     sql<{
       pass: number;
       attempted: number;
@@ -222,8 +224,18 @@ async function computeRunAggregates(
       join attempts b on b.contact_id = a.contact_id and b.run_no = a.run_no and b.attempt_no = a.attempt_no + 1
       where a.campaign_id = ${campaignId} and a.run_no = ${runNo} and a.callback_at is not null
         and a.ended_at is not null`.execute(db),
+    // Index-only over contacts_due_by_zone_idx: which of them wait for their local hours is asked per set.
+    sql<{ zones: string[] | null; n: number }>`
+      select timezones as zones, count(*)::int as n from contacts
+      where campaign_id = ${campaignId} and ready_at is not null
+      group by timezones`.execute(db),
   ]);
-  return { passes: passes.rows, contacts: contacts.rows, callbackDelayS: delay.rows[0]?.avg_delay_s ?? null };
+  return {
+    passes: passes.rows,
+    contacts: contacts.rows,
+    callbackDelayS: delay.rows[0]?.avg_delay_s ?? null,
+    readyByZones: readyByZones.rows,
+  };
 }
 
 async function runAggregates(
@@ -261,6 +273,21 @@ export function forgetLiveAggregates(campaignId?: string): void {
   for (const key of aggregateCache.keys()) {
     if (!campaignId || key.startsWith(`${campaignId}:`)) aggregateCache.delete(key);
   }
+}
+
+/** Ready contacts whose zone set's recipient hours are closed now (admission does not take them). */
+function waitingForLocalHours(
+  config: Parameters<typeof openTimezoneSets>[0],
+  ready: RunAggregates['readyByZones'],
+  now: Date,
+): number {
+  const open = openTimezoneSets(
+    config,
+    ready.map((r) => r.zones),
+    now,
+  );
+  if (open === 'all') return 0;
+  return ready.filter((r) => !open.includes(r.zones)).reduce((n, r) => n + r.n, 0);
 }
 
 export async function liveView(db: AnyDb, campaignId: string, now: Date): Promise<LiveView> {
@@ -410,7 +437,10 @@ export async function liveView(db: AnyDb, campaignId: string, now: Date): Promis
     retries_left: retriesLeft,
     held: {
       frequency_cap: heldQ.rows.find((r) => r.held_by === 'frequency_cap')?.n ?? 0,
-      recipient_hours: heldQ.rows.find((r) => r.held_by === 'recipient_hours')?.n ?? 0,
+      // Held by the claim (on their own timers), and ready ones admission leaves for their local hours.
+      recipient_hours:
+        (heldQ.rows.find((r) => r.held_by === 'recipient_hours')?.n ?? 0) +
+        waitingForLocalHours(campaign.config, heavy.readyByZones, now),
     },
     passes,
     progress: { processed, total },

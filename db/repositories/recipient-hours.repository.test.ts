@@ -4,6 +4,7 @@ import { seedRunningCampaign } from '../../test/fixtures/seed';
 import { claimAttempt, markContactReady } from './attempts.repository';
 import { sql } from 'kysely';
 import { admit, dueZoneSets } from './admission.repository';
+import { liveView } from './live.repository';
 
 /**
  * Recipient hours in the claim: with the campaign window open all day, each contact is dialled only inside
@@ -151,6 +152,9 @@ describe('recipient hours in admission', () => {
         ready_at: new Date('2026-01-01T00:00:00Z'),
       });
     }
+    // The live panel counts the three waiting for their local hours.
+    const live = await liveView(test.db, s.campaignId, new Date('2026-12-07T15:00:00Z'));
+    expect(live.held).toEqual({ frequency_cap: 0, recipient_hours: 3 });
     // 17:00Z: Los Angeles opens at 09:00, Boise (10:00) too: a number in both zones is dialled once both hold.
     expect(await leasedAt(s.campaignId, new Date('2026-12-07T17:00:00Z'))).toEqual([la, boise].sort());
     // 03:30Z: Kolkata's 09:00.
