@@ -11,6 +11,8 @@ import type { AttemptFacts, ContactStep } from '../policy/after-attempt';
 import type { SwitchControl } from './dial.activity';
 import type { DialResult } from './dial.activity';
 import type { DecisionRecord } from '../policy/explain';
+import { resultWaitLeftMs, UPTIME_SLACK_MS } from '../policy/result-wait';
+import { apiUptimeSince } from '../db/repositories/api-uptime.repository';
 
 /** The contact workflow's reads and writes around an attempt. Each is idempotent. */
 export function createContactActivities(deps: { db: Db; switch: SwitchControl; now?: () => Date }) {
@@ -54,6 +56,18 @@ export function createContactActivities(deps: { db: Db; switch: SwitchControl; n
         .where('outcome', '=', 'completed')
         .where('result_at', 'is', null)
         .execute();
+    },
+    /**
+     * The grace for an answered call's post-call result has run out on the workflow's clock: how much
+     * longer to wait, because part of it was time no API instance could take results (policy/result-wait.ts).
+     * 0 when the result is stored (the signal was lost, e.g. Temporal was away) or the grace is spent.
+     */
+    async resultWaitLeft(attemptId: string, graceMs: number): Promise<number> {
+      const attempt = await getAttempt(deps.db, attemptId);
+      if (!attempt || attempt.result_at !== null) return 0;
+      const endedAt = attempt.ended_at ?? now();
+      const uptime = await apiUptimeSince(deps.db, endedAt, UPTIME_SLACK_MS);
+      return resultWaitLeftMs({ endedAt: endedAt.getTime(), now: now().getTime(), graceMs, uptime });
     },
     async markContactReady(contactId: string, runNo: number): Promise<boolean> {
       return markContactReady(deps.db, contactId, runNo, now());

@@ -23,6 +23,7 @@ import { webPlugin } from '../web/web.plugin';
 import { pinoOptions } from '../observability/log';
 import { installRequestIds, requestIdOf } from './plugins/request-id.plugin';
 import { DEFAULT_IMPORT_LIMITS } from '../policy/contact-import';
+import { installUptimeBeat } from './uptime';
 
 /**
  * The HTTP application as a plugin tree built from injected dependencies (docs/architecture.md "House style",
@@ -66,6 +67,8 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
 
   installRequestIds(app);
   installErrorHandling(app);
+  // A listening API records its uptime, so a post-call result's wait skips the time it could not land.
+  installUptimeBeat(app, deps.db);
   installStorableTextCheck(app);
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];

@@ -56,8 +56,9 @@ export interface Settings {
   /** The longest call the dialler expects; past ring timeout + this + grace a call is stale (`timeout`). */
   maxCallS: number;
   /**
-   * How long after hangup a post-call result may still arrive before the attempt is closed without it: long
-   * enough to outlast an API outage of minutes, which a bot platform retrying with backoff rides out.
+   * How long after hangup a post-call result may still arrive before the attempt is closed without it. Time
+   * during which no API instance could take results does not count (policy/result-wait.ts): the wait goes on
+   * through an outage, up to a day after the hangup.
    */
   resultGraceS: number;
   /** ORI_DETECTOR_INTERVAL_S: how often the worker's stall detector runs the troubleshooting checks. */

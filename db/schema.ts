@@ -327,6 +327,13 @@ export interface WorkerPresenceTable {
   esl_changed_at: Timestamp | null;
 }
 
+/** A spell during which an API instance was up and taking post-call results (policy/result-wait.ts). */
+export interface ApiUptimeTable {
+  instance_id: string;
+  up_since: Timestamp;
+  seen_at: GeneratedTimestamp;
+}
+
 /** The stall detector's active alerts: one per campaign and failing check, deleted when it clears. */
 export interface CampaignAlertsTable {
   campaign_id: string;
@@ -384,6 +391,7 @@ export interface Database {
   lead_state_changes: LeadStateChangesTable;
   campaign_variables: CampaignVariablesTable;
   worker_presence: WorkerPresenceTable;
+  api_uptime: ApiUptimeTable;
   campaign_alerts: CampaignAlertsTable;
   call_journal: CallJournalTable;
   run_config_versions: RunConfigVersionsTable;

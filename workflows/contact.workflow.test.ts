@@ -239,6 +239,8 @@ describe('contact', () => {
         closeResultTimeout: async (attemptId) => {
           timedOut.push({ attemptId, at: await localNow() });
         },
+        // The API took results the whole time: nothing to add to the grace.
+        resultWaitLeft: async () => 0,
         loadAttemptFacts: async () => facts(1, 'timeout', { endedAt: new Date(dialledAt).toISOString() }),
         recordContactStep: async () => undefined,
       },
@@ -254,5 +256,93 @@ describe('contact', () => {
       },
     );
     expect((timedOut[0]?.at ?? 0) - dialledAt).toBeGreaterThanOrEqual(2 * 60_000);
+  });
+  it('waits on past the grace for as long as results could not be delivered (an API outage), then closes as timeout', async () => {
+    const campaignId = randomUUID();
+    const contactId = randomUUID();
+    const asked: { graceMs: number; at: number }[] = [];
+    const timedOut: number[] = [];
+    let dialledAt = 0;
+    await withWorker(
+      {
+        dial: async () => {
+          dialledAt = scheduledAt();
+          return { kind: 'ended', outcome: 'completed', answered: true, hasResult: false, sipCode: null };
+        },
+        // The API was away for 15 minutes of the wait: 15 minutes more, then the grace is spent.
+        resultWaitLeft: async (_id, graceMs) => {
+          asked.push({ graceMs, at: await localNow() });
+          return asked.length === 1 ? 15 * 60_000 : 0;
+        },
+        closeResultTimeout: async () => {
+          timedOut.push(await localNow());
+        },
+        loadAttemptFacts: async () => facts(1, 'timeout', { endedAt: new Date(dialledAt).toISOString() }),
+        recordContactStep: async () => undefined,
+      },
+      async (taskQueue) => {
+        const first = handoff(contactId, 1);
+        const handle = await env.client.workflow.start('contact', {
+          taskQueue,
+          workflowId: contactWorkflowId(campaignId, 1, contactId),
+          args: [{ campaignId, runNo: 1, contactId, handoff: first }],
+        });
+        expect(await handle.result()).toBe('failed');
+      },
+    );
+    expect(asked.map((a) => a.graceMs)).toEqual([2 * 60_000, 2 * 60_000]);
+    expect((asked[0]?.at ?? 0) - dialledAt).toBeGreaterThanOrEqual(2 * 60_000);
+    expect(timedOut).toHaveLength(1);
+    // Closed only after the grace and the 15 minutes the outage added.
+    expect((timedOut[0] ?? 0) - dialledAt).toBeGreaterThanOrEqual(17 * 60_000);
+  });
+
+  it('takes a result that arrives during the extension instead of closing the attempt as timeout', async () => {
+    const campaignId = randomUUID();
+    const contactId = randomUUID();
+    let asked = 0;
+    let closed = 0;
+    let resultDelivered = false;
+    let factsLoadedWithResult: boolean | null = null;
+    await withWorker(
+      {
+        dial: async () => ({
+          kind: 'ended',
+          outcome: 'completed',
+          answered: true,
+          hasResult: false,
+          sipCode: null,
+        }),
+        resultWaitLeft: async () => {
+          asked += 1;
+          return 60 * 60_000;
+        },
+        closeResultTimeout: async () => {
+          closed += 1;
+        },
+        loadAttemptFacts: async () => {
+          factsLoadedWithResult = resultDelivered;
+          return facts(1, 'completed', { talkS: 30, disposition: 'INTERESTED', hasResult: true });
+        },
+        recordContactStep: async () => undefined,
+      },
+      async (taskQueue) => {
+        const first = handoff(contactId, 1);
+        const handle = await env.client.workflow.start('contact', {
+          taskQueue,
+          workflowId: contactWorkflowId(campaignId, 1, contactId),
+          args: [{ campaignId, runNo: 1, contactId, handoff: first }],
+        });
+        // Past the 2-minute grace: the workflow has asked, and waits the outage out.
+        while (asked === 0) await env.sleep('1 minute');
+        await env.sleep('20 minutes');
+        resultDelivered = true;
+        await handle.signal(resultSignal, { attemptId: first.attemptId });
+        expect(await handle.result()).toBe('completed');
+      },
+    );
+    expect(asked).toBe(1);
+    expect(closed).toBe(0);
+    expect(factsLoadedWithResult).toBe(true);
   });
 });

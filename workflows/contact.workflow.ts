@@ -140,7 +140,15 @@ export async function contact(input: ContactInput): Promise<string> {
           const waitMs = (dialled.resultWaitS ?? DEFAULT_RESULT_WAIT_S) * 1000;
           const summary = resultWaitSummary(handoff.attemptNo, id, waitMs);
           show({ phase: 'waiting_result', state: 'waiting_result', waitingFor: summary });
-          if (!(await condition(() => results.has(id), waitMs, { summary }))) {
+          if (
+            !(await condition(() => results.has(id), waitMs, { summary })) &&
+            !(
+              patched(RESULT_WAIT_PATCH) &&
+              (await waitThroughOutages(id, handoff.attemptNo, waitMs, results, (waitingFor) =>
+                show({ waitingFor }),
+              ))
+            )
+          ) {
             // The post-call result never came: stale-state recovery closes a conversation that had one
             // coming as `timeout` (retried when `timeout` is ticked). Machine and abandoned calls have none.
             await control.closeResultTimeout.executeWithOptions(
@@ -262,6 +270,38 @@ export async function contact(input: ContactInput): Promise<string> {
         return 'final';
       }
     }
+  }
+}
+
+/**
+ * Contacts whose grace ran out before this patch closed the attempt at once; newer ones first ask whether
+ * part of the grace was an API outage (policy/result-wait.ts) and wait that much longer.
+ */
+const RESULT_WAIT_PATCH = 'result-wait-outlasts-api-outage';
+
+/**
+ * The grace for a post-call result ran out. Time during which no API instance could take results does not
+ * count: wait on while the activity says results were undeliverable for part of it. True when the result
+ * arrived meanwhile.
+ */
+async function waitThroughOutages(
+  attemptId: string,
+  attemptNo: number,
+  graceMs: number,
+  results: Set<string>,
+  shown: (waitingFor: string) => void,
+): Promise<boolean> {
+  for (;;) {
+    const moreMs = await control.resultWaitLeft.executeWithOptions(
+      {
+        summary: `no post-call result for attempt ${attemptNo} in ${duration(graceMs)}: was part of it an API outage?`,
+      },
+      [attemptId, graceMs],
+    );
+    if (moreMs <= 0) return false;
+    const summary = `post-call result of attempt ${attemptNo}: ${duration(moreMs)} more, for the time results could not be delivered`;
+    shown(summary);
+    if (await condition(() => results.has(attemptId), moreMs, { summary })) return true;
   }
 }
 

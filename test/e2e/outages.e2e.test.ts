@@ -16,7 +16,8 @@ import {
 
 /**
  * Dependencies that blink, on the real stack: Postgres restarted with `pg_ctl -m immediate` mid-campaign,
- * the API away for 30 s while calls end (the bot platform's results must still land), and the Temporal
+ * the API away for 30 s while calls end, longer than the worker's result grace (the bot platform's results
+ * must still land: the wait does not count the outage), and the Temporal
  * dev server restarted with dials in flight. After each: no process exited, the campaign completed, every
  * contact is final, every number reached the switch once, and what Postgres recorded is what the switch saw.
  *
@@ -25,6 +26,7 @@ import {
  */
 
 const TIME_SCALE = 0.1;
+const RESULT_GRACE_S = 10;
 const plan = new NumberPlan('+9195');
 // 40 s of talk at 0.1: a 4-second conversation.
 const DURING_PG_RESTART = plan.many(30, ['answer:40']);
@@ -40,6 +42,9 @@ beforeAll(async () => {
     scenario: { time_scale: TIME_SCALE, default: { 'sip:503': 1 }, numbers: plan.numbers },
     ownPostgres: true,
     temporalDataDir: temporalDir,
+    // A grace shorter than the API outage below: the results still count, because the time the API could
+    // not take them does not use it up (policy/result-wait.ts).
+    workerEnv: { ORI_RESULT_GRACE_S: String(RESULT_GRACE_S) },
   });
   await stack.startWorker();
 });
@@ -100,7 +105,7 @@ describe('outages', () => {
     expect(health.status).toBe(200);
   });
 
-  it('the API down for 30 s while calls end: every result recorded', async () => {
+  it('the API down for 30 s — three times the result grace — while calls end: every result recorded', async () => {
     const campaign = await buildCampaign(stack, {
       phones: DURING_API_OUTAGE,
       config: { concurrency: 6, retry_on_custom: [] },
