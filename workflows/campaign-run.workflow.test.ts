@@ -298,6 +298,53 @@ describe('campaignRun', () => {
     expect([...dialled].sort()).toEqual([...contacts].sort());
   });
 
+  it('never has more contacts in unfinished hand-off batches than its limit, and loses none', async () => {
+    const campaignId = randomUUID();
+    const contacts = Array.from({ length: 9 }, () => randomUUID());
+    let next = 0;
+    const asked: number[] = [];
+    const dialled = new Set<string>();
+    const view: RunView = {
+      status: 'running',
+      runNo: 1,
+      config: config({ window: { start: '00:00', end: '23:59' } }),
+    };
+    await runWith(
+      {
+        loadRun: async () => view,
+        admitRound: async ({ maxHandoffs }) => {
+          asked.push(maxHandoffs ?? Number.POSITIVE_INFINITY);
+          const batch = contacts.slice(next, next + Math.min(2, maxHandoffs ?? 2));
+          next += batch.length;
+          if (batch.length > 0)
+            return { handoffs: batch.map((c) => handoff(c)), status: 'ok', completion: null };
+          return {
+            handoffs: [],
+            status: 'idle',
+            completion: dialled.size === contacts.length ? 'all_final' : null,
+          };
+        },
+        completeRun: async () => true,
+        dial: async (input) => {
+          dialled.add(input.contactId);
+          return { kind: 'cancelled', reason: 'contact_final', contactFinal: true };
+        },
+      },
+      async (taskQueue) => {
+        const result = await env.client.workflow.execute('campaignRun', {
+          taskQueue,
+          workflowId: campaignRunWorkflowId(campaignId, 1),
+          args: [{ campaignId, runNo: 1, limits: { maxContactsHandingOff: 3 } }],
+        });
+        expect(result).toBe('all_final');
+      },
+    );
+    expect(dialled.size).toBe(contacts.length);
+    // Each round may lease only what the limit leaves: never more than 3, less while a batch is starting.
+    expect(Math.max(...asked)).toBeLessThanOrEqual(3);
+    expect(Math.min(...asked)).toBeGreaterThanOrEqual(1);
+  });
+
   it('admits nothing outside the window and waits, in workflow time, for the next opening', async () => {
     const campaignId = randomUUID();
     const admittedAt: number[] = [];

@@ -71,6 +71,10 @@ const RUN_STATUS_PATCH = 'run-status-search-attribute';
 const HANDOFF_BATCH_PATCH = 'handoff-batches';
 /** Contacts per hand-off batch: a batch's input stays far below Temporal's payload limit. */
 const HANDOFF_BATCH_SIZE = 250;
+/** Runs started before this patch lease whatever is free, however many hand-offs are still starting. */
+const HANDOFF_BACKPRESSURE_PATCH = 'handoff-batch-backpressure';
+/** At most this many contacts in hand-off batches not yet finished (see the wait before a round). */
+const MAX_CONTACTS_HANDING_OFF = 1_000;
 
 export async function campaignRun(input: CampaignRunInput): Promise<string> {
   const { campaignId, runNo } = input;
@@ -146,7 +150,10 @@ export async function campaignRun(input: CampaignRunInput): Promise<string> {
 
   // Asked once, first: new runs hand off through batch workflows, older ones replay their own child starts.
   const inBatches = patched(HANDOFF_BATCH_PATCH);
+  const throttled = inBatches && patched(HANDOFF_BACKPRESSURE_PATCH);
   let batchSeq = 0;
+  /** Contacts in batches that have not finished starting them (their leases may expire meanwhile). */
+  let contactsHandingOff = 0;
   const handOff = async (handoffs: Handoff[]): Promise<void> => {
     if (!inBatches) {
       await handOffContacts(input, handoffs, () => childrenStarted++);
@@ -160,13 +167,24 @@ export async function campaignRun(input: CampaignRunInput): Promise<string> {
       batches.map(async (batch) => {
         // Counted when initiated: a start in flight is a pending child for Temporal's limit too.
         childrenStarted++;
-        await startChild(handOffBatch, {
-          workflowId: handOffBatchWorkflowId(campaignId, runNo, runId, ++batchSeq),
-          args: [{ campaignId, runNo, contactTaskQueue: input.contactTaskQueue, handoffs: batch }],
-          staticSummary: `hand off ${batch.length} contact(s), attempts ${batch[0]?.attemptId ?? ''}…`,
-          // The batch finishes its starts whatever becomes of this run (a continue-as-new, a stop).
-          parentClosePolicy: ParentClosePolicy.ABANDON,
-        });
+        contactsHandingOff += batch.length;
+        const settled = (): void => {
+          contactsHandingOff -= batch.length;
+        };
+        try {
+          const started = await startChild(handOffBatch, {
+            workflowId: handOffBatchWorkflowId(campaignId, runNo, runId, ++batchSeq),
+            args: [{ campaignId, runNo, contactTaskQueue: input.contactTaskQueue, handoffs: batch }],
+            staticSummary: `hand off ${batch.length} contact(s), attempts ${batch[0]?.attemptId ?? ''}…`,
+            // The batch finishes its starts whatever becomes of this run (a continue-as-new, a stop).
+            parentClosePolicy: ParentClosePolicy.ABANDON,
+          });
+          // Its completion (every contact started or woken) lands on this run while it is open.
+          void started.result().then(settled, settled);
+        } catch (err) {
+          settled();
+          throw err;
+        }
       }),
     );
   };
@@ -265,9 +283,23 @@ export async function campaignRun(input: CampaignRunInput): Promise<string> {
     // children stay under Temporal's 2,000 whatever the concurrency.
     // In batches, a round's contacts are the batches' children, not the run's: its pending children are
     // batches, one per HANDOFF_BATCH_SIZE contacts.
-    const maxHandoffs = inBatches
-      ? Math.max(1, maxChildren - childrenStarted) * HANDOFF_BATCH_SIZE
-      : Math.max(1, maxChildren - childrenStarted);
+    const maxHandingOff = input.limits?.maxContactsHandingOff ?? MAX_CONTACTS_HANDING_OFF;
+    if (throttled && contactsHandingOff >= maxHandingOff) {
+      // Backpressure: while Temporal has not started this many contacts, leasing more only lets their
+      // unclaimed leases lapse and be leased again to others, a backlog that feeds itself on a slow server.
+      const summary = `waiting for hand-off batches to start ${contactsHandingOff} contact(s) before leasing more`;
+      show(summary);
+      await condition(() => contactsHandingOff < maxHandingOff || stopping || reload || paused);
+      continue;
+    }
+    const maxHandoffs = throttled
+      ? Math.min(
+          Math.max(1, maxChildren - childrenStarted) * HANDOFF_BATCH_SIZE,
+          maxHandingOff - contactsHandingOff,
+        )
+      : inBatches
+        ? Math.max(1, maxChildren - childrenStarted) * HANDOFF_BATCH_SIZE
+        : Math.max(1, maxChildren - childrenStarted);
     const roundSummary = admissionRoundSummary(maxHandoffs, waitMs);
     show(roundSummary);
     const round = await admission.admitRound.executeWithOptions({ summary: roundSummary }, [

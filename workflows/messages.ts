@@ -94,7 +94,7 @@ export interface CampaignRunInput {
   /** Carried over continue-as-new. */
   carried?: { windowSeen: boolean; childrenStarted: number };
   /** When to continue-as-new; defaults suit production, tests lower them to see it happen. */
-  limits?: { maxHistoryEvents?: number; maxChildrenPerRun?: number };
+  limits?: { maxHistoryEvents?: number; maxChildrenPerRun?: number; maxContactsHandingOff?: number };
 }
 
 export interface HandOffBatchInput {
