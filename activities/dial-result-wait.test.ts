@@ -94,4 +94,30 @@ describe('the dial waits itself for an answered call’s post-call result', () =
     const stored = await recordAttemptResult(test.db, handoff.attemptId, result, new Date());
     expect(stored.awaitedByDial).toBe(false);
   });
+
+  it('reports a result stored while the call is still up with the call’s end; the result API sends no signal', async () => {
+    const { input, handoff } = await answeredCall();
+    await test.db
+      .updateTable('attempts')
+      .set({ ended_at: null, status: 'in_progress' })
+      .where('attempt_id', '=', handoff.attemptId)
+      .execute();
+    const stored = await recordAttemptResult(test.db, handoff.attemptId, result, new Date());
+    expect(stored.awaitedByDial).toBe(true);
+    // The call ends (as finishAttempt records it): the dial that finds it ended reports the result.
+    await test.db
+      .updateTable('attempts')
+      .set({ ended_at: new Date(), status: 'ended' })
+      .where('attempt_id', '=', handoff.attemptId)
+      .execute();
+    const { dial } = createDialActivities({
+      db: test.db,
+      switch: noSwitch,
+      seats: notifier,
+      timings: { ringTimeoutS: 1, maxCallS: 3, graceS: 1, resultGraceS: 600, resultWaitInDialMs: 300 },
+    });
+    const answer = (await new MockActivityEnvironment().run(dial, input)) as DialResult;
+    expect(answer).toMatchObject({ kind: 'ended', answered: true, hasResult: true });
+    expect(answer.kind === 'ended' && answer.facts?.last?.disposition).toBe('INTERESTED');
+  });
 });

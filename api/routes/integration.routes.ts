@@ -377,8 +377,9 @@ export async function integrationRoutes(app: FastifyInstance, opts: { deps: AppD
         },
         now(),
       );
-      // The call's dial activity waits for the result itself and heard it at commit: no signal, which
-      // would cost the contact's history an event and a workflow task.
+      // The call's dial activity waits for the result itself (and heard it at commit), or still follows
+      // the call and reads it with its end: no signal, which would cost the contact's history an event and
+      // a workflow task.
       if (awaitedByDial) return presentResult(result);
       try {
         // Also on an identical repeat: the platform retries when it did not hear back, maybe because

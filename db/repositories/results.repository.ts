@@ -61,6 +61,8 @@ const RETURNED = [
  * Store the result; `created` is false for an identical repeat. An opt-out disposition puts the attempt's
  * number on the organisation-wide opt-out list in the same transaction (docs/rules.md "The integration
  * surface": an opted-out number is kept for the whole organisation and no later campaign dials it).
+ * `awaitedByDial`: the call's dial activity reports the result to the contact workflow (it waits for it,
+ * or still follows the call), so the caller sends no signal.
  */
 export async function recordAttemptResult(
   db: AnyDb,
@@ -81,13 +83,16 @@ export async function recordAttemptResult(
       })
       .where('attempt_id', '=', attemptId)
       .where('result_at', 'is', null)
-      .returning([...RETURNED, 'result_awaited'])
+      .returning([...RETURNED, 'result_awaited', sql<boolean>`ended_at is null`.as('call_followed')])
       .executeTakeFirst();
     if (updated && updated.disposition !== null && updated.result_at !== null) {
-      const { result_awaited: awaitedByDial, ...row } = updated;
+      const { result_awaited: awaited, call_followed: followed, ...row } = updated;
       const result = { ...row, disposition: updated.disposition, result_at: updated.result_at };
       // The dial activity waiting for it hears it at commit (activities/seat-notifier.ts).
-      if (awaitedByDial) await sql`select pg_notify('ori_result', ${attemptId})`.execute(tx);
+      if (awaited) await sql`select pg_notify('ori_result', ${attemptId})`.execute(tx);
+      // A dial still following the call reads the result with the call's end (bots may post it with
+      // the hangup): either way the contact learns it from its dial, with no signal.
+      const awaitedByDial = awaited || followed;
       if (isOptOutDisposition(input.disposition)) {
         await tx
           .insertInto('opt_outs')
