@@ -652,5 +652,68 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)(
       expect(lines[107]).toBe('111,missing phone number,,Nobody,gold');
       expect(pageErrors).toEqual([]);
     });
+
+    it('Setup › Frequency cap: turned on, kept across a reload, a bad value named at its field, turned off', async () => {
+      type Settings = { frequency_cap: { max_calls: number; per_hours: number } | null };
+      const stored = async () => (await stack.api<Settings>('GET', '/api/v1/settings')).body.frequency_cap;
+      await page.goto(`${stack.apiUrl}/dashboard/setup`);
+      const section = page.locator('section[aria-labelledby="frequency-cap-title"]');
+      const status = section.locator('[data-part="frequency-cap-status"]');
+      await expect.poll(() => status.textContent()).toContain('Off');
+      await section.getByLabel('Limit the calls to one number').check();
+      // The usual rule is offered: 3 in 24 h.
+      expect(await section.getByLabel('Calls', { exact: true }).inputValue()).toBe('3');
+      await section.getByLabel('Calls', { exact: true }).fill('2');
+      await section.getByLabel('In hours').fill('24');
+      await section.getByRole('button', { name: 'Save frequency cap' }).click();
+      await page.locator('.toast').filter({ hasText: 'Frequency cap saved' }).waitFor();
+      expect(await stored()).toEqual({ max_calls: 2, per_hours: 24 });
+      expect(await status.textContent()).toBe('At most 2 calls to a number in 24 h, across every campaign');
+
+      await page.reload();
+      await expect.poll(() => status.textContent()).toContain('At most 2 calls');
+      expect(await section.getByLabel('Limit the calls to one number').isChecked()).toBe(true);
+      expect(await section.getByLabel('Calls', { exact: true }).inputValue()).toBe('2');
+
+      // A bad value: the API's 422 is shown at the field, and nothing changes.
+      await section.getByLabel('Calls', { exact: true }).fill('0');
+      await section.getByRole('button', { name: 'Save frequency cap' }).click();
+      const error = section.locator('.field[data-for="frequency_cap.max_calls"] .field-error');
+      await error.waitFor();
+      expect(await error.textContent()).toContain('whole number from 1');
+      expect(await stored()).toEqual({ max_calls: 2, per_hours: 24 });
+
+      await section.getByLabel('Limit the calls to one number').uncheck();
+      await section.getByRole('button', { name: 'Save frequency cap' }).click();
+      await expect.poll(() => status.textContent()).toContain('Off');
+      expect(await stored()).toBeNull();
+      expect(pageErrors).toEqual([]);
+    });
+
+    it("the contact drawer shows the contact's own zone and clock, and what holds it until when", async () => {
+      // New York's number (212): its zone comes from the number. Held by its own hours (as the claim holds).
+      const phone = '+12125550188';
+      const campaign = await buildCampaign(stack, {
+        csv: `phone_number,name\n${phone},Nora York`,
+        config: { name: 'Drawer hours', recipient_hours: true },
+        start: false,
+      });
+      const due = new Date(Date.now() + 3 * 3_600_000);
+      await stack.db.db
+        .updateTable('contacts')
+        .set({ held_by: 'recipient_hours', next_due_at: due })
+        .where('campaign_id', '=', campaign.id)
+        .execute();
+      await open(campaign.id);
+      await row('Nora York').locator('.contact-name').click();
+      const drawer = page.getByRole('dialog', { name: /Nora York/ });
+      await drawer.waitFor();
+      const clock = drawer.locator('[data-part="local-clock"]');
+      await expect.poll(() => clock.textContent()).toMatch(/^Local time \d\d:\d\d · America\/New_York$/);
+      const held = await drawer.locator('[data-part="held"]').textContent();
+      expect(held).toMatch(/^Waiting for its own calling hours: ready again /);
+      await drawer.getByRole('button', { name: 'Close' }).click();
+      expect(pageErrors).toEqual([]);
+    });
   },
 );

@@ -2,6 +2,7 @@
 import { api, listOf } from '../api.js';
 import { h, field, checkbox, errorBox, showError, clearErrors, toast, fill } from '../dom.js';
 import { doNotCallSection } from './do-not-call.js';
+import { frequencyCapSection } from './frequency-cap.js';
 
 export function setupPage(main) {
   document.title = 'Setup · Ori Dialler';
@@ -14,6 +15,7 @@ export function setupPage(main) {
   const numbersList = h('div', {});
   const carrierSelect = h('select', { name: 'carrier_id' });
   const doNotCall = doNotCallSection();
+  const frequencyCap = frequencyCapSection();
 
   main.append(
     h('h1', {}, 'Setup'),
@@ -27,6 +29,7 @@ export function setupPage(main) {
     section('Bots', 'bots-title', botsList, botForm()),
     section('Carriers', 'carriers-title', carriersList, carrierForm()),
     section('Outbound numbers', 'numbers-title', numbersList, numberForm()),
+    frequencyCap.el,
     doNotCall.el,
   );
 
@@ -289,6 +292,7 @@ export function setupPage(main) {
   return () => {
     alive = false;
     doNotCall.dispose();
+    frequencyCap.dispose();
   };
 }
 

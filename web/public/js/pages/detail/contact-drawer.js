@@ -14,6 +14,13 @@ const DECISION = {
   final: (d) => `Final: ${d.final_state}`,
 };
 
+/** What holds a waiting contact back until its own time (contacts.held_by), in the operator's words. */
+const HELD = {
+  recipient_hours: (c, tz) => `Waiting for its own calling hours: ready again ${fmtTime(c.next_due_at, tz)}`,
+  frequency_cap: (c, tz) =>
+    `Held by the organisation's frequency cap: ready again ${fmtTime(c.next_due_at, tz)}`,
+};
+
 /** base: the campaign's API path; onError(err) when the story cannot be loaded. */
 export function contactDrawerPart({ base, onError }) {
   const el = h('dialog', { class: 'drawer', 'aria-labelledby': 'drawer-title' });
@@ -48,6 +55,20 @@ export function contactDrawerPart({ base, onError }) {
         c.callback_dials ? ` · ${c.callback_dials} callback dial${c.callback_dials > 1 ? 's' : ''}` : '',
         (c.phones?.length ?? 0) > 1 ? ` · numbers: ${c.phones.join(', ')}` : '',
       ),
+      c.timezone
+        ? h(
+            'p',
+            { class: 'muted', dataset: { part: 'local-clock' } },
+            `Local time ${c.local_time} · ${c.timezone}`,
+          )
+        : null,
+      c.held_by
+        ? h(
+            'p',
+            { class: 'held', dataset: { part: 'held' } },
+            (HELD[c.held_by] ?? ((d) => `Held: ${d.held_by}`))(c, tz),
+          )
+        : null,
       attempts === null
         ? h('p', { class: 'muted' }, 'Loading…')
         : attempts.length === 0
