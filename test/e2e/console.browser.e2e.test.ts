@@ -443,7 +443,7 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)(
         .executeTakeFirstOrThrow();
       const expectedCost = Math.round((Number(talk.s) / 60) * 0.25 * 10_000) / 10_000;
       const results = (
-        await stack.api<{ talk: { cost: number; minutes: number } }>(
+        await stack.api<{ talk: { cost: number; minutes: number }; talk_by_day: { minutes: number }[] }>(
           'GET',
           `/api/v1/campaigns/${campaign.id}/results`,
         )
@@ -451,6 +451,12 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)(
       expect(results.talk.cost).toBeCloseTo(expectedCost, 4);
       const talkTable = page.locator('section[aria-labelledby="results-title"] table.talk');
       const shown = expectedCost < 0.01 ? expectedCost.toFixed(4) : expectedCost.toFixed(2);
+      // The cost section's trend: a bar per day at the API's minutes.
+      const talkBars = await page
+        .locator('figure[data-chart="chart-talk"] svg rect')
+        .evaluateAll((rs) => rs.map((r) => Number((r as SVGElement).dataset.value)));
+      expect(talkBars).toEqual(results.talk_by_day.map((d) => d.minutes));
+      expect(await page.locator('#chart-talk-desc').textContent()).toContain(`costing ${shown}.`);
       expect(await talkTable.locator('tfoot td.cost').textContent()).toBe(shown);
       expect(await talkTable.locator('thead').textContent()).toContain('Day (Asia/Kolkata)');
 

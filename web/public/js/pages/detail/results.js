@@ -2,7 +2,11 @@
 // each pool number's dials, answers and SIP codes (a flagged DID is the first suspect), and talk minutes per
 // day with their cost at the carriers' per-minute rates.
 import { h, patchInto } from '../../dom.js';
+import { barChart } from '../../chart.js';
 import { fmtCost, fmtInt, fmtNum, fmtPct } from '../../format.js';
+
+// The trend the cost section draws: the last 30 days of the run (the table lists every day).
+const TREND_DAYS = 30;
 
 export function resultsPart() {
   const el = h('section', { class: 'card', 'aria-labelledby': 'results-title' });
@@ -101,8 +105,28 @@ function talkSection(r) {
       : t.unpriced_minutes > 0
         ? `${fmtCost(t.cost)} (${fmtNum(t.unpriced_minutes)} min without a rate)`
         : fmtCost(t.cost);
+  const trend = r.talk_by_day.slice(-TREND_DAYS);
   return [
     h('h3', { id: 'talk-title' }, 'Talk time and cost'),
+    barChart({
+      id: 'chart-talk',
+      title:
+        trend.length < r.talk_by_day.length
+          ? `Talk minutes, last ${TREND_DAYS} days`
+          : 'Talk minutes per day',
+      summary:
+        `${fmtNum(r.talk.minutes)} minutes talked over ${fmtInt(r.talk_by_day.length)} ` +
+        `${r.talk_by_day.length === 1 ? 'day' : 'days'}` +
+        (r.talk.cost === null ? ', no rate set.' : `, costing ${fmtCost(r.talk.cost)}.`),
+      bars: trend.map((d) => ({
+        label: d.day.slice(5),
+        value: d.minutes,
+        note: d.cost === null ? 'no rate set' : `cost ${fmtCost(d.cost)}`,
+      })),
+      yLabel: 'Minutes',
+      xLabel: `Day (${r.timezone})`,
+      yFormat: (v) => fmtNum(v, 2),
+    }),
     h(
       'div',
       { class: 'table-wrap' },
