@@ -711,6 +711,11 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)(
         .where('campaign_id', '=', campaign.id)
         .execute();
       await open(campaign.id);
+      // The call list: its clock and zone under the number, and a badge for the hold.
+      await expect
+        .poll(() => row('Nora York').locator('[data-part="local-clock"]').textContent())
+        .toMatch(/^\d\d:\d\d · America\/New_York$/);
+      expect(await row('Nora York').locator('.badge-held').textContent()).toBe('Local hours');
       await row('Nora York').locator('.contact-name').click();
       const drawer = page.getByRole('dialog', { name: /Nora York/ });
       await drawer.waitFor();

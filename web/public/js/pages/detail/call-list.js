@@ -7,6 +7,9 @@ import { CONTACT_STATES, SIP_LABEL, contactStateBadge, fmtInt, fmtTime, fmtClock
 import { phoneSearchField } from './phone-search.js';
 import { workflowLink } from './workflow-link.js';
 
+/** What holds a waiting contact back until its own time (contacts.held_by). */
+const HELD_BADGE = { recipient_hours: 'Local hours', frequency_cap: 'Frequency cap' };
+
 const PER_PAGE = 50;
 const TRAIL_SHOWN = 5;
 const CALLBACK_FILTERS = [
@@ -265,6 +268,14 @@ export function callListPart({ base, onError, onOpen }) {
               `Phone ${(c.phone_index ?? 0) + 1} of ${phones.length} · Pass ${c.pass ?? 1}`,
             )
           : null,
+        // With recipient hours on, the contact's own clock decides when it is dialled.
+        campaign.config?.recipient_hours && c.timezone
+          ? h(
+              'span',
+              { class: 'hint block', dataset: { part: 'local-clock' } },
+              `${c.local_time} · ${c.timezone}`,
+            )
+          : null,
         workflowLink(c),
       ),
       h(
@@ -279,6 +290,13 @@ export function callListPart({ base, onError, onOpen }) {
                 'span',
                 { class: 'badge badge-callback', title: `Callback at ${fmtTime(c.callback_at)}` },
                 'Callback',
+              )
+            : null,
+          HELD_BADGE[c.held_by]
+            ? h(
+                'span',
+                { class: 'badge badge-held', title: `Ready again ${fmtTime(c.next_due_at, tz)}` },
+                HELD_BADGE[c.held_by],
               )
             : null,
         ),
