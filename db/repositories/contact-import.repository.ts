@@ -178,10 +178,11 @@ export async function importContacts(db: Db, opts: ImportOptions): Promise<Impor
       const sink = useCopy ? await copySink(tx, target) : insertSink(tx, target);
 
       const rows = new RowCollector();
-      const fileSkips: SkippedRow[] = [];
+      // One JSON text per skipped row (`[row, reason, cells]`): a file of bad rows costs about its own size.
+      const fileSkips: string[] = [];
       const skip = (row: number, reason: string, cells: string[]): void => {
         rows.skip(row, reason);
-        fileSkips.push({ row, reason, cells: cells.map(cleanCell) });
+        fileSkips.push(JSON.stringify([row, reason, cells.map(cleanCell)]));
       };
       let layout: CsvLayout | null = null;
       let keyPrefixes: string[] = [];
@@ -311,15 +312,17 @@ interface KeptSkips {
 
 const SKIP_BATCH = 1_000;
 
-/** Keep skipped rows with their upload, in batched INSERTs (one array parameter per column). */
-async function storeSkips(tx: AnyDb, uploadId: string, skips: readonly SkippedRow[]): Promise<void> {
+/** Skipped rows as storeSkips takes them: one JSON text `[row, reason, cells]` each. */
+const skipJson = (s: SkippedRow): string => JSON.stringify([s.row, s.reason, s.cells]);
+
+/** Keep skipped rows with their upload, in batched INSERTs of SKIP_BATCH rows (one array parameter). */
+async function storeSkips(tx: AnyDb, uploadId: string, skips: readonly string[]): Promise<void> {
   for (let i = 0; i < skips.length; i += SKIP_BATCH) {
     const batch = skips.slice(i, i + SKIP_BATCH);
     await sql`
       insert into contact_upload_skips (upload_id, row_no, reason, cells)
-      select ${uploadId}::uuid, r, why, c::jsonb
-      from unnest(${batch.map((s) => s.row)}::int[], ${batch.map((s) => s.reason)}::text[],
-                  ${batch.map((s) => JSON.stringify(s.cells))}::text[]) as x(r, why, c)`.execute(tx);
+      select ${uploadId}::uuid, (x->>0)::int, x->>1, x->2
+      from unnest(${batch}::jsonb[]) as x`.execute(tx);
   }
 }
 
@@ -386,7 +389,7 @@ async function finaliseReplace(
       cells: cellsOfContact(kept.sources, r),
     }))
     .sort((a, b) => a.row - b.row);
-  await storeSkips(tx, kept.uploadId, later);
+  await storeSkips(tx, kept.uploadId, later.map(skipJson));
   rows.added = stored - removed.length;
   rows.addLater(
     later.slice(0, MAX_REPORTED_ERRORS).map(({ row, reason }) => ({ row, reason })),
