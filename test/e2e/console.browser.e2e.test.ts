@@ -596,7 +596,7 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)(
       expect(pageErrors).toEqual([]);
     });
 
-    it('skipped CSV rows: the import summary survives a reload and its download holds every skipped row', async () => {
+    it('skipped CSV rows: the import summary survives a reload, lists an append, and downloads every skipped row', async () => {
       const { numberIds } = await createCarrier(stack, {});
       await stack.api('POST', '/api/v1/bots', { name: 'Import bot', callback_enabled: false });
       const good = ['+919811200001', '+919811200002', '+919811200003'];
@@ -656,6 +656,40 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)(
       expect(lines[105]).toBe('109,"invalid phone number ""bad-104""",bad-104,Bad 104,silver');
       expect(lines[106]).toBe("110,duplicate of row 2 (+919811200001),'+919811200001,Again,gold");
       expect(lines[107]).toBe('111,missing phone number,,Nobody,gold');
+
+      // An append to the running campaign is a second upload: the summary lists both, newest first, and
+      // the rows the database refused download as the import read them.
+      const campaignId = new URL(page.url()).pathname.split('/').pop()!;
+      expect((await stack.api('POST', `/api/v1/campaigns/${campaignId}/start`)).status).toBe(200);
+      await actionBar().getByRole('button', { name: 'Add contacts (CSV)' }).waitFor();
+      await page.getByLabel('CSV file of contacts to add').setInputFiles({
+        name: 'more.csv',
+        mimeType: 'text/csv',
+        buffer: Buffer.from(`name,phone_number\nNew,+919811200004\nAgain,${good[1]}\n`),
+      });
+      await expect
+        .poll(() => summary.locator('.import-totals').textContent())
+        .toBe('2 uploads: 4 contacts added, 108 rows skipped.');
+      const newest = await summary.locator('tbody tr').first().locator('td').allTextContents();
+      expect(newest.slice(1, 5)).toEqual(['bootstrap', 'Appended', '1', '1']);
+      const [appended] = await Promise.all([
+        page.waitForEvent('download'),
+        summary.getByRole('button', { name: /^Download the 1 skipped rows/ }).click(),
+      ]);
+      expect(readFileSync(await appended.path(), 'utf8')).toBe(
+        "row,reason,name,phone_number\n3,already in the campaign (+919811200002),Again,'+919811200002\n",
+      );
+      // A CSV a CRM appends through the API shows up with the next refresh, without a reload.
+      const crm = await stack.api(
+        'POST',
+        `/api/v1/campaigns/${campaignId}/contacts`,
+        'phone_number\n+919811200005\n',
+        'text/csv',
+      );
+      expect(crm.status).toBe(200);
+      await expect
+        .poll(() => summary.locator('.import-totals').textContent(), { timeout: 15_000 })
+        .toBe('3 uploads: 5 contacts added, 108 rows skipped.');
       expect(pageErrors).toEqual([]);
     });
 

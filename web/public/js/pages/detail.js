@@ -173,14 +173,20 @@ export function detailPage(main, { id }, { navigate, flash }) {
     const c = state.campaign;
     if (!alive || !c) return;
     try {
+      const totalBefore = state.live?.progress?.total;
       await loadLive();
       const statusChanged = state.live?.status && state.live.status !== c.status;
       if (statusChanged)
         await Promise.all([loadCampaign(), loadActivity(), loadConfig(), loadLive({ withCharts: true })]);
       const contactsMove = statusChanged || c.status === 'running' || c.status === 'paused';
+      // Contacts added by someone else (a CSV through the API, the trigger API): the import summary may
+      // have a new upload.
+      const added = state.live?.progress?.total !== totalBefore;
+      if (added && !statusChanged) await loadUploads();
       if (!alive) return;
       if (statusChanged) renderAll();
       else renderLive();
+      if (added && !statusChanged) importSummary.update(state);
       if (contactsMove) await callList.refresh();
       if (alive) pollNote.textContent = '';
     } catch (err) {
