@@ -358,9 +358,33 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)(
           window: { start: '00:00', end: '23:59', timezone: 'Asia/Kolkata' },
         },
       });
+      const section = page.locator('section[aria-labelledby="charts-title"]');
+      // While it runs (pass 1 done, the retries a minute away), the charts refresh in place: the drawing
+      // under the reader's eyes is patched, not replaced.
+      await eventually(
+        'pass 1 dialled',
+        async () => {
+          const c = await stack.api<{ passes: { dialled: number[] }[] }>(
+            'GET',
+            `/api/v1/campaigns/${campaign.id}/charts`,
+          );
+          return c.body.passes[0]?.dialled.at(-1) === 8;
+        },
+        60_000,
+      );
+      await open(campaign.id);
+      await section.locator('figure[data-chart="chart-dial-rate"] svg').waitFor();
+      await page.evaluate(() => {
+        (window as unknown as { svg: Element | null }).svg = document.querySelector(
+          'figure[data-chart="chart-dial-rate"] svg',
+        );
+      });
+      await page.waitForResponse((r) => /\/charts$/.test(r.url()), { timeout: 30_000 });
+      await page.waitForTimeout(300);
+      expect(await page.evaluate(() => (window as unknown as { svg: Element }).svg.isConnected)).toBe(true);
+
       await waitForCompletion(stack, campaign.id, 240_000);
       await open(campaign.id);
-      const section = page.locator('section[aria-labelledby="charts-title"]');
       await section.locator('figure[data-chart="chart-passes"]').waitFor();
 
       type Charts = {
@@ -460,15 +484,15 @@ describe.skipIf(!existsSync(CHROMIUM_PATH) && !process.env.CI)(
       expect(await talkTable.locator('tfoot td.cost').textContent()).toBe(shown);
       expect(await talkTable.locator('thead').textContent()).toContain('Day (Asia/Kolkata)');
 
-      // The charts refresh in place: the drawing under the reader's eyes is patched, not replaced.
-      await page.evaluate(() => {
-        (window as unknown as { svg: Element | null }).svg = document.querySelector(
-          'figure[data-chart="chart-dial-rate"] svg',
-        );
-      });
-      await page.waitForResponse((r) => /\/charts$/.test(r.url()), { timeout: 30_000 });
-      await page.waitForTimeout(300);
-      expect(await page.evaluate(() => (window as unknown as { svg: Element }).svg.isConnected)).toBe(true);
+      // A finished run's figures do not change: the page does not ask for them again.
+      const asked: string[] = [];
+      const onRequest = (r: { url(): string }) => {
+        if (/\/charts$/.test(r.url())) asked.push(r.url());
+      };
+      page.on('request', onRequest);
+      await page.waitForTimeout(16_000);
+      page.off('request', onRequest);
+      expect(asked).toEqual([]);
       if (SHOTS) {
         mkdirSync(SHOTS, { recursive: true });
         await section.screenshot({ path: path.join(SHOTS, 'charts.png') });

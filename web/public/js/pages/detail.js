@@ -28,7 +28,8 @@ import { chartsPart } from './detail/charts.js';
 import { alertsPart } from './detail/alerts.js';
 
 export const POLL_MS = 3000;
-// The charts read every attempt of the run: fresh enough every few polls, and at once when the status moves.
+// The charts read every attempt of the run: fresh enough every few polls while it runs, at once when the
+// status moves, and once for a campaign that is not dialling (its figures do not change).
 export const CHARTS_EVERY_MS = 15_000;
 
 export function detailPage(main, { id }, { navigate, flash }) {
@@ -127,7 +128,8 @@ export function detailPage(main, { id }, { navigate, flash }) {
   }
   const loadLive = async ({ withCharts = false } = {}) => {
     // Results and charts ride along with the live panel; an API without them leaves their cards out.
-    const chartsDue = withCharts || Date.now() - chartsAt >= CHARTS_EVERY_MS;
+    const moving = state.campaign?.status === 'running' || state.campaign?.status === 'paused';
+    const chartsDue = withCharts || chartsAt === 0 || (moving && Date.now() - chartsAt >= CHARTS_EVERY_MS);
     const [live, res, charts] = await Promise.all([
       api.get(`${base}/live`),
       api.get(`${base}/results`).catch(() => null),
