@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  diedWithItsSwitch,
   startFollowing,
   stepFollower,
   type CallView,
@@ -179,5 +180,19 @@ describe('dial follower', () => {
     const d = new Driver();
     d.at(0);
     expect(d.at(5_000, { attemptOpen: false }).end).toBe('recorded');
+  });
+});
+
+describe('diedWithItsSwitch', () => {
+  const lost = { channelSeen: false, endKnown: false, coreAtWrite: 'core-a', coreNow: 'core-b' };
+  it('says an unseen call on a switch that restarted since its write never rang', () => {
+    expect(diedWithItsSwitch(lost)).toBe(true);
+  });
+  it('keeps every other case an attempt: a channel seen, an end known, the same or an unknown switch', () => {
+    expect(diedWithItsSwitch({ ...lost, channelSeen: true })).toBe(false);
+    expect(diedWithItsSwitch({ ...lost, endKnown: true })).toBe(false);
+    expect(diedWithItsSwitch({ ...lost, coreNow: 'core-a' })).toBe(false);
+    expect(diedWithItsSwitch({ ...lost, coreAtWrite: null })).toBe(false);
+    expect(diedWithItsSwitch({ ...lost, coreNow: null })).toBe(false);
   });
 });

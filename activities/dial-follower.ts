@@ -208,3 +208,29 @@ export function stepFollower(prev: FollowerState, obs: Observation, cfg: Followe
   if (!state.confirmed) wakes.push(state.startedAt + cfg.unconfirmedCheckMs);
   return { state, actions, wakeAt: Math.max(now, Math.min(...wakes)) };
 }
+
+/**
+ * A call the switch does not know and nobody saw, written to a switch that has restarted since (its
+ * Core-UUID changed): the switch answered the `bgapi` (`+OK Job-UUID`) and died before its job created the
+ * channel — no CHANNEL_CREATE reached any worker, no hangup is journalled, the restarted switch has no such
+ * uuid. It never rang: the contact goes back to the queue instead of being spent as `timeout`. A call whose
+ * channel anyone saw, or a switch that is still the one written to, stays untracked: never placed twice.
+ * (Every worker of a task queue points at the same switch, README "Running at scale", so a Core-UUID that
+ * differs means that switch restarted, not another switch.)
+ */
+export function diedWithItsSwitch(facts: {
+  /** Any event of the call was seen (by this try or, for a retry, recorded by an earlier one). */
+  channelSeen: boolean;
+  /** A worker's journal, or the switch's job result, told how the call ended. */
+  endKnown: boolean;
+  coreAtWrite: string | null;
+  coreNow: string | null;
+}): boolean {
+  return (
+    !facts.channelSeen &&
+    !facts.endKnown &&
+    facts.coreAtWrite !== null &&
+    facts.coreNow !== null &&
+    facts.coreAtWrite !== facts.coreNow
+  );
+}

@@ -216,3 +216,101 @@ describe('a retried dial whose first try died between its seat claim and its ori
       });
   });
 });
+
+/**
+ * A switch that takes the originate (`+OK Job-UUID`) and dies before its job creates the channel: no event
+ * of the call ever comes. `restart()` brings up a new switch process (a new Core-UUID unless told to keep
+ * it, as if it were the same process after a network blip) that has never heard of the call.
+ */
+class SwitchThatDiesBeforeTheJob implements SwitchControl {
+  connected = true;
+  coreUuid = 'core-before';
+  readonly originated: string[] = [];
+  private readonly reconnects = new Set<() => void>();
+  async originate(req: { uuid: string }): Promise<{ jobUuid: string }> {
+    this.originated.push(req.uuid);
+    return { jobUuid: `job-${req.uuid}` };
+  }
+  restart(coreUuid = 'core-after'): void {
+    this.coreUuid = coreUuid;
+    for (const l of this.reconnects) l();
+  }
+  async kill(): Promise<boolean> {
+    return false;
+  }
+  async exists(): Promise<boolean> {
+    return false;
+  }
+  async api(): Promise<string> {
+    return '-ERR No such channel!';
+  }
+  watch(): () => void {
+    return () => undefined;
+  }
+  onReconnect(listener: () => void): () => void {
+    this.reconnects.add(listener);
+    return () => this.reconnects.delete(listener);
+  }
+}
+
+describe('an originate the switch took and then died before running', () => {
+  async function dialOnce(sw: SwitchThatDiesBeforeTheJob, restartTo?: string) {
+    const s = await seedRunningCampaign(test.db, { contacts: 1 });
+    const handoff = (await admit(test.db, { campaignId: s.campaignId, runNo: 1, now: new Date() }))
+      .handoffs[0]!;
+    const { dial } = createDialActivities({
+      db: test.db,
+      switch: sw,
+      seats: { seatLatch: () => ({ wait: async () => false, close: () => undefined }) },
+      timings,
+    });
+    setTimeout(() => sw.restart(restartTo), 50);
+    const input = { campaignId: s.campaignId, runNo: 1, contactId: handoff.contactId, handoff };
+    const result = await new MockActivityEnvironment().run(dial, input);
+    const contact = await test.db
+      .selectFrom('contacts')
+      .select(['attempts', 'final_at'])
+      .where('id', '=', handoff.contactId)
+      .executeTakeFirstOrThrow();
+    return { result, contact, attempt: await getAttempt(test.db, handoff.attemptId) };
+  }
+
+  it('is no attempt once a restarted switch (another Core-UUID) knows nothing of it: the contact waits again', async () => {
+    const sw = new SwitchThatDiesBeforeTheJob();
+    const { result, contact, attempt } = await dialOnce(sw);
+    expect(sw.originated).toHaveLength(1);
+    expect(result).toEqual({ kind: 'cancelled', reason: 'switch_unavailable', contactFinal: false });
+    expect(attempt).toBeUndefined();
+    expect(contact).toEqual({ attempts: 0, final_at: null });
+  });
+
+  it('stays a spent attempt when the same switch is still there: it may have placed the call', async () => {
+    const sw = new SwitchThatDiesBeforeTheJob();
+    const { result, attempt } = await dialOnce(sw, 'core-before');
+    expect(result).toMatchObject({ kind: 'ended', outcome: 'timeout' });
+    expect(attempt).toMatchObject({ hangup_cause: 'ORI_UNTRACKED', originate_core_uuid: 'core-before' });
+  });
+
+  it('is released by a retry on another worker that reads the switch it was written to', async () => {
+    const s = await seedRunningCampaign(test.db, { contacts: 1 });
+    const handoff = (await admit(test.db, { campaignId: s.campaignId, runNo: 1, now: new Date() }))
+      .handoffs[0]!;
+    // The first try wrote it to the switch 'core-before' and died with it.
+    const claim = await claimAttempt(test.db, handoff.attemptId, new Date(), 'dead-worker');
+    if (claim.kind !== 'claimed') throw new Error(claim.kind);
+    await commitToOriginate(test.db, handoff.attemptId, claim.claimToken, new Date(), 'core-before');
+    const sw = new SwitchThatDiesBeforeTheJob();
+    sw.coreUuid = 'core-after';
+    const { dial } = createDialActivities({
+      db: test.db,
+      switch: sw,
+      seats: { seatLatch: () => ({ wait: async () => false, close: () => undefined }) },
+      timings,
+    });
+    const input = { campaignId: s.campaignId, runNo: 1, contactId: handoff.contactId, handoff };
+    const result = await new MockActivityEnvironment().run(dial, input);
+    expect(result).toEqual({ kind: 'cancelled', reason: 'switch_unavailable', contactFinal: false });
+    expect(sw.originated).toEqual([]);
+    expect(await getAttempt(test.db, handoff.attemptId)).toBeUndefined();
+  });
+});

@@ -30,6 +30,7 @@ import { OriginateRequestError, type OriginateRequest } from '../telephony/origi
 import { SwitchCommandError, SwitchNotConnectedError } from '../telephony/esl-connection';
 import type { SeatNotifier } from './seat-notifier';
 import {
+  diedWithItsSwitch,
   startFollowing,
   stepFollower,
   type FollowerConfig,
@@ -57,6 +58,8 @@ export interface SwitchControl {
   watch(uuid: string, listener: (e: ChannelEvent) => void): () => void;
   /** Called after the ESL connection came back (events of the gap are lost). Returns an unsubscribe. */
   onReconnect(listener: () => void): () => void;
+  /** The connected switch's Core-UUID, when it told it: another one after a restart. */
+  readonly coreUuid?: string | undefined;
 }
 
 export interface DialTimings {
@@ -310,14 +313,34 @@ export function createDialActivities(deps: {
     tracker: CallTracker,
     end: FollowerEnd,
     startedAt: Date,
-    hadResult = false,
+    known: {
+      /** The bot's post-call result is stored (the call was a conversation). */
+      hadResult?: boolean;
+      /** An earlier try recorded the call's progress (its channel existed). */
+      progressRecorded?: boolean;
+      /** The Core-UUID of the switch the originate was written to. */
+      coreAtWrite?: string | null;
+    } = {},
   ): Promise<DialResult> {
     const attemptId = call.attempt_id;
+    const hadResult = known.hadResult ?? false;
     if (end === 'recorded') {
       const attempt = await getAttempt(deps.db, attemptId);
       if (attempt?.ended_at) return endedFrom(attempt);
     }
-    if (end === 'not_placed') {
+    const lostWithSwitch =
+      end === 'untracked' &&
+      diedWithItsSwitch({
+        channelSeen:
+          (known.progressRecorded ?? false) ||
+          tracker.createdAt !== null ||
+          tracker.ringingAt !== null ||
+          tracker.answeredAt !== null,
+        endKnown: tracker.ended,
+        coreAtWrite: known.coreAtWrite ?? null,
+        coreNow: deps.switch.coreUuid ?? null,
+      });
+    if (end === 'not_placed' || lostWithSwitch) {
       await releaseUnplacedAttempt(deps.db, attemptId, now());
       return { kind: 'cancelled', reason: 'switch_unavailable', contactFinal: false };
     }
@@ -559,7 +582,11 @@ export function createDialActivities(deps: {
           : MISSING_GRACE_MS,
         startedAt,
       });
-      return await close(call, tracker, end, startedAt, attempt.result_at !== null);
+      return await close(call, tracker, end, startedAt, {
+        hadResult: attempt.result_at !== null,
+        progressRecorded: attempt.status !== 'dialling' || attempt.answered_at !== null,
+        coreAtWrite: attempt.originate_core_uuid,
+      });
     } finally {
       unwatch();
     }
@@ -583,10 +610,12 @@ export function createDialActivities(deps: {
       const endTurn = await pacer.turn(claim.carrierId, claim.originateAt.getTime(), claim.spacingMs);
       let startedAt: Date;
       let sending: Promise<unknown>;
+      let coreAtWrite: string | null = null;
       try {
         // A stop or pause that committed while this dial waited for its carrier moment takes it back; a
         // retry that took the claim over (this try was presumed dead) owns the write now.
-        const commit = await commitToOriginate(deps.db, attemptId, claim.claimToken, now());
+        coreAtWrite = deps.switch.coreUuid ?? null;
+        const commit = await commitToOriginate(deps.db, attemptId, claim.claimToken, now(), coreAtWrite);
         if (commit.kind === 'withdrawn')
           return { kind: 'cancelled', reason: commit.reason, contactFinal: commit.contactFinal };
         if (commit.kind === 'superseded')
@@ -656,7 +685,7 @@ export function createDialActivities(deps: {
         missingGraceMs: MISSING_GRACE_MS,
         startedAt,
       });
-      return await close(call, tracker, end, startedAt);
+      return await close(call, tracker, end, startedAt, { coreAtWrite });
     } finally {
       unwatch();
     }

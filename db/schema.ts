@@ -216,6 +216,8 @@ export interface AttemptsTable {
   claim_token: string | null;
   /** Stamped by the claiming try right before its ESL write: from here the call may exist on the switch. */
   originate_written_at: Timestamp | null;
+  /** The Core-UUID of the switch the originate was written to (when the switch told it). */
+  originate_core_uuid: string | null;
   started_at: Timestamp | null;
   answered_at: Timestamp | null;
   ended_at: Timestamp | null;

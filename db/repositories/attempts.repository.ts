@@ -265,6 +265,8 @@ export async function commitToOriginate(
   attemptId: string,
   claimToken: string,
   now: Date,
+  /** The Core-UUID of the switch about to take the write, when known. */
+  switchCoreUuid: string | null = null,
 ): Promise<OriginateCommit> {
   return db.transaction().execute(async (tx) => {
     const attempt = await tx
@@ -283,7 +285,7 @@ export async function commitToOriginate(
     if (campaign.status === 'running' && campaign.run_no === attempt.run_no) {
       const stamped = await tx
         .updateTable('attempts')
-        .set({ originate_written_at: now })
+        .set({ originate_written_at: now, originate_core_uuid: switchCoreUuid })
         .where('attempt_id', '=', attemptId)
         .where('claim_token', '=', claimToken)
         .where('originate_written_at', 'is', null)
