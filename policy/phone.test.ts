@@ -138,4 +138,17 @@ describe('phoneSearch', () => {
     expect(phoneSearch('abc', 'IN').kind).toBe('invalid');
     expect(phoneSearch('1'.repeat(21), 'IN').kind).toBe('invalid');
   });
+
+  it('shortens a long bad number in its reason by characters, never splitting a surrogate pair', () => {
+    const script = '𝓣𝓱𝓮 𝓺𝓾𝓲𝓬𝓴 𝓫𝓻𝓸𝔀𝓷 𝓯𝓸𝔁 𝓳𝓾𝓶𝓹𝓼 𝓸𝓿𝓮𝓻 𝓽𝓱𝓮 𝓵𝓪𝔃𝔂 𝓭𝓸𝓰';
+    const r = normalisePhone(script, 'IN');
+    expect(r).toEqual({
+      ok: false,
+      reason: `invalid phone number "${Array.from(script).slice(0, 32).join('')}…"`,
+    });
+    // No lone surrogate (U+D800–U+DFFF without its pair) anywhere in the reason.
+    expect(r.ok ? '' : r.reason).not.toMatch(
+      /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/,
+    );
+  });
 });

@@ -39,7 +39,10 @@ export function isKnownRegion(region: string): boolean {
 export function normalisePhone(raw: string, defaultRegion: string): PhoneResult {
   const input = unwrap(raw);
   if (input === '') return { ok: false, reason: 'missing phone number' };
-  const shown = input.length > 32 ? `${input.slice(0, 32)}…` : input;
+  // Cut by characters, not UTF-16 units: half a surrogate pair is text Postgres refuses to store (the
+  // reason is kept with the upload's skipped rows).
+  const chars = Array.from(input);
+  const shown = chars.length > 32 ? `${chars.slice(0, 32).join('')}…` : input;
   if (input.length > MAX_PHONE_INPUT) return { ok: false, reason: `invalid phone number "${shown}"` };
   // Excel turns long digit strings into 9.19876543210E+11: the digits are lost, never guess them back.
   if (/^\d(\.\d+)?e\+?\d+$/i.test(input)) {

@@ -537,6 +537,16 @@ describe('uploads kept with their skipped rows (import summary, skipped-rows CSV
     ]);
   });
 
+  it('keeps a skipped row of any text: a long non-Latin "number" is stored with its reason', async () => {
+    const c = await createCampaign(h);
+    const script = '𝓣𝓱𝓮 𝓺𝓾𝓲𝓬𝓴 𝓫𝓻𝓸𝔀𝓷 𝓯𝓸𝔁 𝓳𝓾𝓶𝓹𝓼 𝓸𝓿𝓮𝓻 𝓽𝓱𝓮 𝓵𝓪𝔃𝔂 𝓭𝓸𝓰';
+    const res = await uploadCsv(h, c.id, `phone_number,A\n${script},x`);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ added: 0, skipped: 1 });
+    const csv = await skippedCsv(c.id, res.body.upload_id);
+    expect(csvRows(csv.text)[1]).toBe(`2,"${res.body.errors[0].reason.replace(/"/g, '""')}",${script},x`);
+  });
+
   it('keeps nothing of a refused upload; 404 for another campaign, 422 for a bad limit', async () => {
     const c = await createCampaign(h);
     const other = await createCampaign(h);
