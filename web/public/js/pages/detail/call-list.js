@@ -138,7 +138,11 @@ export function callListPart({ base, onError, onOpen }) {
     h('div', { class: 'pager' }, prevBtn, pageInfo, nextBtn),
   );
 
+  // Only the latest request's answer is shown: a poll sent before a filter changed may be answered after
+  // the filtered request, and would bring back the rows the operator just filtered out.
+  let loadSeq = 0;
   async function load() {
+    const seq = ++loadSeq;
     const q = new URLSearchParams({ page: String(filters.page), per_page: String(PER_PAGE) });
     if (filters.state) q.set('state', filters.state);
     if (filters.callback) q.set('callback', filters.callback);
@@ -146,7 +150,8 @@ export function callListPart({ base, onError, onOpen }) {
     if (filters.disposition) q.set('disposition', filters.disposition);
     if (filters.sort) q.set('sort', filters.sort);
     if (filters.phone) q.set('phone', filters.phone);
-    contacts = await api.get(`${base}/contacts?${q}`);
+    const answer = await api.get(`${base}/contacts?${q}`);
+    if (seq === loadSeq) contacts = answer;
   }
 
   async function reload() {
