@@ -81,7 +81,7 @@ describe('planAfterAttempt', () => {
       step: { kind: 'final', state: 'failed', outcome: null, disposition: null, exhaustedRetries: false },
       optOut: false,
       reason: 'attempt has no recorded end',
-      windowClosed: false,
+      movedBy: null,
     });
   });
 
@@ -111,14 +111,14 @@ describe('planAfterAttempt', () => {
       outcome: 'no_answer',
     });
     expect(plan.reason).toBe('retry_system_outcome');
-    expect(plan.windowClosed).toBe(false);
+    expect(plan.movedBy).toBeNull();
   });
 
   it('moves a retry due after hours to the next opening, and says the window moved it', () => {
     const lateNow = new Date('2026-12-09T12:10:00Z'); // 17:40 IST: +30 min is after 18:00
     const plan = planAfterAttempt(factsOf({ last: { endedAt: lateNow.toISOString() } }), lateNow);
     expect(plan.step).toMatchObject({ kind: 'redial', dueAt: THU_0900.toISOString(), pass: 2 });
-    expect(plan.windowClosed).toBe(true);
+    expect(plan.movedBy).toBe('window');
   });
 
   it('moves a retry due on Saturday to Monday 09:00', () => {
@@ -314,7 +314,7 @@ describe('planAfterAttempt: properties', () => {
         const plan = planAfterAttempt(facts, now);
         if (plan.step.kind !== 'redial') return;
         redials++;
-        if (plan.windowClosed) moved++;
+        if (plan.movedBy !== null) moved++;
         const due = new Date(plan.step.dueAt);
         expect(isDialAllowed(facts.config.window, facts.config.working_days, due)).toBe(true);
         expect(due.getTime()).toBeGreaterThanOrEqual(now.getTime());
@@ -337,7 +337,9 @@ describe('planAfterAttempt: properties', () => {
           new Date(Math.max(rules.dueAt.getTime(), now.getTime())),
         );
         expect(due).toEqual(expected);
-        expect(plan.windowClosed).toBe(expected.getTime() > Math.max(rules.dueAt.getTime(), now.getTime()));
+        expect(plan.movedBy !== null).toBe(
+          expected.getTime() > Math.max(rules.dueAt.getTime(), now.getTime()),
+        );
         expect(['running', 'paused']).toContain(facts.campaignStatus);
       }),
       { numRuns: 500 },
@@ -356,7 +358,7 @@ describe('planAfterAttempt: properties', () => {
         expect(plan.optOut).toBe(isOptOutDisposition(facts.last?.disposition));
         if (plan.step.kind === 'final') {
           expect(FINAL_STATES).toContain(plan.step.state);
-          expect(plan.windowClosed).toBe(false);
+          expect(plan.movedBy).toBeNull();
         }
         if (facts.contact.excluded || facts.contact.optedOut) {
           expect(plan.step).toMatchObject({ kind: 'final', state: 'excluded' });
@@ -400,7 +402,7 @@ describe('planAfterAttempt: the contact’s own recipient hours', () => {
     );
     // Due 05:00Z (30 minutes' retry delay) → 09:00 in New York is 14:00Z.
     expect(plan.step).toMatchObject({ kind: 'redial', dueAt: '2026-12-09T14:00:00.000Z' });
-    expect(plan.windowClosed).toBe(true);
+    expect(plan.movedBy).toBe('recipient_hours');
   });
 
   it('waits for every zone of the number; facts recorded without zones keep the campaign’s calendar', () => {

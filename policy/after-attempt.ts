@@ -80,8 +80,11 @@ export interface AfterAttemptPlan {
   /** The caller asked to be removed: the number goes on the organisation's opt-out list. */
   optOut: boolean;
   reason: string;
-  /** The redial was due earlier but the calling window (the gate) moved it to its next opening. */
-  windowClosed: boolean;
+  /**
+   * The redial was due earlier but the gate moved it to its next opening: the campaign's calling window
+   * (or working days), or the contact's own recipient hours. Null when it is dialled when due.
+   */
+  movedBy: 'window' | 'recipient_hours' | null;
 }
 
 const DAY_MS = 24 * 3_600_000;
@@ -99,7 +102,7 @@ export function planAfterAttempt(facts: AttemptFacts, now: Date): AfterAttemptPl
     step: { kind: 'final' as const, state, outcome, disposition, exhaustedRetries },
     optOut,
     reason,
-    windowClosed: false,
+    movedBy: null,
   });
 
   if (!last) return final('failed', 'attempt has no recorded end');
@@ -134,17 +137,19 @@ export function planAfterAttempt(facts: AttemptFacts, now: Date): AfterAttemptPl
   // A paused run still schedules it (the pause holds admission, not the contact's timer); a run that ended
   // while this call was in flight dials no more.
   const runEnded = !['running', 'paused'].includes(facts.campaignStatus);
-  const gate = dialGate({
-    campaign: facts.config,
-    ...(runEnded ? { run: { state: 'ended' as const } } : {}),
-    contact: {
-      suppressed: facts.contact.excluded,
-      dueAt: next.dueAt,
-      // The redial waits for the contact's own hours too: its timer runs to its own next opening.
-      ...(facts.contact.timezones ? { timezones: facts.contact.timezones } : {}),
-    },
-    now,
-  });
+  const gateFor = (timezones: string[] | undefined) =>
+    dialGate({
+      campaign: facts.config,
+      ...(runEnded ? { run: { state: 'ended' as const } } : {}),
+      contact: {
+        suppressed: facts.contact.excluded,
+        dueAt: next.dueAt,
+        // The redial waits for the contact's own hours too: its timer runs to its own next opening.
+        ...(timezones ? { timezones } : {}),
+      },
+      now,
+    });
+  const gate = gateFor(facts.contact.timezones ?? undefined);
   if (!gate.allowed && gate.reason === 'suppressed') {
     return final('excluded', 'excluded while the call was in flight');
   }
@@ -160,6 +165,14 @@ export function planAfterAttempt(facts: AttemptFacts, now: Date): AfterAttemptPl
   // A validated config always has an opening within a week; failing the workflow task (retried until the
   // config is fixed) is what an invalid one did before.
   if (!opening) throw new RangeError(`no calling window opens for ${JSON.stringify(facts.config.window)}`);
+  // Which rule moved the redial past its due time: the contact's own hours when the campaign's alone would
+  // have let it go earlier.
+  let movedBy: AfterAttemptPlan['movedBy'] = null;
+  if (opening.getTime() > Math.max(next.dueAt.getTime(), now.getTime())) {
+    const campaignOnly = facts.contact.timezones ? gateFor(undefined) : null;
+    const campaignOpening = campaignOnly && (campaignOnly.allowed ? now : campaignOnly.until);
+    movedBy = campaignOpening && campaignOpening.getTime() < opening.getTime() ? 'recipient_hours' : 'window';
+  }
   return {
     step: {
       kind: 'redial',
@@ -175,6 +188,6 @@ export function planAfterAttempt(facts: AttemptFacts, now: Date): AfterAttemptPl
     },
     optOut,
     reason: next.reason,
-    windowClosed: opening.getTime() > Math.max(next.dueAt.getTime(), now.getTime()),
+    movedBy,
   };
 }

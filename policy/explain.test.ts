@@ -24,7 +24,7 @@ const wait = (over: Partial<NextAttemptWait> = {}): NextAttemptWait => ({
   phones: 1,
   isCallback: false,
   dueAt: '2026-12-07T14:00:00Z',
-  windowClosed: false,
+  movedBy: null,
   timezone: 'America/New_York',
   ...over,
 });
@@ -75,8 +75,20 @@ describe('nextAttemptSummary', () => {
     expect(nextAttemptSummary(wait({ passTo: 1 }))).toMatch(/^redial after no_answer, pass 1, due /);
   });
   it('a due time moved by the calling window says the window is closed until its opening', () => {
-    expect(nextAttemptSummary(wait({ windowClosed: true }))).toBe(
+    expect(nextAttemptSummary(wait({ movedBy: 'window' }))).toBe(
       'retry delay after no_answer, pass 1 → 2; window closed until Mon 7 Dec 09:00 America/New_York',
+    );
+  });
+  it("a due time moved by the contact's own hours says so, with its own clock when it differs", () => {
+    expect(
+      nextAttemptSummary(wait({ movedBy: 'recipient_hours', contactTimezones: ['America/Los_Angeles'] })),
+    ).toBe(
+      "retry delay after no_answer, pass 1 → 2; outside the contact's own hours until Mon 7 Dec 09:00 America/New_York (Mon 7 Dec 06:00 America/Los_Angeles)",
+    );
+    expect(
+      nextAttemptSummary(wait({ movedBy: 'recipient_hours', contactTimezones: ['America/New_York'] })),
+    ).toBe(
+      "retry delay after no_answer, pass 1 → 2; outside the contact's own hours until Mon 7 Dec 09:00 America/New_York",
     );
   });
   it('no outcome is said as such', () => {
@@ -108,7 +120,7 @@ const input = (over: Partial<DecisionInput['plan']> = {}, outcome = 'no_answer')
   plan: {
     step: { kind: 'redial', dueAt: '2026-12-07T14:00:00Z', isCallback: false },
     reason: 'retry_system_outcome',
-    windowClosed: false,
+    movedBy: null,
     ...over,
   },
   handoff: { attemptId: 'a1', attemptNo: 1, phone: '+1' },
@@ -156,7 +168,10 @@ describe('decisionRecord', () => {
     expect(decisionRecord(input({ step: { kind: 'redial', dueAt: 'x', isCallback: true } })).decision).toBe(
       'callback',
     );
-    expect(decisionRecord(input({ windowClosed: true })).decision).toBe('redial at the window opening');
+    expect(decisionRecord(input({ movedBy: 'window' })).decision).toBe('redial at the window opening');
+    expect(decisionRecord(input({ movedBy: 'recipient_hours' })).decision).toBe(
+      "redial at the contact's own hours opening",
+    );
     expect(decisionRecord(input({ step: { kind: 'final', state: 'failed' } })).dueAt).toBeNull();
   });
 });

@@ -48,9 +48,11 @@ export interface NextAttemptWait {
   phones: number;
   isCallback: boolean;
   dueAt: string;
-  /** The due time was moved to the next opening of the calling window. */
-  windowClosed: boolean;
+  /** What moved the due time to its next opening: the calling window, or the contact's own hours. */
+  movedBy: 'window' | 'recipient_hours' | null;
   timezone: string;
+  /** The contact's own zone(s), said with a move by its recipient hours. */
+  contactTimezones?: readonly string[] | null;
 }
 
 export function nextAttemptSummary(w: NextAttemptWait): string {
@@ -62,7 +64,12 @@ export function nextAttemptSummary(w: NextAttemptWait): string {
   else if (w.phoneTo !== w.phoneFrom)
     why = `next number (${w.phoneTo + 1} of ${w.phones}) after ${after} on number ${w.phoneFrom + 1}, pass ${w.passTo}`;
   else why = `redial after ${after}, pass ${w.passTo}`;
-  if (w.windowClosed) return `${why}; window closed until ${at}`;
+  if (w.movedBy === 'window') return `${why}; window closed until ${at}`;
+  if (w.movedBy === 'recipient_hours') {
+    const own = w.contactTimezones?.[0];
+    const local = own && own !== w.timezone ? ` (${localTime(w.dueAt, own)})` : '';
+    return `${why}; outside the contact's own hours until ${at}${local}`;
+  }
   return w.isCallback ? why : `${why}, due ${at}`;
 }
 
@@ -197,7 +204,7 @@ export interface DecisionInput {
   plan: {
     step: { kind: 'final'; state: string } | { kind: 'redial'; dueAt: string; isCallback: boolean };
     reason: string;
-    windowClosed: boolean;
+    movedBy: 'window' | 'recipient_hours' | null;
   };
   handoff: { attemptId: string; attemptNo: number; phone: string };
   sipCode: number | null;
@@ -214,7 +221,13 @@ function recordWithoutReason(d: DecisionInput): DecisionRecord {
   let decision: string;
   if (step.kind === 'final') decision = `final: ${step.state}`;
   else
-    decision = step.isCallback ? 'callback' : plan.windowClosed ? 'redial at the window opening' : 'redial';
+    decision = step.isCallback
+      ? 'callback'
+      : plan.movedBy === 'window'
+        ? 'redial at the window opening'
+        : plan.movedBy === 'recipient_hours'
+          ? "redial at the contact's own hours opening"
+          : 'redial';
   return {
     attempt: {
       id: handoff.attemptId,

@@ -206,8 +206,9 @@ export async function contact(input: ContactInput): Promise<string> {
           phones: facts.contact.phones.length,
           isCallback: plan.step.isCallback,
           dueAt: plan.step.dueAt,
-          windowClosed: plan.windowClosed,
+          movedBy: plan.movedBy,
           timezone: facts.config.window.timezone,
+          contactTimezones: facts.contact.timezones ?? null,
         });
         const phase = plan.step.isCallback ? 'callback_scheduled' : 'retry_scheduled';
         show({

@@ -138,11 +138,14 @@ async function runAll(startAt: string): Promise<Seen> {
     loadAttemptFacts: async (contactId) => factsOf(whoIs(contactId)),
     recordContactStep: async () => undefined,
     markContactReady: async (contactId) => {
-      // Admission hands the ready contact its next attempt at once (after this workflow task).
+      // Admission hands the ready contact its next attempt at once. Sent before this task completes, so the
+      // skipping clock cannot jump to the workflow's admission re-check (10 min) before the hand-off lands.
       const handle = env.client.workflow.getHandle(contactWorkflowId(campaignId, 1, contactId));
-      void handle.signal(admitSignal, handoff(contactId)).catch(() => undefined);
+      await handle.signal(admitSignal, handoff(contactId)).catch(() => undefined);
       return true;
     },
+    // The re-check while waiting for admission (never reached when the hand-off lands first).
+    isContactFinal: async () => false,
   };
 
   const taskQueue = `test-${randomUUID()}`;
