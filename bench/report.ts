@@ -151,6 +151,7 @@ export function renderReport(r: ReportInput): string {
     'npm run bench                                   # every part, writes BENCHMARKS.md',
     'npm run bench -- --only=dial,import             # some parts (writes bench/last-run.md)',
     'npm run bench -- --quick                        # every part at small sizes, a few minutes',
+    'npm run bench -- --temporal=dev                 # the dev server only (default: both, once built)',
     'npm run bench -- --only=campaign --campaign-s=120 --campaign-contacts=20000',
     'npm run bench -- --help                         # every flag',
     '```',
