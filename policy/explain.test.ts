@@ -8,6 +8,8 @@ import {
   localTime,
   nextAttemptSummary,
   reasonText,
+  resultOutageCheckSummary,
+  resultOutageWaitSummary,
   resultWaitSummary,
   runDetails,
   windowWaitSummary,
@@ -225,5 +227,16 @@ describe('details', () => {
         childrenStarted: 4,
       }),
     ).toBe('**paused** — paused by ops\nadmitting; contacts started in this run: 4');
+  });
+});
+
+describe('result wait through an API outage', () => {
+  it('says what it asks and how much longer it waits', () => {
+    expect(resultOutageCheckSummary(2, 600_000)).toBe(
+      'no post-call result for attempt 2 in 10 min: was part of it an API outage?',
+    );
+    expect(resultOutageWaitSummary(2, 90_000)).toBe(
+      'post-call result of attempt 2: 2 min more, for the time results could not be delivered',
+    );
   });
 });

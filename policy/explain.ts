@@ -77,6 +77,16 @@ export function resultWaitSummary(attemptNo: number, attemptId: string, waitMs: 
   return `waiting for the post-call result of attempt ${attemptNo} (${attemptId}), up to ${duration(waitMs)}`;
 }
 
+/** The grace for a post-call result ran out: asking how much of it no API instance could take results. */
+export function resultOutageCheckSummary(attemptNo: number, graceMs: number): string {
+  return `no post-call result for attempt ${attemptNo} in ${duration(graceMs)}: was part of it an API outage?`;
+}
+
+/** Waiting on for the time results could not be delivered (policy/result-wait.ts). */
+export function resultOutageWaitSummary(attemptNo: number, moreMs: number): string {
+  return `post-call result of attempt ${attemptNo}: ${duration(moreMs)} more, for the time results could not be delivered`;
+}
+
 export function admissionRecheckSummary(everyMs: number, attempts: number): string {
   return `waiting for admission (a seat) after ${attempts} attempt(s); admission re-check: is the contact still callable, every ${duration(everyMs)}`;
 }

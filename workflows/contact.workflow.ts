@@ -22,6 +22,8 @@ import {
   duration,
   heldSummary,
   nextAttemptSummary,
+  resultOutageCheckSummary,
+  resultOutageWaitSummary,
   resultWaitSummary,
   type ContactView,
 } from '../policy/explain';
@@ -294,13 +296,11 @@ async function waitThroughOutages(
 ): Promise<boolean> {
   for (;;) {
     const moreMs = await control.resultWaitLeft.executeWithOptions(
-      {
-        summary: `no post-call result for attempt ${attemptNo} in ${duration(graceMs)}: was part of it an API outage?`,
-      },
+      { summary: resultOutageCheckSummary(attemptNo, graceMs) },
       [attemptId, graceMs],
     );
     if (moreMs <= 0) return false;
-    const summary = `post-call result of attempt ${attemptNo}: ${duration(moreMs)} more, for the time results could not be delivered`;
+    const summary = resultOutageWaitSummary(attemptNo, moreMs);
     shown(summary);
     if (await condition(() => results.has(attemptId), moreMs, { summary })) return true;
   }
