@@ -85,6 +85,36 @@ export async function returnSeats(
     .execute();
 }
 
+/** How a run's stop finalises a contact it caught waiting: its single-day window ended, or it was stopped. */
+function stoppedState(completionReason: string | null): ContactState {
+  return completionReason === 'window_ended' ? 'window_closed' : 'manually_stopped';
+}
+
+/**
+ * A contact whose claimed attempt never reached the switch ends here (excluded, or caught by its run's
+ * stop). Never dialled in this attempt, its count goes back as for a seat returned; an exclusion leaves
+ * the count as it is.
+ */
+async function finaliseUndialled(
+  tx: Transaction<Database>,
+  contactId: string,
+  state: ContactState,
+  now: Date,
+): Promise<void> {
+  await tx
+    .updateTable('contacts')
+    .set((eb) => ({
+      state,
+      ready_at: null,
+      final_at: now,
+      updated_at: now,
+      ...(state === 'excluded' ? {} : { attempts: eb('attempts', '-', 1) }),
+    }))
+    .where('id', '=', contactId)
+    .where('final_at', 'is', null)
+    .execute();
+}
+
 /**
  * The frequency cap's facts for a claim: the cap and the dials placed to the number in its window. Taken
  * under the number's own lock, held to the end of the claim's transaction: two campaigns claiming the same
@@ -307,21 +337,7 @@ export async function commitToOriginate(
       await returnSeats(tx, [attempt.contact_id], now);
       return { kind: 'withdrawn', reason: `campaign_${campaign.status}`, contactFinal: false };
     }
-    const state: ContactState =
-      campaign.completion_reason === 'window_ended' ? 'window_closed' : 'manually_stopped';
-    await tx
-      .updateTable('contacts')
-      .set((eb) => ({
-        state,
-        ready_at: null,
-        final_at: now,
-        updated_at: now,
-        // Never dialled in this attempt: its count goes back, as for a seat returned.
-        attempts: eb('attempts', '-', 1),
-      }))
-      .where('id', '=', attempt.contact_id)
-      .where('final_at', 'is', null)
-      .execute();
+    await finaliseUndialled(tx, attempt.contact_id, stoppedState(campaign.completion_reason), now);
     return { kind: 'withdrawn', reason: `campaign_${campaign.status}`, contactFinal: true };
   });
 }
@@ -432,7 +448,7 @@ export async function claimAttempt(
       // stop and the window close only finalise waiting contacts, so this one is finalised here. Put back
       // to waiting, it stayed open forever in a completed campaign and its workflow never ended.
       reason = `campaign_${campaign.status}`;
-      contactState = campaign.completion_reason === 'window_ended' ? 'window_closed' : 'manually_stopped';
+      contactState = stoppedState(campaign.completion_reason);
     } else if (isCalendarBlock(verdict)) {
       reason = 'outside_window';
     } else if (verdict.reason === 'frequency_cap' || verdict.reason === 'outside_recipient_hours') {
@@ -449,19 +465,7 @@ export async function claimAttempt(
       await tx.deleteFrom('attempts').where('attempt_id', '=', attemptId).execute();
       const finalState = contactState;
       if (finalState !== null) {
-        await tx
-          .updateTable('contacts')
-          .set((eb) => ({
-            state: finalState,
-            ready_at: null,
-            final_at: now,
-            updated_at: now,
-            // Never dialled in this attempt: its count goes back, as for a seat returned.
-            ...(finalState === 'excluded' ? {} : { attempts: eb('attempts', '-', 1) }),
-          }))
-          .where('id', '=', attempt.contact_id)
-          .where('final_at', 'is', null)
-          .execute();
+        await finaliseUndialled(tx, attempt.contact_id, finalState, now);
       } else if (heldUntil && !contact.final_at) {
         await holdContact(tx, attempt.contact_id, reason, heldUntil, now);
       } else if (!contact.final_at) {
