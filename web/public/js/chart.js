@@ -2,7 +2,7 @@
 // and a bar chart. Each is a <figure>: a title, a summary in words that also describes the drawing, the
 // SVG (role="img"), a legend, and the figures as a table for anyone who cannot see the drawing. Every mark carries its value (`data-value`), so what is
 // drawn can be checked against the data it was drawn from. Built fresh on each refresh and patched in.
-import { h } from './dom.js';
+import { h, table } from './dom.js';
 import { fmtNum } from './format.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -110,31 +110,9 @@ function figure({ id, title, summary, svg, legend, table }) {
 }
 
 function dataTable(caption, head, rows) {
-  return h(
-    'table',
-    { class: 'table compact' },
-    h('caption', { class: 'sr-only' }, caption),
-    h(
-      'thead',
-      {},
-      h(
-        'tr',
-        {},
-        head.map((t) => h('th', { scope: 'col' }, t)),
-      ),
-    ),
-    h(
-      'tbody',
-      {},
-      rows.map((r) =>
-        h(
-          'tr',
-          {},
-          r.map((c, i) => (i === 0 ? h('th', { scope: 'row' }, c) : h('td', {}, c))),
-        ),
-      ),
-    ),
-  );
+  // The first column names the row (a time, an hour, a pass).
+  const cell = (c, i) => (i === 0 ? h('th', { scope: 'row' }, c) : h('td', {}, c));
+  return table({ caption, head, rows, cell });
 }
 
 /**

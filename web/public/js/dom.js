@@ -134,6 +134,39 @@ export function fill(el, ...children) {
 
 let seq = 0;
 /** A unique id for label/aria wiring. */
+/**
+ * A table of `rows` (arrays of cell values) under `head`. The caption is for screen readers only unless
+ * `showCaption`; `cell(value, column)` draws a cell (a plain `td` by default).
+ */
+export function table({ caption, showCaption = false, className = 'table compact', head, rows, cell }) {
+  const draw = cell ?? ((value) => h('td', {}, value));
+  return h(
+    'table',
+    { class: className },
+    h('caption', showCaption ? {} : { class: 'sr-only' }, caption),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        head.map((t) => h('th', { scope: 'col' }, t)),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      rows.map((r) =>
+        h(
+          'tr',
+          {},
+          r.map((c, i) => draw(c, i)),
+        ),
+      ),
+    ),
+  );
+}
+
 export function uid(prefix = 'f') {
   seq += 1;
   return `${prefix}-${seq}`;

@@ -1,6 +1,6 @@
 // Integration tab: Trigger (add a contact) and Exclude (suppress contacts) with curl / Python / Node.js
 // snippets that carry this campaign's id. The key stays a placeholder ($ORI_API_KEY): never the signed-in key.
-import { h, uid, toast } from '../dom.js';
+import { h, uid, toast, table as dataTable } from '../dom.js';
 
 const SAMPLE_MOBILE = '+919876543210';
 
@@ -124,31 +124,9 @@ function codeTabs(label, codes) {
 }
 
 function table(caption, head, rows) {
-  return h(
-    'table',
-    { class: 'table compact' },
-    h('caption', {}, caption),
-    h(
-      'thead',
-      {},
-      h(
-        'tr',
-        {},
-        head.map((t) => h('th', { scope: 'col' }, t)),
-      ),
-    ),
-    h(
-      'tbody',
-      {},
-      rows.map((r) =>
-        h(
-          'tr',
-          {},
-          r.map((c, i) => (i === 0 ? h('td', {}, h('code', {}, c)) : h('td', {}, c))),
-        ),
-      ),
-    ),
-  );
+  // The first column is a field or variable name, shown as code.
+  const cell = (c, i) => h('td', {}, i === 0 ? h('code', {}, c) : c);
+  return dataTable({ caption, showCaption: true, head, rows, cell });
 }
 
 export function integrationPanel(campaign) {

@@ -1,6 +1,6 @@
 // Setup: bots, carriers and outbound numbers, so a newcomer can build a first campaign from the UI alone.
 import { api, listOf } from '../api.js';
-import { h, field, checkbox, errorBox, showError, clearErrors, toast, fill } from '../dom.js';
+import { h, field, checkbox, errorBox, showError, clearErrors, toast, fill, table } from '../dom.js';
 import { doNotCallSection } from './do-not-call.js';
 import { frequencyCapSection } from './frequency-cap.js';
 
@@ -307,29 +307,5 @@ function section(title, id, list, form) {
 
 function listTable(caption, head, rows, cells) {
   if (!rows.length) return h('p', { class: 'muted' }, `No ${caption.toLowerCase()} yet.`);
-  return h(
-    'table',
-    { class: 'table compact' },
-    h('caption', { class: 'sr-only' }, caption),
-    h(
-      'thead',
-      {},
-      h(
-        'tr',
-        {},
-        head.map((t) => h('th', { scope: 'col' }, t)),
-      ),
-    ),
-    h(
-      'tbody',
-      {},
-      rows.map((r) =>
-        h(
-          'tr',
-          {},
-          cells(r).map((c) => h('td', {}, c)),
-        ),
-      ),
-    ),
-  );
+  return table({ caption, head, rows: rows.map(cells) });
 }

@@ -1,6 +1,6 @@
 // Step 4, Upload CSV: the contact file, previewed and counted in the browser before anything is sent
 // (required for a new campaign unless it is always-on; locked after the first run).
-import { h, clear, uid, append } from '../../dom.js';
+import { h, clear, uid, append, table } from '../../dom.js';
 import { previewCsv, phoneColumns, countCsvRows } from '../../csv.js';
 import { fmtBytes } from '../../format.js';
 
@@ -100,31 +100,13 @@ export function csvStep({ s, refresh, locked, campaign, csvRequired }) {
       h(
         'div',
         { class: 'table-wrap' },
-        h(
-          'table',
-          { class: 'table preview' },
-          h('caption', {}, 'CSV preview: header and first rows'),
-          h(
-            'thead',
-            {},
-            h(
-              'tr',
-              {},
-              header.map((c) => h('th', { scope: 'col' }, c)),
-            ),
-          ),
-          h(
-            'tbody',
-            {},
-            rows.map((r) =>
-              h(
-                'tr',
-                {},
-                header.map((_, i) => h('td', {}, r[i] ?? '')),
-              ),
-            ),
-          ),
-        ),
+        table({
+          caption: 'CSV preview: header and first rows',
+          showCaption: true,
+          className: 'table preview',
+          head: header,
+          rows: rows.map((r) => header.map((_, i) => r[i] ?? '')),
+        }),
       ),
       more ? h('p', { class: 'hint' }, 'Showing the first rows only.') : null,
     ]);
