@@ -109,6 +109,22 @@ function figure({ id, title, summary, svg, legend, table }) {
   );
 }
 
+/** A chart's drawing: an image named by its title and described by its summary, its scale's top on it. */
+function chartSvg({ id, top }, ...children) {
+  return s(
+    'svg',
+    {
+      class: 'chart-svg',
+      viewBox: `0 0 ${W} ${H}`,
+      role: 'img',
+      'aria-labelledby': `${id}-title`,
+      'aria-describedby': `${id}-desc`,
+      dataset: { top: String(top) },
+    },
+    ...children,
+  );
+}
+
 function dataTable(caption, head, rows) {
   // The first column names the row (a time, an hour, a pass).
   const cell = (c, i) => (i === 0 ? h('th', { scope: 'row' }, c) : h('td', {}, c));
@@ -122,16 +138,8 @@ function dataTable(caption, head, rows) {
 export function lineChart({ id, title, summary, labels, series, yLabel, xLabel, limit, yFormat = fmtNum }) {
   const n = labels.length;
   const top = niceMax(Math.max(0, ...series.flatMap((x) => x.values), limit?.value ?? 0));
-  const svg = s(
-    'svg',
-    {
-      class: 'chart-svg',
-      viewBox: `0 0 ${W} ${H}`,
-      role: 'img',
-      'aria-labelledby': `${id}-title`,
-      'aria-describedby': `${id}-desc`,
-      dataset: { top: String(top) },
-    },
+  const svg = chartSvg(
+    { id, top },
     frame({ id, title, top, yLabel, xLabel, yFormat }),
     xTicks(labels, (i) => xAt(i, n)),
     limit
@@ -200,16 +208,8 @@ export function barChart({ id, title, summary, bars, yLabel, xLabel, yMax, yForm
   const slot = PLOT_W / Math.max(1, n);
   const barW = Math.max(2, Math.min(48, slot * 0.7));
   const xOf = (i) => PAD.left + slot * i + slot / 2;
-  const svg = s(
-    'svg',
-    {
-      class: 'chart-svg',
-      viewBox: `0 0 ${W} ${H}`,
-      role: 'img',
-      'aria-labelledby': `${id}-title`,
-      'aria-describedby': `${id}-desc`,
-      dataset: { top: String(top) },
-    },
+  const svg = chartSvg(
+    { id, top },
     frame({ id, title, top, yLabel, xLabel, yFormat }),
     xTicks(
       bars.map((b) => b.label),
