@@ -15,7 +15,8 @@ export async function ensureSchemathesis(options: { toolsDir?: string; log?: Log
   const dir = options.toolsDir ?? path.join(REPO_ROOT, '.tools', 'schemathesis');
   const bin = path.join(dir, 'bin', 'schemathesis');
   const installed = async (): Promise<boolean> =>
-    (await fs.readFile(path.join(dir, STAMP), 'utf8').catch(() => '')).trim() === SCHEMATHESIS_PACKAGE;
+    (await fs.readFile(path.join(dir, STAMP), 'utf8').catch(() => '')).trim() === SCHEMATHESIS_PACKAGE &&
+    (await venvIsInPlace(dir));
   if (await installed()) return bin;
   await fs.mkdir(path.dirname(dir), { recursive: true });
   return withLock(`${dir}.lock`, async () => {
@@ -35,4 +36,15 @@ export async function ensureSchemathesis(options: { toolsDir?: string; log?: Log
     options.log?.(`${SCHEMATHESIS_PACKAGE} installed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return bin;
   });
+}
+
+/**
+ * A virtual environment's scripts name its own python by absolute path, so a venv copied or moved with
+ * its checkout (another folder, a worktree) still has its stamp but no longer runs: spawning it fails
+ * with ENOENT. It is in place when its schemathesis script's interpreter lives under `dir`.
+ */
+export async function venvIsInPlace(dir: string): Promise<boolean> {
+  const script = await fs.readFile(path.join(dir, 'bin', 'schemathesis'), 'utf8').catch(() => '');
+  const interpreter = /^#!(\S+)/.exec(script)?.[1];
+  return interpreter !== undefined && path.dirname(interpreter) === path.join(path.resolve(dir), 'bin');
 }
