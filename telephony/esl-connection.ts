@@ -113,6 +113,10 @@ export class EslConnection {
     return new Promise((resolve, reject) => {
       const connection = new Connection(options.host, options.port, options.password);
       const socket = connection.socket as Socket;
+      // modesl writes a command in several small writes (the command line, each header, the blank line).
+      // With Nagle's algorithm on, every write after the first waits for the switch's ACK of the one before,
+      // which a delayed ACK holds up to 40 ms: each originate reached the switch that much late.
+      socket.setNoDelay(true);
       const self = new EslConnection(connection, socket, options);
       let settled = false;
       const fail = (error: Error) => {

@@ -3,7 +3,8 @@
  * kill, reconnect with re-subscribe after a dropped connection or a switch restart, pending commands rejected
  * on disconnect or timeout, and modesl's defects kept from crashing the process.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Socket } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../simulator/simulator';
 import {
   createSwitchClient,
@@ -139,6 +140,22 @@ describe('connect', () => {
       'Core-UUID': sim.coreUuid,
       'Max-Sessions': '1000',
     });
+  });
+
+  it("turns Nagle's algorithm off on its socket: a command's several writes go out at once", async () => {
+    // modesl writes the command line, each header and the blank line separately; with Nagle on, each
+    // write after the first waited for the switch's (delayed, up to 40 ms) ACK of the one before.
+    const setNoDelay = vi.spyOn(Socket.prototype, 'setNoDelay');
+    try {
+      const c = client();
+      await c.connect();
+      // On the client's own socket (the one whose peer is the switch), not only the simulator's side.
+      expect(setNoDelay.mock.contexts.some((socket) => (socket as Socket).remotePort === sim.eslPort)).toBe(
+        true,
+      );
+    } finally {
+      setNoDelay.mockRestore();
+    }
   });
 
   it('rejects a bad password and an unreachable switch', async () => {
