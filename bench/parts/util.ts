@@ -97,6 +97,64 @@ function gapBreakdown(seg: GapSegments): string {
   );
 }
 
+/**
+ * The steady state's slowest refills, explained: admission leases the first seats and a deck together, and
+ * a freed seat goes to the first in line on deck (admission order), so while a contact of that first round
+ * is still on its way through Temporal (no dial activity yet to claim) every contact behind it waits.
+ */
+interface FirstRoundTail {
+  /** Steady-state pairs slower than the target. */
+  slow: number;
+  /** Of those, refills by a contact of the first admission round. */
+  firstRound: number;
+  /** When the last contact of the first round claimed its seat (ms epoch), or null. */
+  firstRoundDialledAt: number | null;
+  /** The steady-state pairs freed after that moment. */
+  after: ReturnType<typeof gapStats>;
+}
+
+async function firstRoundTail(
+  ctx: BenchContext,
+  campaignId: string,
+  steady: SeatLatency['list'],
+  targetMs: number,
+): Promise<FirstRoundTail> {
+  const { rows } = await sql<{ attempt_id: string; originate_sent_at: Date | null }>`
+    select attempt_id, originate_sent_at from attempts
+    where campaign_id = ${campaignId}
+      and created_at = (select min(created_at) from attempts where campaign_id = ${campaignId})`.execute(
+    ctx.stack.db,
+  );
+  const firstRound = new Set(rows.map((r) => r.attempt_id));
+  const claimed = rows.flatMap((r) => (r.originate_sent_at ? [r.originate_sent_at.getTime()] : []));
+  const firstRoundDialledAt = claimed.length ? Math.max(...claimed) : null;
+  const slow = steady.filter((p) => p.gapMs > targetMs);
+  return {
+    slow: slow.length,
+    firstRound: slow.filter((p) => firstRound.has(p.next)).length,
+    firstRoundDialledAt,
+    after: gapStats(steady.filter((p) => firstRoundDialledAt !== null && p.freedAt >= firstRoundDialledAt)),
+  };
+}
+
+function describeFirstRoundTail(t: FirstRoundTail, ramp: number | null): string {
+  if (t.slow === 0) return '';
+  const since =
+    t.firstRoundDialledAt !== null && ramp !== null
+      ? `, the last of them ${fmt((t.firstRoundDialledAt - ramp) / 1000, 1)} s after the ramp`
+      : '';
+  return (
+    `Of the ${t.slow} steady-state refills slower than 250 ms, ${t.firstRound} took a contact of the first ` +
+    `admission round: leased with the first seats, as their deck, but still on its way through Temporal ` +
+    `when the first wave's quick ends freed seats${since}; a freed seat goes to the first in line on deck ` +
+    `(admission order: due callbacks first), so the contacts behind such a one wait for it. Seats freed once ` +
+    `every contact of the first round had dialled: ` +
+    (t.after.pairs
+      ? `p99 ${fmt(t.after.p99, 0)} ms (p50 ${fmt(t.after.p50, 0)}, max ${fmt(t.after.max, 0)}; ${t.after.pairs} pairs).`
+      : 'none.')
+  );
+}
+
 function rampEnd(calls: readonly Call[], concurrency: number): number | null {
   return calls[concurrency - 1]?.start ?? null;
 }
@@ -144,13 +202,15 @@ export async function utilPart(ctx: BenchContext): Promise<PartReport> {
     const lat = seatLatency(calls, concurrency, run.stoppedAt);
     // Seats freed after the ramp (the concurrency-th originate), the steady state utilisation is measured
     // over too; during the ramp every contact admitted so far is still on its way through Temporal.
-    const steadyLat = gapStats(lat.list.filter((p) => ramp !== null && p.freedAt >= ramp));
+    const steadyPairs = lat.list.filter((p) => ramp !== null && p.freedAt >= ramp);
+    const steadyLat = gapStats(steadyPairs);
     const rampLat = gapStats(lat.list.filter((p) => ramp === null || p.freedAt < ramp));
     const rounds = describeRounds(
       await admissionRounds(stack.client, `campaign-${run.campaignId}-run-1`).catch(() => []),
     );
     const seg = await gapSegments(ctx, lat);
-    const breakdown = gapBreakdown(seg);
+    const tail = await firstRoundTail(ctx, run.campaignId, steadyPairs, 250);
+    const breakdown = `${gapBreakdown(seg)} ${describeFirstRoundTail(tail, ramp)}`.trim();
     const ceiling = ctx.shared.ceilingPerSecond;
     // The server cannot hold it if even its trivial-workflow rate could not turn the seats over.
     const serverCannot = ceiling !== undefined && ceiling * meanCallS < concurrency;
@@ -221,7 +281,10 @@ export async function utilPart(ctx: BenchContext): Promise<PartReport> {
             : '') +
           `A refill from the deck is one Postgres transaction after the call's end (call end → claimed p50 ` +
           `${p50(seg.deckClaim)} ms, p99 ${p99(seg.deckClaim)} ms) plus the ESL write (claimed → switch p50 ` +
-          `${p50(seg.sent)} ms).`,
+          `${p50(seg.sent)} ms).` +
+          (tail.firstRound > 0
+            ? ` **The steady state's tail is the ramp's.** ${describeFirstRoundTail(tail, ramp)}`
+            : ''),
       );
     }
   }
