@@ -280,10 +280,11 @@ export async function utilPart(ctx: BenchContext): Promise<PartReport> {
               `Temporal server shortens it. `
             : '') +
           `A refill from the deck is one Postgres transaction after the call's end (call end → claimed p50 ` +
-          `${p50(seg.deckClaim)} ms, p99 ${p99(seg.deckClaim)} ms) plus the ESL write (claimed → switch p50 ` +
-          `${p50(seg.sent)} ms).` +
+          `${p50(seg.deckClaim)} ms, p99 ${p99(seg.deckClaim)} ms) plus the write (claimed → switch p50 ` +
+          `${p50(seg.sent)} ms, p99 ${p99(seg.sent)} ms: the commit that stamps the write, then the ESL command).` +
           (tail.firstRound > 0
-            ? ` **The steady state's tail is the ramp's.** ${describeFirstRoundTail(tail, ramp)}`
+            ? ` **${tail.firstRound * 2 >= tail.slow ? "The steady state's tail is the ramp's." : "The ramp's share of the tail."}** ` +
+              describeFirstRoundTail(tail, ramp)
             : ''),
       );
     }
