@@ -253,6 +253,26 @@ class SwitchThatDiesBeforeTheJob implements SwitchControl {
   }
 }
 
+/** A first try of the dial activity against `sw`, with no seat notifications: it claims at once. */
+function runDial(
+  sw: SwitchControl,
+  campaignId: string,
+  handoff: Awaited<ReturnType<typeof admit>>['handoffs'][number],
+) {
+  const { dial } = createDialActivities({
+    db: test.db,
+    switch: sw,
+    seats: { seatLatch: () => ({ wait: async () => false, close: () => undefined }) },
+    timings,
+  });
+  return new MockActivityEnvironment().run(dial, {
+    campaignId,
+    runNo: 1,
+    contactId: handoff.contactId,
+    handoff,
+  });
+}
+
 describe('an originate the switch took and then died before running', () => {
   async function dialOnce(sw: SwitchThatDiesBeforeTheJob, restartTo?: string) {
     const s = await seedRunningCampaign(test.db, { contacts: 1 });
@@ -301,16 +321,27 @@ describe('an originate the switch took and then died before running', () => {
     await commitToOriginate(test.db, handoff.attemptId, claim.claimToken, new Date(), 'core-before');
     const sw = new SwitchThatDiesBeforeTheJob();
     sw.coreUuid = 'core-after';
-    const { dial } = createDialActivities({
-      db: test.db,
-      switch: sw,
-      seats: { seatLatch: () => ({ wait: async () => false, close: () => undefined }) },
-      timings,
-    });
-    const input = { campaignId: s.campaignId, runNo: 1, contactId: handoff.contactId, handoff };
-    const result = await new MockActivityEnvironment().run(dial, input);
+    const result = await runDial(sw, s.campaignId, handoff);
     expect(result).toEqual({ kind: 'cancelled', reason: 'switch_unavailable', contactFinal: false });
     expect(sw.originated).toEqual([]);
     expect(await getAttempt(test.db, handoff.attemptId)).toBeUndefined();
+  });
+});
+
+describe('a claim that stamps its own write (an uncapped carrier)', () => {
+  it('names the switch that takes the write when the connection moved to a restarted switch while the claim committed', async () => {
+    const s = await seedRunningCampaign(test.db, { contacts: 1 });
+    const handoff = (await admit(test.db, { campaignId: s.campaignId, runNo: 1, now: new Date() }))
+      .handoffs[0]!;
+    // The claim reads 'core-before'; by the write the connection is to 'core-after'.
+    const sw = new SwitchThatDiesBeforeTheJob();
+    let reads = 0;
+    Object.defineProperty(sw, 'coreUuid', { get: () => (reads++ === 0 ? 'core-before' : 'core-after') });
+    await runDial(sw, s.campaignId, handoff);
+    expect(sw.originated).toEqual([handoff.attemptId]);
+    // Stamped with the old switch, a follower that finds it gone would have released a call that was placed.
+    const attempt = await getAttempt(test.db, handoff.attemptId);
+    expect(attempt).toMatchObject({ originate_core_uuid: 'core-after' });
+    expect(attempt?.originate_written_at).not.toBeNull();
   });
 });

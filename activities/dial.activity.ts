@@ -16,6 +16,7 @@ import {
   markVoicemailLeft,
   releaseUnplacedAttempt,
   commitToOriginate,
+  restampWriteSwitch,
   getAttempt,
   renewLease,
   type CallEnd,
@@ -498,7 +499,10 @@ export function createDialActivities(deps: {
           await pause(SWITCH_WAIT_MS, { attemptId, phase: 'switch_unreachable' });
           continue;
         }
-        const claim = await claimAttempt(deps.db, attemptId, now(), deps.workerId ?? null, claimToken);
+        // An uncapped carrier's claim stamps the write itself, to the switch connected now.
+        const claim = await claimAttempt(deps.db, attemptId, now(), deps.workerId ?? null, claimToken, {
+          switchCoreUuid: deps.switch.coreUuid ?? null,
+        });
         if (claim.kind === 'wait') {
           const paceMs = Math.max(1, Math.min(claim.retryAt.getTime() - now().getTime(), ON_DECK_POLL_MS));
           waited.paceMs += paceMs;
@@ -615,11 +619,21 @@ export function createDialActivities(deps: {
         // A stop or pause that committed while this dial waited for its carrier moment takes it back; a
         // retry that took the claim over (this try was presumed dead) owns the write now.
         coreAtWrite = deps.switch.coreUuid ?? null;
-        const commit = await commitToOriginate(deps.db, attemptId, claim.claimToken, now(), coreAtWrite);
-        if (commit.kind === 'withdrawn')
-          return { kind: 'cancelled', reason: commit.reason, contactFinal: commit.contactFinal };
-        if (commit.kind === 'superseded')
-          return { kind: 'cancelled', reason: 'superseded', contactFinal: false };
+        if (claim.written) {
+          // Stamped by the claim, which committed just now with nothing to wait for in between: no second
+          // commit, unless the switch changed meanwhile and the stamp must name the new one.
+          if (
+            claim.written.switchCoreUuid !== coreAtWrite &&
+            !(await restampWriteSwitch(deps.db, attemptId, claim.claimToken, coreAtWrite))
+          )
+            return { kind: 'cancelled', reason: 'superseded', contactFinal: false };
+        } else {
+          const commit = await commitToOriginate(deps.db, attemptId, claim.claimToken, now(), coreAtWrite);
+          if (commit.kind === 'withdrawn')
+            return { kind: 'cancelled', reason: commit.reason, contactFinal: commit.contactFinal };
+          if (commit.kind === 'superseded')
+            return { kind: 'cancelled', reason: 'superseded', contactFinal: false };
+        }
         startedAt = now();
         // The command is written to the socket before `originate` first yields, so nothing lies between
         // the stamp above and the write, and the carrier's next write is spaced from this very moment.

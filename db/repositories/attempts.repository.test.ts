@@ -230,3 +230,42 @@ describe('the claim and the write are fenced per try of the dial', () => {
     expect(left).toEqual([]);
   });
 });
+
+describe('a claim for a dial that writes at once', () => {
+  it('stamps the write itself on an uncapped carrier, and leaves it to commitToOriginate on a capped one', async () => {
+    const uncapped = await seedRunningCampaign(test.db, { contacts: 1 });
+    const [free] = (await admit(test.db, { campaignId: uncapped.campaignId, runNo: 1, now: new Date() }))
+      .handoffs;
+    const claim = await claimAttempt(test.db, free!.attemptId, new Date(), 'w1', undefined, {
+      switchCoreUuid: 'core-1',
+    });
+    expect(claim).toMatchObject({ kind: 'claimed', spacingMs: null, written: { switchCoreUuid: 'core-1' } });
+    const stamped = await test.db
+      .selectFrom('attempts')
+      .select(['originate_written_at', 'originate_core_uuid', 'status'])
+      .where('attempt_id', '=', free!.attemptId)
+      .executeTakeFirstOrThrow();
+    expect(stamped).toMatchObject({ originate_core_uuid: 'core-1', status: 'dialling' });
+    expect(stamped.originate_written_at).not.toBeNull();
+    // Already written: a second stamp is refused, and a retried try reconciles instead of dialling.
+    if (claim.kind === 'claimed')
+      expect(await commitToOriginate(test.db, free!.attemptId, claim.claimToken, new Date())).toEqual({
+        kind: 'superseded',
+      });
+    expect(await claimAttempt(test.db, free!.attemptId, new Date())).toMatchObject({ kind: 'already_sent' });
+
+    const capped = await seedRunningCampaign(test.db, { contacts: 1, cpsLimit: 4 });
+    const [paced] = (await admit(test.db, { campaignId: capped.campaignId, runNo: 1, now: new Date() }))
+      .handoffs;
+    const later = await claimAttempt(test.db, paced!.attemptId, new Date(), 'w1', undefined, {
+      switchCoreUuid: 'core-1',
+    });
+    expect(later).toMatchObject({ kind: 'claimed', written: null });
+    const unstamped = await test.db
+      .selectFrom('attempts')
+      .select(['originate_written_at'])
+      .where('attempt_id', '=', paced!.attemptId)
+      .executeTakeFirstOrThrow();
+    expect(unstamped.originate_written_at).toBeNull();
+  });
+});

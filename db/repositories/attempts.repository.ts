@@ -45,8 +45,14 @@ export type ClaimResult =
       originateAt: Date;
       carrierId: string | null;
       spacingMs: number | null;
-      /** This try's fence: `commitToOriginate` with it is the only way to the ESL write. */
+      /** This try's fence: only a write stamped under it (by this claim, or `commitToOriginate`) goes out. */
       claimToken: string;
+      /**
+       * The write is already stamped, as `commitToOriginate` would stamp it, to the switch named here: the
+       * caller asked for it (`writeAtOnce`) and nothing stands between this claim and its write (an uncapped
+       * carrier). Null: stamp it with `commitToOriginate` at the carrier's moment.
+       */
+      written: { switchCoreUuid: string | null } | null;
     }
   /** Every seat holds a call or is owed to a contact ahead on deck: wait, and claim again when one frees. */
   | { kind: 'no_seat' }
@@ -284,7 +290,31 @@ export type OriginateCommit =
   | { kind: 'superseded' };
 
 /**
- * The last step before the ESL write, right after the carrier's moment came: in one transaction, under
+ * A write its claim stamped (`writeAtOnce`) whose switch changed before the write went out (the connection
+ * came back to a restarted switch while the claim committed): the stamp must name the switch that takes the
+ * write, because a follower that finds the named switch gone releases the attempt as never placed. False when
+ * another try took the claim over meanwhile: then this one must not write.
+ */
+export async function restampWriteSwitch(
+  db: Db,
+  attemptId: string,
+  claimToken: string,
+  switchCoreUuid: string | null,
+): Promise<boolean> {
+  const row = await db
+    .updateTable('attempts')
+    .set({ originate_core_uuid: switchCoreUuid })
+    .where('attempt_id', '=', attemptId)
+    .where('claim_token', '=', claimToken)
+    .where('ended_at', 'is', null)
+    .returning('attempt_id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * The last step before the ESL write of a claim that did not stamp it itself (a capped carrier, whose
+ * moment may lie ahead), right after the carrier's moment came: in one transaction, under
  * the campaign's claim lock, a run that stopped or paused meanwhile takes the seat back (the call never
  * went out), and otherwise the claiming try — and only it, by its token — stamps `originate_written_at`.
  * A worker that dies before this stamp never reached the switch: a retry of its dial claims again and
@@ -357,6 +387,12 @@ export async function claimAttempt(
   workerId: string | null = null,
   /** This try's fence (a fresh one per try of the dial activity). */
   claimToken: string = randomUUID(),
+  /**
+   * Given by a caller that writes the originate the moment the claim commits, with the switch it writes to:
+   * when the carrier needs no spacing, the claim stamps the write itself — after the same checks, under the
+   * same lock, in the same transaction as `commitToOriginate` would — and spares the dial a second commit.
+   */
+  writeAtOnce?: { switchCoreUuid: string | null },
 ): Promise<ClaimResult> {
   return db.transaction().execute(async (tx) => {
     const owner = await tx
@@ -496,6 +532,9 @@ export async function claimAttempt(
       return retryAt ? { kind: 'wait', retryAt } : { kind: 'no_seat' };
     }
     const originateAt = 'at' in slot ? slot.at : now;
+    const spacingMs = 'spacingMs' in slot ? slot.spacingMs : null;
+    // Uncapped: no carrier moment to wait for, so the write follows this commit at once.
+    const written = writeAtOnce && spacingMs === null ? { switchCoreUuid: writeAtOnce.switchCoreUuid } : null;
 
     await tx
       .updateTable('attempts')
@@ -506,6 +545,7 @@ export async function claimAttempt(
         lease_expires_at: new Date(now.getTime() + DIAL_LEASE_MS),
         dialled_by: workerId,
         claim_token: claimToken,
+        ...(written ? { originate_written_at: now, originate_core_uuid: written.switchCoreUuid } : {}),
       })
       .where('attempt_id', '=', attemptId)
       .execute();
@@ -520,13 +560,7 @@ export async function claimAttempt(
       concurrency: campaign.config.concurrency,
       callsUp: calls + 1,
     });
-    return {
-      kind: 'claimed',
-      originateAt,
-      carrierId: attempt.carrier_id,
-      spacingMs: 'spacingMs' in slot ? slot.spacingMs : null,
-      claimToken,
-    };
+    return { kind: 'claimed', originateAt, carrierId: attempt.carrier_id, spacingMs, claimToken, written };
   });
 }
 
