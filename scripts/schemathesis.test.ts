@@ -27,6 +27,15 @@ describe('venvIsInPlace', () => {
     expect(await venvIsInPlace(dir)).toBe(false);
   });
 
+  it("reads the interpreter from pip's exec line when the path does not fit a #! line", async () => {
+    const dir = await venvWithShebang((d) => `#!/bin/sh\n'''exec' "${d}/bin/python3" "$0" "$@"\n' '''`);
+    expect(await venvIsInPlace(dir)).toBe(true);
+    const moved = await venvWithShebang(
+      () => `#!/bin/sh\n'''exec' "/old place/bin/python3" "$0" "$@"\n' '''`,
+    );
+    expect(await venvIsInPlace(moved)).toBe(false);
+  });
+
   it('refuses a venv without the script', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'ori-venv-'));
     made.push(dir);

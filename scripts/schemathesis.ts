@@ -41,10 +41,12 @@ export async function ensureSchemathesis(options: { toolsDir?: string; log?: Log
 /**
  * A virtual environment's scripts name its own python by absolute path, so a venv copied or moved with
  * its checkout (another folder, a worktree) still has its stamp but no longer runs: spawning it fails
- * with ENOENT. It is in place when its schemathesis script's interpreter lives under `dir`.
+ * with ENOENT. It is in place when its schemathesis script's interpreter lives under `dir`. pip writes
+ * that path on the `#!` line, or, when it holds a space or is too long for one, on an `exec` line that
+ * a `#!/bin/sh` line runs.
  */
 export async function venvIsInPlace(dir: string): Promise<boolean> {
   const script = await fs.readFile(path.join(dir, 'bin', 'schemathesis'), 'utf8').catch(() => '');
-  const interpreter = /^#!(\S+)/.exec(script)?.[1];
+  const interpreter = /^'''exec' "?(.+?\/python[\d.]*)"? /m.exec(script)?.[1] ?? /^#!(\S+)/.exec(script)?.[1];
   return interpreter !== undefined && path.dirname(interpreter) === path.join(path.resolve(dir), 'bin');
 }
