@@ -80,12 +80,15 @@ export interface AfterAttemptPlan {
   /** The caller asked to be removed: the number goes on the organisation's opt-out list. */
   optOut: boolean;
   reason: string;
-  /**
-   * The redial was due earlier but the gate moved it to its next opening: the campaign's calling window
-   * (or working days), or the contact's own recipient hours. Null when it is dialled when due.
-   */
-  movedBy: 'window' | 'recipient_hours' | null;
+  /** What moved the redial past its due time; null when it is dialled when due. */
+  movedBy: RedialMovedBy | null;
 }
+
+/**
+ * What moved a redial that was due earlier to its next opening: the campaign's calling window (or working
+ * days), or the contact's own recipient hours.
+ */
+export type RedialMovedBy = 'window' | 'recipient_hours';
 
 const DAY_MS = 24 * 3_600_000;
 

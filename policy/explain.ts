@@ -4,6 +4,7 @@
  * view an engineer reads on escalation. Pure text from facts the workflows already hold; replay never
  * compares these texts, so improving one is not a workflow change.
  */
+import type { RedialMovedBy } from './after-attempt';
 
 /** "Mon 09:00 America/New_York": the weekday and time where the campaign's calendar is kept. */
 export function localTime(at: Date | string, timezone: string): string {
@@ -49,7 +50,7 @@ export interface NextAttemptWait {
   isCallback: boolean;
   dueAt: string;
   /** What moved the due time to its next opening: the calling window, or the contact's own hours. */
-  movedBy: 'window' | 'recipient_hours' | null;
+  movedBy: RedialMovedBy | null;
   timezone: string;
   /** The contact's own zone(s), said with a move by its recipient hours. */
   contactTimezones?: readonly string[] | null;
@@ -214,7 +215,7 @@ export interface DecisionInput {
   plan: {
     step: { kind: 'final'; state: string } | { kind: 'redial'; dueAt: string; isCallback: boolean };
     reason: string;
-    movedBy: 'window' | 'recipient_hours' | null;
+    movedBy: RedialMovedBy | null;
   };
   handoff: { attemptId: string; attemptNo: number; phone: string };
   sipCode: number | null;
