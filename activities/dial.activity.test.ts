@@ -278,15 +278,8 @@ describe('an originate the switch took and then died before running', () => {
     const s = await seedRunningCampaign(test.db, { contacts: 1 });
     const handoff = (await admit(test.db, { campaignId: s.campaignId, runNo: 1, now: new Date() }))
       .handoffs[0]!;
-    const { dial } = createDialActivities({
-      db: test.db,
-      switch: sw,
-      seats: { seatLatch: () => ({ wait: async () => false, close: () => undefined }) },
-      timings,
-    });
     setTimeout(() => sw.restart(restartTo), 50);
-    const input = { campaignId: s.campaignId, runNo: 1, contactId: handoff.contactId, handoff };
-    const result = await new MockActivityEnvironment().run(dial, input);
+    const result = await runDial(sw, s.campaignId, handoff);
     const contact = await test.db
       .selectFrom('contacts')
       .select(['attempts', 'final_at'])

@@ -178,11 +178,11 @@ export async function importContacts(db: Db, opts: ImportOptions): Promise<Impor
       const sink = useCopy ? await copySink(tx, target) : insertSink(tx, target);
 
       const rows = new RowCollector();
-      // One JSON text per skipped row (`[row, reason, cells]`): a file of bad rows costs about its own size.
+      // One JSON text per skipped row (skipJson): a file of bad rows costs about its own size.
       const fileSkips: string[] = [];
       const skip = (row: number, reason: string, cells: string[]): void => {
         rows.skip(row, reason);
-        fileSkips.push(JSON.stringify([row, reason, cells.map(cleanCell)]));
+        fileSkips.push(skipJson({ row, reason, cells: cells.map(cleanCell) }));
       };
       let layout: CsvLayout | null = null;
       let keyPrefixes: string[] = [];
@@ -313,7 +313,9 @@ interface KeptSkips {
 const SKIP_BATCH = 1_000;
 
 /** Skipped rows as storeSkips takes them: one JSON text `[row, reason, cells]` each. */
-const skipJson = (s: SkippedRow): string => JSON.stringify([s.row, s.reason, s.cells]);
+function skipJson(s: SkippedRow): string {
+  return JSON.stringify([s.row, s.reason, s.cells]);
+}
 
 /** Keep skipped rows with their upload, in batched INSERTs of SKIP_BATCH rows (one array parameter). */
 async function storeSkips(tx: AnyDb, uploadId: string, skips: readonly string[]): Promise<void> {
