@@ -132,8 +132,6 @@ export function fill(el, ...children) {
   return append(el, children);
 }
 
-let seq = 0;
-/** A unique id for label/aria wiring. */
 /**
  * A table of `rows` (arrays of cell values) under `head`. The caption is for screen readers only unless
  * `showCaption`; `cell(value, column)` draws a cell (a plain `td` by default).
@@ -167,6 +165,8 @@ export function table({ caption, showCaption = false, className = 'table compact
   );
 }
 
+let seq = 0;
+/** A unique id for label/aria wiring. */
 export function uid(prefix = 'f') {
   seq += 1;
   return `${prefix}-${seq}`;

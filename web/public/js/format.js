@@ -57,6 +57,15 @@ export const COMPLETION_REASON = {
   no_callable: 'No callable contacts',
 };
 
+/**
+ * What holds a waiting contact back until its own time (contacts.held_by): a short badge for the call list,
+ * and the reason in the operator's words for the contact's story.
+ */
+export const HELD_BY = {
+  recipient_hours: { badge: 'Local hours', reason: 'Waiting for its own calling hours' },
+  frequency_cap: { badge: 'Frequency cap', reason: "Held by the organisation's frequency cap" },
+};
+
 /** SIP codes with a friendly label in the attempt trail; others show the raw code. */
 export const SIP_LABEL = {
   408: 'No answer',

@@ -3,12 +3,17 @@
 // every refresh, so a selection or the tooltip under the pointer survives the 3 s poll.
 import { api } from '../../api.js';
 import { h, patchInto } from '../../dom.js';
-import { CONTACT_STATES, SIP_LABEL, contactStateBadge, fmtInt, fmtTime, fmtClock } from '../../format.js';
+import {
+  CONTACT_STATES,
+  HELD_BY,
+  SIP_LABEL,
+  contactStateBadge,
+  fmtInt,
+  fmtTime,
+  fmtClock,
+} from '../../format.js';
 import { phoneSearchField } from './phone-search.js';
 import { workflowLink } from './workflow-link.js';
-
-/** What holds a waiting contact back until its own time (contacts.held_by). */
-const HELD_BADGE = { recipient_hours: 'Local hours', frequency_cap: 'Frequency cap' };
 
 const PER_PAGE = 50;
 const TRAIL_SHOWN = 5;
@@ -297,11 +302,11 @@ export function callListPart({ base, onError, onOpen }) {
                 'Callback',
               )
             : null,
-          HELD_BADGE[c.held_by]
+          HELD_BY[c.held_by]
             ? h(
                 'span',
                 { class: 'badge badge-held', title: `Ready again ${fmtTime(c.next_due_at, tz)}` },
-                HELD_BADGE[c.held_by],
+                HELD_BY[c.held_by].badge,
               )
             : null,
         ),

@@ -2,7 +2,7 @@
 // code, ring and talk time, outcome, disposition and summary, and what the dialler decided after it.
 import { api } from '../../api.js';
 import { h, patchInto } from '../../dom.js';
-import { SIP_LABEL, contactStateBadge, fmtNum, fmtTime } from '../../format.js';
+import { HELD_BY, SIP_LABEL, contactStateBadge, fmtNum, fmtTime } from '../../format.js';
 
 const DECISION = {
   in_flight: () => 'Call in progress',
@@ -12,13 +12,6 @@ const DECISION = {
   waiting_callback: (d, tz) => `Callback due ${fmtTime(d.due_at, tz)}`,
   waiting_retry: (d, tz) => (d.due_at ? `Retry due ${fmtTime(d.due_at, tz)}` : 'Waiting for its next dial'),
   final: (d) => `Final: ${d.final_state}`,
-};
-
-/** What holds a waiting contact back until its own time (contacts.held_by), in the operator's words. */
-const HELD = {
-  recipient_hours: (c, tz) => `Waiting for its own calling hours: ready again ${fmtTime(c.next_due_at, tz)}`,
-  frequency_cap: (c, tz) =>
-    `Held by the organisation's frequency cap: ready again ${fmtTime(c.next_due_at, tz)}`,
 };
 
 /** base: the campaign's API path; onError(err) when the story cannot be loaded. */
@@ -66,7 +59,9 @@ export function contactDrawerPart({ base, onError }) {
         ? h(
             'p',
             { class: 'held', dataset: { part: 'held' } },
-            (HELD[c.held_by] ?? ((d) => `Held: ${d.held_by}`))(c, tz),
+            HELD_BY[c.held_by]
+              ? `${HELD_BY[c.held_by].reason}: ready again ${fmtTime(c.next_due_at, tz)}`
+              : `Held: ${c.held_by}`,
           )
         : null,
       attempts === null
