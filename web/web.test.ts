@@ -380,9 +380,14 @@ function registerFakeApi(app: FastifyInstance, st: () => FakeState, contract: Ap
           return reply.code(401).send(err('unauthorized', 'Missing or invalid API key'));
         }
       });
-      api.addHook('preHandler', async (req) => {
+      api.addHook('preHandler', async (req, reply) => {
         const rec = records.get(req);
         if (rec) rec.body = req.body;
+        // As the real API: a campaign that does not exist is a 404 on every route under it.
+        const id = (req.params as { id?: string }).id;
+        if (req.routeOptions.url?.includes('/campaigns/:id') && id !== undefined && !st().campaigns.has(id)) {
+          return reply.code(404).send(err('not_found', 'campaign does not exist'));
+        }
       });
       // Every exchange is held to the real API's contract: what the UI sends and what it is answered.
       api.addHook('onSend', async (req, reply, payload) => {
@@ -827,7 +832,9 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('web UI in Chromium', 
     pageErrors.length = 0;
   });
 
-  afterEach(() => {
+  afterEach(async () => {
+    // Leave the page first: its polls would otherwise reach the next test's freshly seeded state.
+    await page.goto('about:blank');
     expect(pageErrors, 'uncaught errors in the page').toEqual([]);
     expect([...new Set(state.contractProblems)], "exchanges unlike the API's OpenAPI document").toEqual([]);
   });
