@@ -9,8 +9,10 @@ import type { RunView } from '../db/repositories/run-engine.repository';
 import { resolveCampaignConfig, type CampaignConfig } from '../policy/campaign-config';
 import { bundleWorkflows } from '../worker/worker';
 import { createTimeSkippingEnv } from '../test/support/temporal';
+import { gate } from '../test/support/gate';
 import {
   campaignRunWorkflowId,
+  configChangedUpdate,
   contactWorkflowId,
   pauseUpdate,
   resumeUpdate,
@@ -475,5 +477,60 @@ describe('campaignRun', () => {
       },
     );
     expect(roundsWhilePaused).toBe(0);
+  });
+
+  it('a resume taken while a config change re-reads the run stands: the overtaken read\'s "paused" does not undo it', async () => {
+    // The operator pauses, edits, resumes. The edit's re-read of the run's record may read "paused" just
+    // before the resume commits; the resume's update reaches the run while that read is in flight.
+    const campaignId = randomUUID();
+    const running: RunView = {
+      status: 'running',
+      runNo: 1,
+      config: config({ window: { start: '00:00', end: '23:59' } }),
+    };
+    let record: RunView = running;
+    let holdNextLoad = false;
+    const load = gate();
+    let resumedAt = 0;
+    const roundsAfterResume: number[] = [];
+    await runWith(
+      {
+        loadRun: async () => {
+          if (!holdNextLoad) return record;
+          holdNextLoad = false;
+          const read = record; // read before the resume commits
+          await load.pass();
+          return read;
+        },
+        admitRound: async () => {
+          if (resumedAt > 0) roundsAfterResume.push(scheduledAt());
+          await new Promise((r) => setTimeout(r, 20));
+          return { handoffs: [], status: 'idle', completion: resumedAt > 0 ? 'all_final' : null };
+        },
+        completeRun: async () => true,
+      },
+      async (taskQueue) => {
+        const handle = await env.client.workflow.start('campaignRun', {
+          taskQueue,
+          workflowId: campaignRunWorkflowId(campaignId, 1),
+          args: [{ campaignId, runNo: 1 }],
+        });
+        await handle.executeUpdate(pauseUpdate, { args: [{ actor: 'test' }] });
+        record = { ...running, status: 'paused' };
+        holdNextLoad = true;
+        await handle.executeUpdate(configChangedUpdate, { args: [] });
+        await load.reached;
+        record = running;
+        expect(await handle.executeUpdate(resumeUpdate, { args: [{ actor: 'test' }] })).toEqual({
+          state: 'running',
+        });
+        resumedAt = await env.currentTimeMs();
+        load.open();
+        expect(await handle.result()).toBe('all_final');
+      },
+    );
+    // Admission went on at once, not after the paused run's next re-read of its record (a minute).
+    const first = roundsAfterResume[0] ?? Infinity;
+    expect(first - resumedAt).toBeLessThan(5_000);
   });
 });

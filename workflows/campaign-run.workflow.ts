@@ -73,6 +73,12 @@ const HANDOFF_BATCH_PATCH = 'handoff-batches';
 const HANDOFF_BATCH_SIZE = 250;
 /** Runs started before this patch lease whatever is free, however many hand-offs are still starting. */
 const HANDOFF_BACKPRESSURE_PATCH = 'handoff-batch-backpressure';
+/**
+ * Runs started before this patch took the paused flag from every load of the run's record, even one that a
+ * pause or resume overtook: a resume sent while a config change's reload read "paused" was undone until the
+ * next re-read, a minute later. Their histories replay that way.
+ */
+const CONTROL_OUTRANKS_READ_PATCH = 'control-update-outranks-overtaken-read';
 /** At most this many contacts in hand-off batches not yet finished (see the wait before a round). */
 const MAX_CONTACTS_HANDING_OFF = 1_000;
 
@@ -85,6 +91,8 @@ export async function campaignRun(input: CampaignRunInput): Promise<string> {
   let windowSeen = input.carried?.windowSeen ?? false;
   let childrenStarted = 0;
   let view: RunView | null = null;
+  /** Pause and resume updates taken so far: a load of the run's record that one overtook read older news. */
+  let controlsTaken = 0;
   const status: RunStatusView = {
     campaignId,
     runNo,
@@ -118,6 +126,7 @@ export async function campaignRun(input: CampaignRunInput): Promise<string> {
     (args) => {
       paused = true;
       woken = true;
+      controlsTaken++;
       setStatus('paused', `paused by ${args.actor}`);
       return { state: 'paused' as const };
     },
@@ -128,6 +137,7 @@ export async function campaignRun(input: CampaignRunInput): Promise<string> {
     (args) => {
       paused = false;
       woken = true;
+      controlsTaken++;
       setStatus('running', `resumed by ${args.actor}`);
       return { state: 'running' as const };
     },
@@ -220,6 +230,7 @@ export async function campaignRun(input: CampaignRunInput): Promise<string> {
   for (;;) {
     throwIfHandOffFailed();
     if (reload || !view) {
+      const controlsBeforeLoad = controlsTaken;
       view = await acts.loadRun.executeWithOptions(
         {
           summary: view
@@ -231,9 +242,14 @@ export async function campaignRun(input: CampaignRunInput): Promise<string> {
       reload = false;
       if (!view || view.runNo !== runNo || !['running', 'paused'].includes(view.status))
         return finish('ended');
-      paused = view.status === 'paused';
-      if (paused && status.status === 'running') setStatus('paused', 'paused (the run record says so)');
-      if (!paused && status.status === 'paused') setStatus('running', 'running (the run record says so)');
+      // The API commits a pause or resume before it sends the update, so one taken while the record was
+      // being read is at least as new as what the read saw: it stands. A later change's update follows.
+      const overtaken = controlsTaken !== controlsBeforeLoad && patched(CONTROL_OUTRANKS_READ_PATCH);
+      if (!overtaken) {
+        paused = view.status === 'paused';
+        if (paused && status.status === 'running') setStatus('paused', 'paused (the run record says so)');
+        if (!paused && status.status === 'paused') setStatus('running', 'running (the run record says so)');
+      }
     }
     if (stopping) return finish('manually_stopped');
 

@@ -385,14 +385,49 @@ export async function waitForCampaign(
   timeoutMs = 120_000,
   what = 'the campaign',
 ): Promise<CampaignAnswer> {
-  return eventually(
-    what,
-    async () => {
-      const c = await stack.api<CampaignAnswer>('GET', `/api/v1/campaigns/${id}`);
-      return c.status === 200 && done(c.body) ? c.body : null;
-    },
-    timeoutMs,
-  );
+  try {
+    return await eventually(
+      what,
+      async () => {
+        const c = await stack.api<CampaignAnswer>('GET', `/api/v1/campaigns/${id}`);
+        return c.status === 200 && done(c.body) ? c.body : null;
+      },
+      timeoutMs,
+    );
+  } catch (e) {
+    // A campaign that never got there: say where it stands, as the on-call engineer would ask the API.
+    const [campaign, diagnose, contacts] = await Promise.all(
+      [
+        `/api/v1/campaigns/${id}`,
+        `/api/v1/campaigns/${id}/diagnose`,
+        `/api/v1/campaigns/${id}/contacts?per_page=100`,
+      ].map((path) =>
+        stack.api('GET', path).then(
+          (r) => r.body,
+          (err: unknown) => String(err),
+        ),
+      ),
+    );
+    const workflows: string[] = [];
+    try {
+      for await (const w of stack.client.workflow.list()) {
+        if (!w.workflowId.includes(id)) continue;
+        const d = await stack.client.workflow.getHandle(w.workflowId, w.runId).describe();
+        const raw = (d.raw.pendingActivities ?? []).map(
+          (a) => `${a.activityType?.name}:${a.state}:attempt${a.attempt}`,
+        );
+        const kids = (d.raw.pendingChildren ?? []).map((c) => c.workflowId);
+        workflows.push(
+          `${w.workflowId} ${w.type} ${w.status.name} acts=[${raw.join(',')}] kids=[${kids.join(',')}]`,
+        );
+      }
+    } catch (err) {
+      workflows.push(`(listing failed: ${String(err)})`);
+    }
+    throw new Error(
+      `${(e as Error).message}\ncampaign: ${JSON.stringify(campaign)}\ndiagnose: ${JSON.stringify(diagnose)}\ncontacts: ${JSON.stringify(contacts)}\nworkflows:\n${workflows.join('\n')}\nworker:\n${stack.worker?.tail() ?? ''}`,
+    );
+  }
 }
 
 export const waitForCompletion = (stack: Stack, id: string, timeoutMs = 120_000): Promise<CampaignAnswer> =>

@@ -11,6 +11,7 @@ import type { RunView } from '../../db/repositories/run-engine.repository';
 import { resolveCampaignConfig, type CampaignConfig } from '../../policy/campaign-config';
 import { bundleWorkflows } from '../../worker/worker';
 import { createTimeSkippingEnv } from '../../test/support/temporal';
+import { gate } from '../../test/support/gate';
 import { historyToJsonText } from '../../test/support/history-json';
 import {
   admitSignal,
@@ -35,7 +36,8 @@ import {
  * Recorded once from the deployed code and kept: they are what workers in production are replaying. Record
  * from the commit that is deployed (README, "Changing a workflow or a rule"), never over an existing file
  * from changed code: `ORI_HISTORIES_DIR=<dir>` writes elsewhere, and the new files are added under a new
- * suffix (the unsuffixed set is from b2ee8d0, `-v2` from 55d7d1e with the search-attribute patches).
+ * suffix (the unsuffixed set is from b2ee8d0, `-v2` from 55d7d1e with the search-attribute patches,
+ * `-v3` the overtaken read's scenario from b292768, before its fix).
  * Skipped in `npm test` (ORI_RECORD_HISTORIES unset).
  */
 
@@ -391,6 +393,59 @@ describe.runIf(RECORD)('record workflow histories', () => {
       },
     );
     await save('campaign-run-pause-resume-stop', workflowId);
+  });
+
+  it('campaignRun: paused, then a resume taken while a config change re-reads the record as paused', async () => {
+    const campaignId = 'campaign-rec-overtaken-read';
+    const workflowId = campaignRunWorkflowId(campaignId, 1);
+    const view: RunView = {
+      status: 'running',
+      runNo: 1,
+      config: config({ window: { start: '00:00', end: '23:59' } }),
+    };
+    let rounds = 0;
+    let holdNextLoad = false;
+    const load = gate();
+    await withWorker(
+      {
+        loadRun: async () => {
+          if (!holdNextLoad) return { ...view };
+          holdNextLoad = false;
+          const read = { ...view };
+          await load.pass();
+          return read;
+        },
+        admitRound: async () => {
+          rounds++;
+          await new Promise((r) => setTimeout(r, 20));
+          return { handoffs: [], status: 'idle', completion: null };
+        },
+      },
+      async (taskQueue) => {
+        const handle = await env.client.workflow.start('campaignRun', {
+          taskQueue,
+          workflowId,
+          args: [{ campaignId, runNo: 1 }],
+        });
+        while (rounds < 1) await new Promise((r) => setTimeout(r, 10));
+        await handle.executeUpdate(pauseUpdate, { args: [{ actor: 'recorder' }] });
+        view.status = 'paused';
+        holdNextLoad = true;
+        await handle.executeUpdate(configChangedUpdate, { args: [] });
+        await load.reached;
+        view.status = 'running';
+        await handle.executeUpdate(resumeUpdate, { args: [{ actor: 'recorder' }] });
+        load.open();
+        const before = rounds;
+        // Admission goes on: at once since the overtaken read no longer undoes the resume; before, only after
+        // the paused run's next re-read, a minute later (skipped here).
+        await env.sleep('61 seconds');
+        while (rounds < before + 1) await new Promise((r) => setTimeout(r, 10));
+        await handle.executeUpdate(stopUpdate, { args: [{ actor: 'recorder' }] });
+        expect(await handle.result()).toBe('manually_stopped');
+      },
+    );
+    await save('campaign-run-resume-overtakes-read', workflowId);
   });
 
   it('campaignRun: continues-as-new past its child limit; every run of the chain is recorded', async () => {
