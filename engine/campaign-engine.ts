@@ -3,6 +3,8 @@
  * a status change first, then tells the engine so the run reacts at once instead of on its next tick.
  * The implementation over the Temporal client lives in `temporal-campaign-engine.ts`.
  */
+import type { RunStatus } from '../policy/explain';
+
 export interface RunRef {
   campaignId: string;
   runNo: number;
@@ -19,6 +21,14 @@ export interface TaskQueuePollers {
   taskQueue: string;
   kind: 'workflow' | 'activity';
   pollers: TaskQueuePoller[];
+}
+
+/** What an open run workflow says of itself (its state query): the diagnosis sets it beside Postgres. */
+export interface RunSelfReport {
+  status: RunStatus;
+  reason: string;
+  /** What the run waits for now; null while it admits. */
+  waitingFor: string | null;
 }
 
 export interface CampaignEngine {
@@ -45,4 +55,9 @@ export interface CampaignEngine {
    * Throws when Temporal does not answer.
    */
   taskQueuePollers(): Promise<TaskQueuePollers[]>;
+  /**
+   * What the run's workflow says of itself, or null when no workflow of that run is open. Throws when
+   * Temporal (or a worker to answer the query) does not answer within a few seconds.
+   */
+  runState(run: RunRef): Promise<RunSelfReport | null>;
 }

@@ -1,13 +1,14 @@
 import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import type { CampaignEngine, RunRef, TaskQueuePollers } from './campaign-engine';
+import type { CampaignEngine, RunRef, RunSelfReport, TaskQueuePollers } from './campaign-engine';
 import {
   campaignRunWorkflowId,
   configChangedUpdate,
   contactWorkflowId,
   pauseUpdate,
   resultSignal,
+  runStateQuery,
   runTaskQueue,
   resumeUpdate,
   webhookTaskQueue,
@@ -26,6 +27,11 @@ import { connectTemporalClient, type TemporalConnectionSettings } from './tempor
  * trailing signal), never a signal per contact — one workflow sustains only a modest signal rate.
  */
 export const WAKE_COALESCE_MS = 500;
+/**
+ * How long the diagnosis waits for a run to answer its state query: a query needs a worker, and a stall
+ * detector round or an engineer's diagnose should not hang on a missing one (worker_polling names that).
+ */
+const RUN_STATE_DEADLINE_MS = 3_000;
 
 export function temporalCampaignEngine(client: Client, taskQueue: string): CampaignEngine {
   const run = (r: RunRef) => client.workflow.getHandle(campaignRunWorkflowId(r.campaignId, r.runNo));
@@ -116,6 +122,19 @@ export function temporalCampaignEngine(client: Client, taskQueue: string): Campa
         }),
       );
       return Promise.all(asks);
+    },
+    async runState(r): Promise<RunSelfReport | null> {
+      const handle = run(r);
+      return client.withDeadline(Date.now() + RUN_STATE_DEADLINE_MS, async () => {
+        try {
+          if ((await handle.describe()).status.name !== 'RUNNING') return null;
+          const state = await handle.query(runStateQuery);
+          return { status: state.status, reason: state.reason, waitingFor: state.waitingFor };
+        } catch (err) {
+          if (err instanceof WorkflowNotFoundError) return null;
+          throw err;
+        }
+      });
     },
     async healthy() {
       try {

@@ -7,6 +7,7 @@ import {
   judgeContactsDue,
   judgeOverdueRetries,
   judgeReportComplete,
+  judgeRunWorkflow,
   judgeSeatsFree,
   judgeSeatsWithoutHeartbeat,
   judgeSipPattern,
@@ -17,6 +18,7 @@ import {
   judgeWorkerPolling,
   NO_DIALS_STALL_MS,
   NOTHING_TO_DO,
+  RUN_CATCH_UP_MS,
   type DiagnosisEvidence,
 } from './diagnosis';
 
@@ -65,6 +67,12 @@ function healthy(): DiagnosisEvidence {
         { taskQueue: 'ori', kind: 'workflow', pollers: 1, lastPollAt: ago(3) },
         { taskQueue: 'ori', kind: 'activity', pollers: 1, lastPollAt: ago(3) },
       ],
+    },
+    run: {
+      asked: true,
+      error: null,
+      report: { status: 'running', reason: 'started', waitingFor: null },
+      statusSince: ago(600),
     },
     switch: { known: true, connected: true, workers: 1, since: ago(900) },
     sip: { sample: 50, status429: 1, status5xx: 2, notFoundFast: 0, notFoundAfterRing: 1 },
@@ -276,6 +284,67 @@ describe('worker_polling', () => {
   });
   it('every queue polled: ok', () => {
     expect(judgeWorkerPolling(healthy()).status).toBe('ok');
+  });
+});
+
+describe('run_workflow', () => {
+  const paused = {
+    status: 'paused' as const,
+    reason: 'paused (the run record says so)',
+    waitingFor: 'paused',
+  };
+  it('the run workflow agrees with the campaign: ok, saying what it waits for', () => {
+    const r = judgeRunWorkflow(
+      withFacts({ run: { report: { status: 'running', reason: 'resumed by ops', waitingFor: 'a seat' } } }),
+    );
+    expect(r).toMatchObject({ status: 'ok', next_step: NOTHING_TO_DO });
+    expect(r.evidence).toBe('The run 1 workflow agrees: running (resumed by ops); a seat.');
+  });
+  it('says paused while the campaign has been running past the catch-up time: escalate with both sides', () => {
+    const since = ago(RUN_CATCH_UP_MS / 1000 + 1);
+    const r = judgeRunWorkflow(withFacts({ run: { report: paused, statusSince: since } }));
+    expect(r.status).toBe('escalate');
+    expect(r.evidence).toBe(
+      `The campaign is running since ${since.toISOString()} but the run 1 workflow says paused (paused (the run record says so)); paused.`,
+    );
+    expect(r.next_step).toMatch(/^Escalate: /);
+  });
+  it('differs within the catch-up time after the change: ok, saying it catches up', () => {
+    const r = judgeRunWorkflow(
+      withFacts({ run: { report: paused, statusSince: ago(RUN_CATCH_UP_MS / 1000 - 1) } }),
+    );
+    expect(r.status).toBe('ok');
+    expect(r.evidence).toContain('still says paused');
+  });
+  it('says running while the campaign is paused: escalate', () => {
+    const r = judgeRunWorkflow(withFacts({ campaign: { status: 'paused' }, run: { statusSince: ago(300) } }));
+    expect(r.status).toBe('escalate');
+    expect(r.evidence).toContain('The campaign is paused');
+  });
+  it('no workflow of the run open: escalate once past the start, ok while it starts', () => {
+    const gone = judgeRunWorkflow(withFacts({ run: { report: null } }));
+    expect(gone.status).toBe('escalate');
+    expect(gone.evidence).toContain('no workflow of run 1 is open');
+    expect(judgeRunWorkflow(withFacts({ run: { report: null, statusSince: ago(5) } })).status).toBe('ok');
+  });
+  it('without a status change on record, the run start is the change', () => {
+    const r = judgeRunWorkflow(
+      withFacts({ campaign: { runStartedAt: ago(10) }, run: { report: paused, statusSince: null } }),
+    );
+    expect(r.status).toBe('ok');
+  });
+  it('no run open (draft, completed): ok without asking', () => {
+    for (const status of ['draft', 'completed', 'failed'] as const) {
+      const r = judgeRunWorkflow(withFacts({ campaign: { status }, run: { asked: false, report: null } }));
+      expect(r.status).toBe('ok');
+    }
+  });
+  it('Temporal did not answer: ok here (worker_polling escalates it), with the error', () => {
+    const r = judgeRunWorkflow(
+      withFacts({ run: { asked: false, error: 'DEADLINE_EXCEEDED', report: null } }),
+    );
+    expect(r.status).toBe('ok');
+    expect(r.evidence).toContain('DEADLINE_EXCEEDED');
   });
 });
 

@@ -7,6 +7,8 @@
  * API answers these (`GET …/diagnose`) and the worker's stall detector keeps the failing ones as alerts.
  */
 
+import type { RunStatus } from './explain';
+
 export const CHECKS = [
   'start_gaps',
   'window_open',
@@ -14,6 +16,7 @@ export const CHECKS = [
   'seats_free',
   'carrier_rate',
   'worker_polling',
+  'run_workflow',
   'switch_connected',
   'sip_pattern',
   'stalled_in_flight',
@@ -49,6 +52,11 @@ export const SIP_404_RANG_S = 5;
  * long poll lasts about a minute before the next one arrives (measured: up to ~65 s on the dev server).
  */
 export const POLLER_FRESH_MS = 90_000;
+/**
+ * A run may differ from Postgres this long after a status change before it is out of step: the API tells it
+ * at once, and a paused run re-reads its record every minute whatever it was told.
+ */
+export const RUN_CATCH_UP_MS = 90_000;
 
 export interface CampaignFacts {
   status: 'draft' | 'running' | 'paused' | 'completed' | 'failed';
@@ -122,6 +130,18 @@ export interface PollerFacts {
   }[];
 }
 
+/** What the run's own workflow says of itself, beside what Postgres holds. */
+export interface RunWorkflowFacts {
+  /** Whether the run workflow was asked and answered (its description and its state query). */
+  asked: boolean;
+  /** Why it was not: Temporal did not answer, or no worker polls to answer a query. */
+  error: string | null;
+  /** The open run workflow's own report; null when no workflow of this run is open. */
+  report: { status: RunStatus; reason: string; waitingFor: string | null } | null;
+  /** When the campaign's status last changed in Postgres (its latest start, pause or resume). */
+  statusSince: Date | null;
+}
+
 export interface SwitchFacts {
   /** Whether any worker reports its switch connection (null: nothing reported it yet). */
   known: boolean;
@@ -177,6 +197,7 @@ export interface DiagnosisEvidence {
   seats: SeatFacts;
   carriers: CarrierFacts;
   pollers: PollerFacts;
+  run: RunWorkflowFacts;
   switch: SwitchFacts;
   sip: SipFacts;
   stall: StallFacts;
@@ -349,6 +370,47 @@ export function judgeWorkerPolling(e: DiagnosisEvidence): CheckResult {
   );
 }
 
+/**
+ * The run workflow open and in step with Postgres: running when the campaign runs, paused when it is paused.
+ * Postgres is the record and the API tells the run at once, but a run that missed it (a lost update, a stale
+ * re-read) only catches up on its next re-read of its record, a minute later when paused: past that, a run
+ * that says otherwise is not dialling as the campaign says, and no setting changes that.
+ */
+export function judgeRunWorkflow(e: DiagnosisEvidence): CheckResult {
+  const c = e.campaign;
+  const r = e.run;
+  if (!hasRun(c)) return ok('run_workflow', `The campaign is ${c.status}: it has no run to be in step with.`);
+  if (!r.asked) {
+    // worker_polling escalates an unreachable Temporal; this check has nothing of its own to add.
+    return ok('run_workflow', `Could not ask the run workflow: ${r.error ?? 'unknown error'}.`);
+  }
+  const since = r.statusSince ?? c.runStartedAt;
+  const settling = since !== null && e.now.getTime() - since.getTime() < RUN_CATCH_UP_MS;
+  const changed = since ? ` since ${since.toISOString()}` : '';
+  if (!r.report) {
+    if (settling)
+      return ok('run_workflow', `The run ${c.runNo} workflow is starting (the campaign is ${c.status}).`);
+    return esc(
+      'run_workflow',
+      `The campaign is ${c.status}${changed} but no workflow of run ${c.runNo} is open: nothing admits its contacts.`,
+      'the campaign is running but its run workflow is gone.',
+    );
+  }
+  const says = `${r.report.status} (${r.report.reason}); ${r.report.waitingFor ?? 'admitting'}`;
+  if (r.report.status === c.status) return ok('run_workflow', `The run ${c.runNo} workflow agrees: ${says}.`);
+  if (settling) {
+    return ok(
+      'run_workflow',
+      `The campaign is ${c.status}${changed}; the run ${c.runNo} workflow still says ${says}: it catches up within ${RUN_CATCH_UP_MS / 1000} s.`,
+    );
+  }
+  return esc(
+    'run_workflow',
+    `The campaign is ${c.status}${changed} but the run ${c.runNo} workflow says ${says}.`,
+    `the run workflow does not follow the campaign's ${c.status === 'paused' ? 'pause' : 'status'}.`,
+  );
+}
+
 /** The switch connection, as the workers report it. */
 export function judgeSwitchConnected(e: DiagnosisEvidence): CheckResult {
   const s = e.switch;
@@ -486,6 +548,7 @@ const JUDGES: Record<CheckName, (e: DiagnosisEvidence) => CheckResult> = {
   seats_free: judgeSeatsFree,
   carrier_rate: judgeCarrierRate,
   worker_polling: judgeWorkerPolling,
+  run_workflow: judgeRunWorkflow,
   switch_connected: judgeSwitchConnected,
   sip_pattern: judgeSipPattern,
   stalled_in_flight: judgeStalledInFlight,

@@ -33,7 +33,7 @@ const polled = () =>
 function detector(lines: string[], registry: Registry, now: () => Date = () => new Date()) {
   return new StallDetector({
     db: h.db,
-    engine: { taskQueuePollers: () => Promise.resolve(polled()) },
+    engine: { taskQueuePollers: () => Promise.resolve(polled()), runState: (run) => h.engine.runState(run) },
     timings: { ringTimeoutS: 30, maxCallS: 60 },
     log: createLogger({ level: 'info', write: (l) => void lines.push(l) }),
     registry,

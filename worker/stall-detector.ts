@@ -31,7 +31,7 @@ const DETECTOR_LOCK = 'ori-stall-detector';
 
 export interface StallDetectorOptions {
   db: Db;
-  engine: Pick<CampaignEngine, 'taskQueuePollers'>;
+  engine: Pick<CampaignEngine, 'taskQueuePollers' | 'runState'>;
   timings: DiagnosisDeps['timings'];
   log: Logger;
   intervalMs?: number;
@@ -136,10 +136,14 @@ export class StallDetector {
       if (ids.length > 0) {
         const [pollers, switchFacts] = await Promise.all([gatherPollers(engine, now), gatherSwitch(tx, now)]);
         for (const id of ids) {
-          const evidence = await gatherCampaignEvidence(tx, id, now, timings, {
-            pollers,
-            switch: switchFacts,
-          });
+          const evidence = await gatherCampaignEvidence(
+            tx,
+            id,
+            now,
+            timings,
+            { pollers, switch: switchFacts },
+            engine,
+          );
           const changes = await syncAlerts(tx, id, evidence.campaign.runNo, failing(diagnose(evidence)), now);
           round.raised.push(...changes.raised);
           round.cleared.push(...changes.cleared);

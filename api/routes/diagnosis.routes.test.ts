@@ -82,6 +82,7 @@ describe('GET /campaigns/:id/diagnose', () => {
       'seats_free',
       'carrier_rate',
       'worker_polling',
+      'run_workflow',
       'switch_connected',
       'sip_pattern',
       'stalled_in_flight',
@@ -96,6 +97,43 @@ describe('GET /campaigns/:id/diagnose', () => {
     expect(checkOf(res.body, 'worker_polling').status).toBe('ok');
   });
 
+  it("run_workflow sets the run's own word beside Postgres: agrees, catches up, out of step, gone", async () => {
+    h.engine.pollersAnswer = polled(new Date());
+    const c = await runningCampaign(['+919800000009']);
+    const run = `${c.id}:1`;
+    const agrees = await h.get(`${API}/campaigns/${c.id}/diagnose`);
+    // The start told the run (recorded): it says running, as Postgres does.
+    expect(checkOf(agrees.body, 'run_workflow')).toMatchObject({ status: 'ok' });
+    expect(checkOf(agrees.body, 'run_workflow').evidence).toContain('The run 1 workflow agrees: running');
+
+    h.engine.runStates.set(run, { status: 'paused', reason: 'paused by ops', waitingFor: 'paused' });
+    const justNow = await h.get(`${API}/campaigns/${c.id}/diagnose`);
+    expect(checkOf(justNow.body, 'run_workflow')).toMatchObject({ status: 'ok' });
+    expect(checkOf(justNow.body, 'run_workflow').evidence).toContain('still says paused');
+    try {
+      // The start's activity-log entry is the status change: 2 minutes later the run is out of step.
+      h.clock.now = new Date(Date.now() + 120_000);
+      h.engine.pollersAnswer = polled(h.clock.now);
+      const stuck = await h.get(`${API}/campaigns/${c.id}/diagnose`);
+      expect(checkOf(stuck.body, 'run_workflow')).toMatchObject({
+        status: 'escalate',
+        evidence: expect.stringContaining('The campaign is running since'),
+        next_step: expect.stringMatching(/^Escalate: /),
+      });
+      expect(checkOf(stuck.body, 'run_workflow').evidence).toContain(
+        'the run 1 workflow says paused (paused by ops)',
+      );
+      h.engine.runStates.set(run, null);
+      const gone = await h.get(`${API}/campaigns/${c.id}/diagnose`);
+      expect(checkOf(gone.body, 'run_workflow').status).toBe('escalate');
+      expect(checkOf(gone.body, 'run_workflow').evidence).toContain('no workflow of run 1 is open');
+    } finally {
+      h.clock.now = null;
+      h.engine.pollersAnswer = polled(new Date());
+      h.engine.runStates.delete(run);
+    }
+  });
+
   it('task queues without a fresh poller, or Temporal unreachable: worker_polling escalates', async () => {
     const c = await runningCampaign(['+919800000002']);
     h.engine.pollersAnswer = polled(new Date(Date.now() - 10 * 60_000));
@@ -104,6 +142,11 @@ describe('GET /campaigns/:id/diagnose', () => {
     expect(checkOf(stale.body, 'worker_polling').evidence).toContain(
       'No worker polls ori-dialler (workflow)',
     );
+    // The run is not queried then (a query without a worker only waits out its deadline).
+    expect(checkOf(stale.body, 'run_workflow')).toMatchObject({
+      status: 'ok',
+      evidence: 'Could not ask the run workflow: a workflow task queue has no worker to answer the query.',
+    });
     h.engine.pollersAnswer = new Error('14 UNAVAILABLE: connection refused');
     const down = await h.get(`${API}/campaigns/${c.id}/diagnose`);
     expect(checkOf(down.body, 'worker_polling').evidence).toContain('UNAVAILABLE');

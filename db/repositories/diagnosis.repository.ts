@@ -11,6 +11,7 @@ import {
   type CheckResult,
   type DiagnosisEvidence,
   type PollerFacts,
+  type RunWorkflowFacts,
   type SwitchFacts,
 } from '../../policy/diagnosis';
 import { explainContact, type ContactDiagnosisFacts, type Gate } from '../../policy/contact-diagnosis';
@@ -42,7 +43,7 @@ const RATE_HELD_MS = 5_000;
 
 export interface DiagnosisDeps {
   db: Db;
-  engine: Pick<CampaignEngine, 'taskQueuePollers'>;
+  engine: Pick<CampaignEngine, 'taskQueuePollers' | 'runState'>;
   /** The dialler's timings: a call older than ring timeout + longest call should have ended. */
   timings: { ringTimeoutS: number; maxCallS: number };
 }
@@ -94,6 +95,50 @@ export async function gatherSwitch(db: Db, now: Date): Promise<SwitchFacts> {
 }
 
 /**
+ * What the run's workflow says of itself (asked only while the campaign has a run open), and when Postgres
+ * last changed the campaign's status: its latest start, pause or resume.
+ */
+async function gatherRunWorkflow(
+  db: Db,
+  engine: Pick<CampaignEngine, 'runState'>,
+  campaign: { id: string; run_no: number; status: string },
+  pollers: PollerFacts,
+): Promise<RunWorkflowFacts> {
+  const latest = await db
+    .selectFrom('activity_log')
+    .select('at')
+    .where('campaign_id', '=', campaign.id)
+    .where('run_no', '=', campaign.run_no)
+    .where('action', 'in', ['start', 'pause', 'resume'])
+    .orderBy('at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const statusSince = latest?.at ?? null;
+  if (campaign.status !== 'running' && campaign.status !== 'paused') {
+    return { asked: false, error: null, report: null, statusSince };
+  }
+  // A query needs a worker: without one it only waits out its deadline, for every campaign of a detector
+  // round. worker_polling already names what is missing.
+  const unanswerable = !pollers.reachable
+    ? (pollers.error ?? 'Temporal did not answer')
+    : pollers.queues.some((q) => q.kind === 'workflow' && q.pollers === 0)
+      ? 'a workflow task queue has no worker to answer the query'
+      : null;
+  if (unanswerable) return { asked: false, error: unanswerable, report: null, statusSince };
+  try {
+    const report = await engine.runState({ campaignId: campaign.id, runNo: campaign.run_no });
+    return { asked: true, error: null, report, statusSince };
+  } catch (err) {
+    return {
+      asked: false,
+      error: err instanceof Error ? err.message : String(err),
+      report: null,
+      statusSince,
+    };
+  }
+}
+
+/**
  * Everything but the pollers and the switch, which are the same for every campaign: the detector asks for
  * them once per round.
  */
@@ -103,6 +148,7 @@ export async function gatherCampaignEvidence(
   now: Date,
   timings: DiagnosisDeps['timings'],
   shared: { pollers: PollerFacts; switch: SwitchFacts },
+  engine: Pick<CampaignEngine, 'runState'>,
 ): Promise<DiagnosisEvidence> {
   const campaign = await db
     .selectFrom('campaigns')
@@ -114,47 +160,49 @@ export async function gatherCampaignEvidence(
   const config = resolveCampaignConfig({}, campaign.config).config;
   const stallThresholdS = timings.ringTimeoutS + timings.maxCallS;
 
-  const [gaps, lastStart, run, contactsQ, attemptsQ, sipQ, carriersQ, overdueQ] = await Promise.all([
-    campaign.status === 'draft' ? startGaps(db, campaign) : Promise.resolve([]),
-    db
-      .selectFrom('activity_log')
-      .select(['action', 'at', 'details'])
-      .where('campaign_id', '=', campaignId)
-      .where('action', 'in', ['start', 'start_failed'])
-      .orderBy('at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(1)
-      .executeTakeFirst(),
-    db
-      .selectFrom('campaign_runs')
-      .select(['started_at'])
-      .where('campaign_id', '=', campaignId)
-      .where('run_no', '=', runNo)
-      .executeTakeFirst(),
-    // Contacts of an earlier run (a prepared restart) count as what the start makes of them: pending.
-    sql<{
-      state: string;
-      n: number;
-      ready: number;
-      ready_long: number;
-    }>`
+  const [runWorkflow, gaps, lastStart, run, contactsQ, attemptsQ, sipQ, carriersQ, overdueQ] =
+    await Promise.all([
+      gatherRunWorkflow(db, engine, campaign, shared.pollers),
+      campaign.status === 'draft' ? startGaps(db, campaign) : Promise.resolve([]),
+      db
+        .selectFrom('activity_log')
+        .select(['action', 'at', 'details'])
+        .where('campaign_id', '=', campaignId)
+        .where('action', 'in', ['start', 'start_failed'])
+        .orderBy('at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst(),
+      db
+        .selectFrom('campaign_runs')
+        .select(['started_at'])
+        .where('campaign_id', '=', campaignId)
+        .where('run_no', '=', runNo)
+        .executeTakeFirst(),
+      // Contacts of an earlier run (a prepared restart) count as what the start makes of them: pending.
+      sql<{
+        state: string;
+        n: number;
+        ready: number;
+        ready_long: number;
+      }>`
       select case when run_no >= ${runNo} then state else 'pending' end as state, count(*)::int as n,
         count(*) filter (where run_no >= ${runNo} and final_at is null and ready_at <= ${now})::int as ready,
         count(*) filter (where run_no >= ${runNo} and final_at is null
           and ready_at <= ${new Date(now.getTime() - OVERDUE_SLACK_MS)})::int as ready_long
       from contacts where campaign_id = ${campaignId} group by 1`.execute(db),
-    // Open attempts (attempts_open_campaign_idx) and the run's end anomalies in one pass.
-    sql<{
-      calls_up: number;
-      on_deck: number;
-      last_dial_at: Date | null;
-      stalled: number;
-      oldest_stalled: Date | null;
-      expired_in_call: number;
-      oldest_expired: Date | null;
-      held_by_rate: number;
-      open_of_final: number;
-    }>`
+      // Open attempts (attempts_open_campaign_idx) and the run's end anomalies in one pass.
+      sql<{
+        calls_up: number;
+        on_deck: number;
+        last_dial_at: Date | null;
+        stalled: number;
+        oldest_stalled: Date | null;
+        expired_in_call: number;
+        oldest_expired: Date | null;
+        held_by_rate: number;
+        open_of_final: number;
+      }>`
       select
         count(*) filter (where a.status <> 'leased')::int as calls_up,
         count(*) filter (where a.status = 'leased')::int as on_deck,
@@ -174,15 +222,15 @@ export async function gatherCampaignEvidence(
           select 1 from contacts c where c.id = a.contact_id
             and c.final_at < ${new Date(now.getTime() - FINAL_WITH_OPEN_ATTEMPT_MS)})) ::int as open_of_final
       from attempts a where a.campaign_id = ${campaignId} and a.ended_at is null`.execute(db),
-    sql<{
-      sample: number;
-      s429: number;
-      s5xx: number;
-      nf_fast: number;
-      nf_rang: number;
-      recovered: number;
-      incomplete: number;
-    }>`
+      sql<{
+        sample: number;
+        s429: number;
+        s5xx: number;
+        nf_fast: number;
+        nf_rang: number;
+        recovered: number;
+        incomplete: number;
+      }>`
       with recent as (
         select sip_code, ring_s from attempts
         where campaign_id = ${campaignId} and run_no = ${runNo} and ended_at > ${new Date(now.getTime() - SIP_LOOKBACK_MS)}
@@ -198,7 +246,7 @@ export async function gatherCampaignEvidence(
         (select count(*)::int from attempts where campaign_id = ${campaignId} and run_no = ${runNo}
            and ((status = 'ended' and ended_at is null) or (ended_at is not null and outcome is null))) as incomplete
       from recent`.execute(db),
-    sql<{ name: string; gateway: string; cps_limit: number | null; dials_10s: number }>`
+      sql<{ name: string; gateway: string; cps_limit: number | null; dials_10s: number }>`
       select k.name, k.gateway, k.cps_limit,
         (select count(*)::int from attempts a where a.carrier_id = k.id
            and a.originate_sent_at > ${new Date(now.getTime() - 10_000)}) as dials_10s
@@ -206,17 +254,17 @@ export async function gatherCampaignEvidence(
       where k.id in (select n.carrier_id from campaign_numbers cn join numbers n on n.id = cn.number_id
                      where cn.campaign_id = ${campaignId} and not n.inbound_only)
       order by k.name`.execute(db),
-    // Waiting for a due time that passed, never made ready, and not on deck (a leased contact keeps its
-    // waiting state until its claim).
-    sql<{ n: number; oldest: Date | null }>`
+      // Waiting for a due time that passed, never made ready, and not on deck (a leased contact keeps its
+      // waiting state until its claim).
+      sql<{ n: number; oldest: Date | null }>`
       select count(*)::int as n, min(c.next_due_at) as oldest from contacts c
       where c.campaign_id = ${campaignId} and c.run_no = ${runNo} and c.final_at is null
         and c.state in ('retry_scheduled', 'callback_scheduled') and c.ready_at is null
         and c.next_due_at < ${new Date(now.getTime() - OVERDUE_SLACK_MS)}
         and not exists (select 1 from attempts a where a.contact_id = c.id and a.ended_at is null)`.execute(
-      db,
-    ),
-  ]);
+        db,
+      ),
+    ]);
 
   const count = (states: readonly string[]): number =>
     contactsQ.rows.filter((r) => states.includes(r.state)).reduce((n, r) => n + r.n, 0);
@@ -284,6 +332,7 @@ export async function gatherCampaignEvidence(
       heldByRate: a?.held_by_rate ?? 0,
     },
     pollers: shared.pollers,
+    run: runWorkflow,
     switch: shared.switch,
     sip: {
       sample: s?.sample ?? 0,
@@ -314,10 +363,14 @@ export async function diagnoseCampaign(
     gatherPollers(deps.engine, now),
     gatherSwitch(deps.db, now),
   ]);
-  const evidence = await gatherCampaignEvidence(deps.db, campaignId, now, deps.timings, {
-    pollers,
-    switch: switchFacts,
-  });
+  const evidence = await gatherCampaignEvidence(
+    deps.db,
+    campaignId,
+    now,
+    deps.timings,
+    { pollers, switch: switchFacts },
+    deps.engine,
+  );
   return {
     campaign_id: campaignId,
     run_no: evidence.campaign.runNo,

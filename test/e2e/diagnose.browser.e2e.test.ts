@@ -76,6 +76,10 @@ describe('diagnosis and the stall detector on the real stack', () => {
     const during = await diagnose(c.id);
     expect(failing(during)).toEqual([]);
     expect(during.workflow_id).toBe(`campaign-${c.id}-run-1`);
+    // The run's own word, through its state query on the worker: it says what it waits for.
+    expect(check(during, 'run_workflow').evidence).toMatch(
+      /^The run 1 workflow agrees: running \(started\); /,
+    );
     await waitForCompletion(stack, c.id);
     const after = await diagnose(c.id);
     expect(failing(after)).toEqual([]);
