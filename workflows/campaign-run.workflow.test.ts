@@ -1,14 +1,12 @@
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Context } from '@temporalio/activity';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { Activities } from '../activities';
 import type { Handoff } from './messages';
 import type { RunView } from '../db/repositories/run-engine.repository';
 import { resolveCampaignConfig, type CampaignConfig } from '../policy/campaign-config';
-import { bundleWorkflows } from '../worker/worker';
-import { createTimeSkippingEnv } from '../test/support/temporal';
+import { timeSkippingServerPerTest } from '../test/support/temporal';
 import { gate } from '../test/support/gate';
 import {
   campaignRunWorkflowId,
@@ -26,19 +24,8 @@ import {
  * simulator elsewhere.
  */
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
-
 // One bundle for the file; a fresh test server per test, so no test's timers move another's clock.
-beforeAll(async () => {
-  bundle = await bundleWorkflows();
-});
-beforeEach(async () => {
-  env = await createTimeSkippingEnv();
-});
-afterEach(async () => {
-  await env?.teardown();
-});
+const server = timeSkippingServerPerTest();
 
 type Partialize<T> = { [K in keyof T]?: T[K] };
 
@@ -70,9 +57,9 @@ async function runWith(
 ): Promise<void> {
   const taskQueue = `test-${randomUUID()}`;
   const worker = await Worker.create({
-    connection: env.nativeConnection,
+    connection: server.env.nativeConnection,
     taskQueue,
-    workflowBundle: bundle,
+    workflowBundle: server.bundle,
     activities,
   });
   await worker.runUntil(body(taskQueue));
@@ -143,27 +130,27 @@ describe('campaignRun', () => {
         isContactFinal: async () => true,
       },
       async (taskQueue) => {
-        const result = await env.client.workflow.execute('campaignRun', {
+        const result = await server.env.client.workflow.execute('campaignRun', {
           taskQueue,
           workflowId: campaignRunWorkflowId(campaignId, 1),
           args: [{ campaignId, runNo: 1 }],
         });
         expect(result).toBe('all_final');
         for (const c of contacts) {
-          const handle = env.client.workflow.getHandle(contactWorkflowId(campaignId, 1, c));
+          const handle = server.env.client.workflow.getHandle(contactWorkflowId(campaignId, 1, c));
           await handle.result(); // contacts outlive the run's completion by a moment (ABANDON)
           const desc = await handle.describe();
           expect(desc.status.name).toBe('COMPLETED');
           // Started by a hand-off batch, itself the run's child: the run starts one batch per round.
           const batch = desc.parentExecution?.workflowId ?? '';
           expect(batch).toMatch(new RegExp(`^handoff-${campaignId}-run-1-`));
-          const batchDesc = await env.client.workflow.getHandle(batch).describe();
+          const batchDesc = await server.env.client.workflow.getHandle(batch).describe();
           expect(batchDesc.status.name).toBe('COMPLETED');
           expect(batchDesc.parentExecution?.workflowId).toBe(campaignRunWorkflowId(campaignId, 1));
         }
         const runEvents =
-          (await env.client.workflow.getHandle(campaignRunWorkflowId(campaignId, 1)).fetchHistory()).events ??
-          [];
+          (await server.env.client.workflow.getHandle(campaignRunWorkflowId(campaignId, 1)).fetchHistory())
+            .events ?? [];
         const children = runEvents
           .map((e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowType?.name)
           .filter(Boolean);
@@ -205,26 +192,26 @@ describe('campaignRun', () => {
       },
     };
     const runs = await Worker.create({
-      connection: env.nativeConnection,
+      connection: server.env.nativeConnection,
       taskQueue: runTaskQueue(contactQueue),
-      workflowBundle: bundle,
+      workflowBundle: server.bundle,
       activities,
     });
     const dialler = await Worker.create({
-      connection: env.nativeConnection,
+      connection: server.env.nativeConnection,
       taskQueue: contactQueue,
-      workflowBundle: bundle,
+      workflowBundle: server.bundle,
       activities,
     });
     await runs.runUntil(
       dialler.runUntil(async () => {
-        const result = await env.client.workflow.execute('campaignRun', {
+        const result = await server.env.client.workflow.execute('campaignRun', {
           taskQueue: runTaskQueue(contactQueue),
           workflowId: campaignRunWorkflowId(campaignId, 1),
           args: [{ campaignId, runNo: 1, contactTaskQueue: contactQueue }],
         });
         expect(result).toBe('all_final');
-        const child = env.client.workflow.getHandle(contactWorkflowId(campaignId, 1, contactId));
+        const child = server.env.client.workflow.getHandle(contactWorkflowId(campaignId, 1, contactId));
         await child.result();
         expect((await child.describe()).taskQueue).toBe(contactQueue);
       }),
@@ -269,14 +256,14 @@ describe('campaignRun', () => {
       },
       async (taskQueue) => {
         const workflowId = campaignRunWorkflowId(campaignId, 1);
-        const first = await env.client.workflow.start('campaignRun', {
+        const first = await server.env.client.workflow.start('campaignRun', {
           taskQueue,
           workflowId,
           // Children are hand-off batches (one per round of three here): two a run.
           args: [{ campaignId, runNo: 1, limits: { maxChildrenPerRun: 2 } }],
         });
-        expect(await env.client.workflow.getHandle(workflowId).result()).toBe('all_final');
-        const original = await env.client.workflow
+        expect(await server.env.client.workflow.getHandle(workflowId).result()).toBe('all_final');
+        const original = await server.env.client.workflow
           .getHandle(workflowId, first.firstExecutionRunId)
           .describe();
         expect(original.status.name).toBe('CONTINUED_AS_NEW');
@@ -287,7 +274,7 @@ describe('campaignRun', () => {
         while (runId) {
           const current: string = runId;
           const events =
-            (await env.client.workflow.getHandle(workflowId, current).fetchHistory()).events ?? [];
+            (await server.env.client.workflow.getHandle(workflowId, current).fetchHistory()).events ?? [];
           const started = events.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes);
           expect(started.length).toBeLessThanOrEqual(2);
           const closing = events[events.length - 1];
@@ -333,7 +320,7 @@ describe('campaignRun', () => {
         },
       },
       async (taskQueue) => {
-        const result = await env.client.workflow.execute('campaignRun', {
+        const result = await server.env.client.workflow.execute('campaignRun', {
           taskQueue,
           workflowId: campaignRunWorkflowId(campaignId, 1),
           args: [{ campaignId, runNo: 1, limits: { maxContactsHandingOff: 3 } }],
@@ -351,7 +338,7 @@ describe('campaignRun', () => {
     const campaignId = randomUUID();
     const admittedAt: number[] = [];
     // A window that is closed now: it opens in a few hours (UTC) and the run must wait for it.
-    const nowUtc = new Date(await env.currentTimeMs());
+    const nowUtc = new Date(await server.env.currentTimeMs());
     const openH = (nowUtc.getUTCHours() + 3) % 24;
     const start = `${String(openH).padStart(2, '0')}:00`;
     const end = `${String(openH).padStart(2, '0')}:30`;
@@ -370,7 +357,7 @@ describe('campaignRun', () => {
         completeRun: async () => true,
       },
       async (taskQueue) => {
-        const result = await env.client.workflow.execute('campaignRun', {
+        const result = await server.env.client.workflow.execute('campaignRun', {
           taskQueue,
           workflowId: campaignRunWorkflowId(campaignId, 1),
           args: [{ campaignId, runNo: 1 }],
@@ -387,7 +374,7 @@ describe('campaignRun', () => {
 
   it('ends a single-day run with window_ended when its window closes, and never admits after it', async () => {
     const campaignId = randomUUID();
-    const nowUtc = new Date(await env.currentTimeMs());
+    const nowUtc = new Date(await server.env.currentTimeMs());
     // Open since midnight, closing two minutes from now (whole minutes), so the run loops only briefly.
     const closeAt = Math.floor(nowUtc.getTime() / 60_000) * 60_000 + 2 * 60_000;
     const close = new Date(closeAt);
@@ -415,13 +402,13 @@ describe('campaignRun', () => {
         },
       },
       async (taskQueue) => {
-        const handle = await env.client.workflow.start('campaignRun', {
+        const handle = await server.env.client.workflow.start('campaignRun', {
           taskQueue,
           workflowId: campaignRunWorkflowId(campaignId, 1),
           args: [{ campaignId, runNo: 1 }],
         });
         // Let the run reach its first rounds, then skip to past the window's end.
-        await env.sleep('10 minutes');
+        await server.env.sleep('10 minutes');
         expect(await handle.result()).toBe('window_ended');
       },
     );
@@ -454,7 +441,7 @@ describe('campaignRun', () => {
         completeRun: async () => true,
       },
       async (taskQueue) => {
-        const handle = await env.client.workflow.start('campaignRun', {
+        const handle = await server.env.client.workflow.start('campaignRun', {
           taskQueue,
           workflowId: campaignRunWorkflowId(campaignId, 1),
           args: [{ campaignId, runNo: 1 }],
@@ -510,7 +497,7 @@ describe('campaignRun', () => {
         completeRun: async () => true,
       },
       async (taskQueue) => {
-        const handle = await env.client.workflow.start('campaignRun', {
+        const handle = await server.env.client.workflow.start('campaignRun', {
           taskQueue,
           workflowId: campaignRunWorkflowId(campaignId, 1),
           args: [{ campaignId, runNo: 1 }],
@@ -524,7 +511,7 @@ describe('campaignRun', () => {
         expect(await handle.executeUpdate(resumeUpdate, { args: [{ actor: 'test' }] })).toEqual({
           state: 'running',
         });
-        resumedAt = await env.currentTimeMs();
+        resumedAt = await server.env.currentTimeMs();
         load.open();
         expect(await handle.result()).toBe('all_final');
       },

@@ -1,6 +1,5 @@
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { describe, expect, it } from 'vitest';
+import { Worker } from '@temporalio/worker';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import type { Activities } from '../activities';
@@ -8,8 +7,7 @@ import type { Handoff } from './messages';
 import type { AttemptFacts } from '../policy/after-attempt';
 import { resolveCampaignConfig } from '../policy/campaign-config';
 import type { ContactView, DecisionRecord } from '../policy/explain';
-import { bundleWorkflows } from '../worker/worker';
-import { createTimeSkippingEnv } from '../test/support/temporal';
+import { timeSkippingServerPerTest } from '../test/support/temporal';
 import { admitSignal, contactStateQuery, contactWorkflowId } from './messages';
 import { AttemptsKey, ContactStateKey, LastOutcomeKey, NextDueAtKey, PhoneKey } from './search-attributes';
 
@@ -19,17 +17,8 @@ import { AttemptsKey, ContactStateKey, LastOutcomeKey, NextDueAtKey, PhoneKey } 
  * the contact's current view, and the search attributes say where it stands.
  */
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
-beforeAll(async () => {
-  bundle = await bundleWorkflows();
-});
-beforeEach(async () => {
-  env = await createTimeSkippingEnv();
-});
-afterEach(async () => {
-  await env?.teardown();
-});
+// One bundle for the file; a fresh test server per test, so no test's timers move another's clock.
+const server = timeSkippingServerPerTest();
 
 const PHONES = ['+919800000001', '+919800000002'];
 
@@ -103,7 +92,7 @@ describe('a contact history an engineer can read', () => {
         answered: false,
         hasResult: false,
         sipCode: 480,
-        facts: facts(input.handoff.attemptNo, await env.currentTimeMs()),
+        facts: facts(input.handoff.attemptNo, await server.env.currentTimeMs()),
       }),
       recordContactStep: async (_c, _r, _s, _sip, decision) => (decision ? { decision } : undefined),
       markContactReady: async () => {
@@ -114,13 +103,13 @@ describe('a contact history an engineer can read', () => {
     };
     const taskQueue = `test-${randomUUID()}`;
     const worker = await Worker.create({
-      connection: env.nativeConnection,
+      connection: server.env.nativeConnection,
       taskQueue,
-      workflowBundle: bundle,
+      workflowBundle: server.bundle,
       activities,
     });
     await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start('contact', {
+      const handle = await server.env.client.workflow.start('contact', {
         taskQueue,
         workflowId: contactWorkflowId(campaignId, 1, contactId),
         args: [{ campaignId, runNo: 1, contactId, handoff: handoff(contactId, 1) }],
@@ -149,9 +138,9 @@ describe('a contact history an engineer can read', () => {
       expect(desc.typedSearchAttributes.get(NextDueAtKey)?.toISOString()).toBe(view?.nextDueAt);
       expect(desc.typedSearchAttributes.get(PhoneKey)).toEqual(PHONES);
 
-      while (ready < 1) await env.sleep('1 minute');
+      while (ready < 1) await server.env.sleep('1 minute');
       await handle.signal(admitSignal, handoff(contactId, 2));
-      while (ready < 2) await env.sleep('1 minute');
+      while (ready < 2) await server.env.sleep('1 minute');
       await handle.signal(admitSignal, handoff(contactId, 3));
       expect(await handle.result()).toBe('failed');
       const final = await handle.query(contactStateQuery);

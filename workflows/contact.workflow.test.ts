@@ -1,15 +1,13 @@
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Context } from '@temporalio/activity';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { Activities } from '../activities';
 import type { Handoff } from './messages';
 import type { AttemptFacts, ContactStep } from '../policy/after-attempt';
 import type { Outcome } from '../policy/outcome';
 import { resolveCampaignConfig } from '../policy/campaign-config';
-import { bundleWorkflows } from '../worker/worker';
-import { createTimeSkippingEnv } from '../test/support/temporal';
+import { timeSkippingServerPerTest } from '../test/support/temporal';
 import { admitSignal, contactWorkflowId, resultSignal } from './messages';
 
 /**
@@ -18,18 +16,8 @@ import { admitSignal, contactWorkflowId, resultSignal } from './messages';
  * and an attempt is acted on once however often it is handed over.
  */
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
 // One bundle for the file; a fresh test server per test, so no test's timers move another's clock.
-beforeAll(async () => {
-  bundle = await bundleWorkflows();
-});
-beforeEach(async () => {
-  env = await createTimeSkippingEnv();
-});
-afterEach(async () => {
-  await env?.teardown();
-});
+const server = timeSkippingServerPerTest();
 
 /** When a (regular) activity was scheduled, on the test server's skipping clock. */
 const scheduledAt = (): number => Context.current().info.scheduledTimestampMs;
@@ -37,7 +25,7 @@ const scheduledAt = (): number => Context.current().info.scheduledTimestampMs;
  * The skipping clock's now, for the contact's local activities: they run inside the workflow task and
  * their scheduled time is the worker's wall clock, not the test server's.
  */
-const localNow = (): Promise<number> => env.currentTimeMs();
+const localNow = (): Promise<number> => server.env.currentTimeMs();
 
 function handoff(contactId: string, attemptNo: number): Handoff {
   return {
@@ -102,9 +90,9 @@ function facts(
 async function withWorker(activities: Partial<Activities>, body: (taskQueue: string) => Promise<void>) {
   const taskQueue = `test-${randomUUID()}`;
   const worker = await Worker.create({
-    connection: env.nativeConnection,
+    connection: server.env.nativeConnection,
     taskQueue,
-    workflowBundle: bundle,
+    workflowBundle: server.bundle,
     activities,
   });
   await worker.runUntil(body(taskQueue));
@@ -137,14 +125,14 @@ describe('contact', () => {
       },
       async (taskQueue) => {
         const first = handoff(contactId, 1);
-        const handle = await env.client.workflow.start('contact', {
+        const handle = await server.env.client.workflow.start('contact', {
           taskQueue,
           workflowId: contactWorkflowId(campaignId, 1, contactId),
           args: [{ campaignId, runNo: 1, contactId, handoff: first }],
         });
         for (const n of [2, 3]) {
           // The parent admits the contact only once it is ready (after its retry delay).
-          while (readyAt.length < n - 1) await env.sleep('1 minute');
+          while (readyAt.length < n - 1) await server.env.sleep('1 minute');
           const next = handoff(contactId, n);
           await handle.signal(admitSignal, next);
           await handle.signal(admitSignal, next); // a repeated hand-off is acted on once
@@ -168,7 +156,7 @@ describe('contact', () => {
   it('waits for the post-call result of an answered call and schedules the callback it asks for', async () => {
     const campaignId = randomUUID();
     const contactId = randomUUID();
-    const callbackAt = new Date((await env.currentTimeMs()) + 3 * 3600_000);
+    const callbackAt = new Date((await server.env.currentTimeMs()) + 3 * 3600_000);
     let resultDelivered = false;
     const steps: ContactStep[] = [];
     const readyAt: number[] = [];
@@ -203,7 +191,7 @@ describe('contact', () => {
       },
       async (taskQueue) => {
         const first = handoff(contactId, 1);
-        const handle = await env.client.workflow.start('contact', {
+        const handle = await server.env.client.workflow.start('contact', {
           taskQueue,
           workflowId: contactWorkflowId(campaignId, 1, contactId),
           args: [{ campaignId, runNo: 1, contactId, handoff: first }],
@@ -246,7 +234,7 @@ describe('contact', () => {
       },
       async (taskQueue) => {
         const first = handoff(contactId, 1);
-        const handle = await env.client.workflow.start('contact', {
+        const handle = await server.env.client.workflow.start('contact', {
           taskQueue,
           workflowId: contactWorkflowId(campaignId, 1, contactId),
           args: [{ campaignId, runNo: 1, contactId, handoff: first }],
@@ -282,7 +270,7 @@ describe('contact', () => {
       },
       async (taskQueue) => {
         const first = handoff(contactId, 1);
-        const handle = await env.client.workflow.start('contact', {
+        const handle = await server.env.client.workflow.start('contact', {
           taskQueue,
           workflowId: contactWorkflowId(campaignId, 1, contactId),
           args: [{ campaignId, runNo: 1, contactId, handoff: first }],
@@ -328,14 +316,14 @@ describe('contact', () => {
       },
       async (taskQueue) => {
         const first = handoff(contactId, 1);
-        const handle = await env.client.workflow.start('contact', {
+        const handle = await server.env.client.workflow.start('contact', {
           taskQueue,
           workflowId: contactWorkflowId(campaignId, 1, contactId),
           args: [{ campaignId, runNo: 1, contactId, handoff: first }],
         });
         // Past the 2-minute grace: the workflow has asked, and waits the outage out.
-        while (asked === 0) await env.sleep('1 minute');
-        await env.sleep('20 minutes');
+        while (asked === 0) await server.env.sleep('1 minute');
+        await server.env.sleep('20 minutes');
         resultDelivered = true;
         await handle.signal(resultSignal, { attemptId: first.attemptId });
         expect(await handle.result()).toBe('completed');

@@ -1,15 +1,13 @@
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Context } from '@temporalio/activity';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import type { Activities } from '../activities';
 import type { AttemptFacts } from '../policy/after-attempt';
 import { resolveCampaignConfig } from '../policy/campaign-config';
 import { localTimeIn } from '../policy/contact-timezone';
 import { dialGate } from '../policy/dial-gate';
-import { bundleWorkflows } from '../worker/worker';
-import { createTimeSkippingEnv } from '../test/support/temporal';
+import { timeSkippingServerPerTest } from '../test/support/temporal';
 import { admitSignal, contactWorkflowId, type Handoff } from './messages';
 
 /**
@@ -21,17 +19,8 @@ import { admitSignal, contactWorkflowId, type Handoff } from './messages';
  * contact dials is decided by the workflow's own timers alone: the hold's timer and the redial's.
  */
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
-beforeAll(async () => {
-  bundle = await bundleWorkflows();
-});
-beforeEach(async () => {
-  env = await createTimeSkippingEnv();
-});
-afterEach(async () => {
-  await env?.teardown();
-});
+// One bundle for the file; a fresh test server per test, so no test's timers move another's clock.
+const server = timeSkippingServerPerTest();
 
 const { config } = resolveCampaignConfig({
   window: { start: '00:00', end: '23:59', timezone: 'UTC' },
@@ -57,9 +46,9 @@ interface Seen {
 
 async function runAll(startAt: string): Promise<Seen> {
   // Move the test server's clock to the start instant.
-  const skip = Date.parse(startAt) - (await env.currentTimeMs());
+  const skip = Date.parse(startAt) - (await server.env.currentTimeMs());
   if (skip < 0) throw new Error(`the test server's clock is already past ${startAt}`);
-  await env.sleep(skip);
+  await server.env.sleep(skip);
 
   const campaignId = randomUUID();
   const ids = Object.fromEntries((Object.keys(ZONES) as Who[]).map((w) => [w, randomUUID()])) as Record<
@@ -140,7 +129,7 @@ async function runAll(startAt: string): Promise<Seen> {
     markContactReady: async (contactId) => {
       // Admission hands the ready contact its next attempt at once. Sent before this task completes, so the
       // skipping clock cannot jump to the workflow's admission re-check (10 min) before the hand-off lands.
-      const handle = env.client.workflow.getHandle(contactWorkflowId(campaignId, 1, contactId));
+      const handle = server.env.client.workflow.getHandle(contactWorkflowId(campaignId, 1, contactId));
       await handle.signal(admitSignal, handoff(contactId)).catch(() => undefined);
       return true;
     },
@@ -150,15 +139,15 @@ async function runAll(startAt: string): Promise<Seen> {
 
   const taskQueue = `test-${randomUUID()}`;
   const worker = await Worker.create({
-    connection: env.nativeConnection,
+    connection: server.env.nativeConnection,
     taskQueue,
-    workflowBundle: bundle,
+    workflowBundle: server.bundle,
     activities,
   });
   await worker.runUntil(async () => {
     const handles = await Promise.all(
       (Object.keys(ZONES) as Who[]).map((who) =>
-        env.client.workflow.start('contact', {
+        server.env.client.workflow.start('contact', {
           taskQueue,
           workflowId: contactWorkflowId(campaignId, 1, ids[who]),
           args: [{ campaignId, runNo: 1, contactId: ids[who], handoff: handoff(ids[who]) }],

@@ -9,12 +9,13 @@
  * When a binary is unavailable the SDK's own download is used (needs internet access).
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type LogLevel, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { SearchAttributeType } from '@temporalio/common';
 import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
-import { inject } from 'vitest';
+import { afterEach, beforeAll, beforeEach, inject } from 'vitest';
 import { ensureTemporalBinaries } from '../../scripts/temporal';
 import { registerSearchAttributes } from '../../worker/search-attributes';
+import { bundleWorkflows } from '../../worker/worker';
 import { DIALLER_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { freePort } from './ports';
 import './context';
@@ -64,6 +65,38 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   // The workflows start and upsert the dialler's search attributes; the test server knows none of them.
   await registerSearchAttributes(env.connection, env.namespace ?? 'default');
   return env;
+}
+
+/**
+ * A workflow test file's setup: one workflow bundle for the file and a fresh time-skipping server per test,
+ * so no test's timers move another's clock. Call it at the file's top; read `env` and `bundle` in tests.
+ */
+export function timeSkippingServerPerTest(): {
+  readonly env: TestWorkflowEnvironment;
+  readonly bundle: WorkflowBundleWithSourceMap;
+} {
+  let env: TestWorkflowEnvironment | undefined;
+  let bundle: WorkflowBundleWithSourceMap | undefined;
+  beforeAll(async () => {
+    bundle = await bundleWorkflows();
+  });
+  beforeEach(async () => {
+    env = await createTimeSkippingEnv();
+  });
+  afterEach(async () => {
+    await env?.teardown();
+    env = undefined;
+  });
+  return {
+    get env() {
+      if (!env) throw new Error('the time-skipping server exists inside a test only');
+      return env;
+    },
+    get bundle() {
+      if (!bundle) throw new Error('the workflow bundle exists inside a test only');
+      return bundle;
+    },
+  };
 }
 
 export interface DevServerEnvOptions {
