@@ -381,7 +381,7 @@ export function judgeRunWorkflow(e: DiagnosisEvidence): CheckResult {
   const r = e.run;
   if (!hasRun(c)) return ok('run_workflow', `The campaign is ${c.status}: it has no run to be in step with.`);
   if (!r.asked) {
-    // worker_polling escalates an unreachable Temporal; this check has nothing of its own to add.
+    // worker_polling escalates an unreachable Temporal or a missing worker; this check has nothing to add.
     return ok('run_workflow', `Could not ask the run workflow: ${r.error ?? 'unknown error'}.`);
   }
   const since = r.statusSince ?? c.runStartedAt;
@@ -393,7 +393,7 @@ export function judgeRunWorkflow(e: DiagnosisEvidence): CheckResult {
     return esc(
       'run_workflow',
       `The campaign is ${c.status}${changed} but no workflow of run ${c.runNo} is open: nothing admits its contacts.`,
-      'the campaign is running but its run workflow is gone.',
+      `the campaign is ${c.status} but its run workflow is gone.`,
     );
   }
   const says = `${r.report.status} (${r.report.reason}); ${r.report.waitingFor ?? 'admitting'}`;
@@ -401,7 +401,7 @@ export function judgeRunWorkflow(e: DiagnosisEvidence): CheckResult {
   if (settling) {
     return ok(
       'run_workflow',
-      `The campaign is ${c.status}${changed}; the run ${c.runNo} workflow still says ${says}: it catches up within ${RUN_CATCH_UP_MS / 1000} s.`,
+      `The campaign is ${c.status}${changed}; the run ${c.runNo} workflow still says ${says}: it should catch up within ${RUN_CATCH_UP_MS / 1000} s of the change.`,
     );
   }
   return esc(
