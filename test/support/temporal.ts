@@ -6,6 +6,9 @@
  *   ... Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities }) ...
  *   await env.teardown();
  *
+ * A workflow test file takes both hooks at once: `const server = timeSkippingServerPerTest();`, then
+ * `server.env` and `server.bundle` in its tests.
+ *
  * When a binary is unavailable the SDK's own download is used (needs internet access).
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
