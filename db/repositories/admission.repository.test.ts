@@ -355,6 +355,27 @@ describe('admission', () => {
     expect(round.handoffs).toHaveLength(2);
   });
 
+  it("the trigger's dial-now finds its contact already leased by the run's own round: it holds a seat, dialled", async () => {
+    const s = await seedRunningCampaign(test.db, { contacts: 1, config: { concurrency: 2 } });
+    const target = s.contactIds[0]!;
+    // The run's round polls while seats are free: it took the contact between the upsert and this call.
+    const round = await admit(test.db, { campaignId: s.campaignId, runNo: 1, now: now() });
+    const leased = round.handoffs.find((h) => h.contactId === target);
+    expect(leased).toBeDefined();
+    expect(
+      await admitContactNow(test.db, { campaignId: s.campaignId, contactId: target, now: now() }),
+    ).toEqual({
+      attemptId: leased!.attemptId,
+    });
+    // Nothing more was leased: one attempt for the contact.
+    const attempts = await test.db
+      .selectFrom('attempts')
+      .select('attempt_id')
+      .where('contact_id', '=', target)
+      .execute();
+    expect(attempts).toHaveLength(1);
+  });
+
   it('takes freed seats in priority order: a callback that falls due bumps a retry from the deck, never a call', async () => {
     const s = await seedRunningCampaign(test.db, { contacts: 4, config: { concurrency: 2 } });
     const [a, b, c, d] = s.contactIds;

@@ -628,8 +628,18 @@ export async function admitContactNow(
         .set({ handed_off_at: null })
         .where('attempt_id', '=', mine.attemptId)
         .execute();
+      return mine;
     }
-    return mine ?? null;
+    // The run's own round may have leased it between the trigger's upsert and this lock (it polls while
+    // seats are free): the contact holds its seat all the same, and is on its way to the switch.
+    const leased = await tx
+      .selectFrom('attempts')
+      .select('attempt_id as attemptId')
+      .where('contact_id', '=', opts.contactId)
+      .where('run_no', '=', campaign.run_no)
+      .where('ended_at', 'is', null)
+      .executeTakeFirst();
+    return leased ?? null;
   });
   return result ? { attemptId: result.attemptId } : null;
 }
