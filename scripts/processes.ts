@@ -25,7 +25,7 @@ export interface ManagedProcess {
   readonly stopping: boolean;
   /** SIGTERM (or the configured signal) to the whole group, SIGKILL after `timeoutMs`. Idempotent. */
   stop(timeoutMs?: number): Promise<ExitInfo>;
-  /** The last lines the process printed, for error messages. */
+  /** The first and the last lines the process printed, for error messages. */
   tail(): string;
 }
 
@@ -119,6 +119,10 @@ function forwarder(
   };
 }
 
+/** What `tail()` keeps of a process's output: its first lines and its last. */
+const HEAD_LINES = 10;
+const TAIL_LINES = 60;
+
 export function spawnManaged(
   name: string,
   command: string,
@@ -141,10 +145,21 @@ export function spawnManaged(
     const colour = COLOURS[colourIndex++ % COLOURS.length] ?? 36;
     prefix = `\u001b[${colour}m${prefix}\u001b[0m`;
   }
+  // The first lines and the last: a crash's own words (a Go panic's "panic: …") come first, and its long
+  // stack trace would push them out of the last lines alone.
+  const headLines: string[] = [];
   const tailLines: string[] = [];
+  let dropped = 0;
   const keep = (line: string): void => {
+    if (headLines.length < HEAD_LINES) {
+      headLines.push(line);
+      return;
+    }
     tailLines.push(line);
-    if (tailLines.length > 60) tailLines.shift();
+    if (tailLines.length > TAIL_LINES) {
+      tailLines.shift();
+      dropped++;
+    }
   };
   let stopping = false;
   let exitInfo: ExitInfo | undefined;
@@ -188,7 +203,7 @@ export function spawnManaged(
     get stopping() {
       return stopping;
     },
-    tail: () => tailLines.join('\n'),
+    tail: () => [...headLines, ...(dropped > 0 ? [`… (${dropped} lines) …`] : []), ...tailLines].join('\n'),
     stop(timeoutMs = options.stopTimeoutMs ?? 10_000): Promise<ExitInfo> {
       stopping = true;
       if (stopPromise) return stopPromise;

@@ -211,6 +211,71 @@ describe('startTemporalDevServer', () => {
   });
 });
 
+describe('startTemporalDevServer, when the dev server dies as it starts', () => {
+  /** A stand-in for the CLI that panics as a port race makes the dev server panic, `fails` times, then is it. */
+  async function panickingCli(fails: number): Promise<{ cli: string; launches: () => Promise<number> }> {
+    const { cli } = await ensureTemporalBinaries({ log: quiet });
+    const dir = path.join(scratch, `panicking-${fails}`);
+    await fs.mkdir(dir, { recursive: true });
+    const count = path.join(dir, 'launches');
+    const wrapper = path.join(dir, 'temporal');
+    await fs.writeFile(
+      wrapper,
+      [
+        '#!/bin/bash',
+        `n=$(( $(cat '${count}' 2>/dev/null || echo 0) + 1 )); echo $n > '${count}'`,
+        `if [ $n -le ${fails} ]; then`,
+        // The panic's own line first, then a stack trace longer than the kept tail, as Go prints them.
+        '  echo "panic: listen tcp 127.0.0.1:37001: bind: address already in use" >&2',
+        '  for i in $(seq 120); do echo "	go.temporal.io/server/frame$i()" >&2; done',
+        '  exit 2',
+        'fi',
+        `exec '${cli}' "$@"`,
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    return { cli: wrapper, launches: async () => Number(await fs.readFile(count, 'utf8')) };
+  }
+
+  it('launches it again, saying why, and it serves', async () => {
+    const { cli, launches } = await panickingCli(1);
+    const lines: string[] = [];
+    const server = await startTemporalDevServer({
+      cli,
+      dataDir: null,
+      port: await freePort(),
+      namespace: 'ori-test',
+      prefix: false,
+      log: (l) => void lines.push(l),
+    });
+    try {
+      expect(await launches()).toBe(2);
+      expect(lines).toContain(
+        'the Temporal dev server exited (code 2, signal null) before it was ready ' +
+          '(panic: listen tcp 127.0.0.1:37001: bind: address already in use): starting it again (launch 2 of 3)',
+      );
+      expect(await canConnect(Number(server.address.split(':')[1]))).toBe(true);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('gives up after three launches with the panic itself in the error', async () => {
+    const { cli, launches } = await panickingCli(99);
+    await expect(
+      startTemporalDevServer({
+        cli,
+        dataDir: null,
+        port: await freePort(),
+        namespace: 'x',
+        prefix: false,
+        log: quiet,
+      }),
+    ).rejects.toThrow(/exited \(code 2, signal null\) before it was ready:\npanic: listen tcp/);
+    expect(await launches()).toBe(3);
+  });
+});
+
 describe('spawnManaged', () => {
   it('stops the whole process group, grandchildren included', async () => {
     const marker = `ori-grandchild-${process.pid}-${Date.now()}`;

@@ -337,6 +337,23 @@ export async function waitForTemporalAddress(
  * Run `temporal server start-dev` with persisted SQLite state (WAL), wait until the frontend answers and
  * the namespace exists, and raise closed-workflow retention. stop() kills it (SIGTERM, then SIGKILL).
  */
+/** Launches of a dev server that exits before it is ready, before its start fails. */
+const DEV_SERVER_LAUNCHES = 3;
+
+class DevServerExitedEarly extends Error {
+  /** The exit and the first line that says why (a Go panic's own), for the retry's log line. */
+  readonly firstWords: string;
+  constructor(child: ManagedProcess) {
+    const exit = `the Temporal dev server exited (code ${child.exitInfo?.code}, signal ${child.exitInfo?.signal}) before it was ready`;
+    super(`${exit}:\n${child.tail()}`);
+    const why = child
+      .tail()
+      .split('\n')
+      .find((l) => /^(panic|fatal|error)\b/i.test(l.trim()));
+    this.firstWords = why ? `${exit} (${why.trim()})` : exit;
+  }
+}
+
 export async function startTemporalDevServer(options: DevServerOptions): Promise<DevServer> {
   const log = options.log ?? defaultLog;
   const ip = options.ip ?? '127.0.0.1';
@@ -406,27 +423,37 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   if (options.uiPort !== undefined) args.push('--ui-port', String(options.uiPort), '--ui-disable-news-fetch');
   else args.push('--headless');
   args.push(...extra);
-  const child = spawnManaged('temporal', options.cli, args, {
-    prefix: options.prefix,
-    muteOnStop: true, // the dev server logs "context canceled" errors while shutting down
-    stopTimeoutMs: 10_000,
-  });
-  try {
-    await waitForTemporal(address, namespace, {
-      timeoutMs,
-      retentionDays,
-      abort: () => {
-        if (child.exitInfo) {
-          throw new Error(
-            `the Temporal dev server exited (code ${child.exitInfo.code}, signal ${child.exitInfo.signal}) ` +
-              `before it was ready:\n${child.tail()}`,
-          );
-        }
-      },
+  const cli = options.cli;
+  const launch = async (): Promise<ManagedProcess> => {
+    const child = spawnManaged('temporal', cli, args, {
+      prefix: options.prefix,
+      muteOnStop: true, // the dev server logs "context canceled" errors while shutting down
+      stopTimeoutMs: 10_000,
     });
-  } catch (err) {
-    await child.stop(5_000);
-    throw err;
+    try {
+      await waitForTemporal(address, namespace, {
+        timeoutMs,
+        retentionDays,
+        abort: () => {
+          if (child.exitInfo) throw new DevServerExitedEarly(child);
+        },
+      });
+      return child;
+    } catch (err) {
+      await child.stop(5_000);
+      throw err;
+    }
+  };
+  let child: ManagedProcess | undefined;
+  for (let launchNo = 1; !child; launchNo++) {
+    try {
+      child = await launch();
+    } catch (err) {
+      // It picks free ports for its own services as it starts, and on a busy machine another process can
+      // take one first: it then panics at once. Such an exit is worth another launch; a timeout is not.
+      if (!(err instanceof DevServerExitedEarly) || launchNo >= DEV_SERVER_LAUNCHES) throw err;
+      log(`${err.firstWords}: starting it again (launch ${launchNo + 1} of ${DEV_SERVER_LAUNCHES})`);
+    }
   }
   return {
     address,
