@@ -449,8 +449,8 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     try {
       child = await launch();
     } catch (err) {
-      // It picks free ports for its own services as it starts, and on a busy machine another process can
-      // take one first: it then panics at once. Such an exit is worth another launch; a timeout is not.
+      // It has exited with a Go panic as it started on a busy machine (likely a port it picked for one of its
+      // own services, taken by another process first). Such an exit is worth another launch; a timeout is not.
       if (!(err instanceof DevServerExitedEarly) || launchNo >= DEV_SERVER_LAUNCHES) throw err;
       log(`${err.firstWords}: starting it again (launch ${launchNo + 1} of ${DEV_SERVER_LAUNCHES})`);
     }
