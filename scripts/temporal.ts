@@ -345,11 +345,9 @@ class DevServerExitedEarly extends Error {
   readonly firstWords: string;
   constructor(child: ManagedProcess) {
     const exit = `the Temporal dev server exited (code ${child.exitInfo?.code}, signal ${child.exitInfo?.signal}) before it was ready`;
-    super(`${exit}:\n${child.tail()}`);
-    const why = child
-      .tail()
-      .split('\n')
-      .find((l) => /^(panic|fatal|error)\b/i.test(l.trim()));
+    const output = child.tail();
+    super(`${exit}:\n${output}`);
+    const why = output.split('\n').find((l) => /^(panic|fatal|error)\b/i.test(l.trim()));
     this.firstWords = why ? `${exit} (${why.trim()})` : exit;
   }
 }

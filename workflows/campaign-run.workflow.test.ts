@@ -6,7 +6,7 @@ import type { Activities } from '../activities';
 import type { Handoff } from './messages';
 import type { RunView } from '../db/repositories/run-engine.repository';
 import { resolveCampaignConfig, type CampaignConfig } from '../policy/campaign-config';
-import { timeSkippingServerPerTest } from '../test/support/temporal';
+import { campaignRunStart, timeSkippingServerPerTest } from '../test/support/temporal';
 import { gate } from '../test/support/gate';
 import {
   campaignRunWorkflowId,
@@ -130,11 +130,10 @@ describe('campaignRun', () => {
         isContactFinal: async () => true,
       },
       async (taskQueue) => {
-        const result = await server.env.client.workflow.execute('campaignRun', {
-          taskQueue,
-          workflowId: campaignRunWorkflowId(campaignId, 1),
-          args: [{ campaignId, runNo: 1 }],
-        });
+        const result = await server.env.client.workflow.execute(
+          'campaignRun',
+          campaignRunStart(taskQueue, campaignId),
+        );
         expect(result).toBe('all_final');
         for (const c of contacts) {
           const handle = server.env.client.workflow.getHandle(contactWorkflowId(campaignId, 1, c));
@@ -205,11 +204,10 @@ describe('campaignRun', () => {
     });
     await runs.runUntil(
       dialler.runUntil(async () => {
-        const result = await server.env.client.workflow.execute('campaignRun', {
-          taskQueue: runTaskQueue(contactQueue),
-          workflowId: campaignRunWorkflowId(campaignId, 1),
-          args: [{ campaignId, runNo: 1, contactTaskQueue: contactQueue }],
-        });
+        const result = await server.env.client.workflow.execute(
+          'campaignRun',
+          campaignRunStart(runTaskQueue(contactQueue), campaignId, { contactTaskQueue: contactQueue }),
+        );
         expect(result).toBe('all_final');
         const child = server.env.client.workflow.getHandle(contactWorkflowId(campaignId, 1, contactId));
         await child.result();
@@ -256,12 +254,11 @@ describe('campaignRun', () => {
       },
       async (taskQueue) => {
         const workflowId = campaignRunWorkflowId(campaignId, 1);
-        const first = await server.env.client.workflow.start('campaignRun', {
-          taskQueue,
-          workflowId,
+        const first = await server.env.client.workflow.start(
+          'campaignRun',
           // Children are hand-off batches (one per round of three here): two a run.
-          args: [{ campaignId, runNo: 1, limits: { maxChildrenPerRun: 2 } }],
-        });
+          campaignRunStart(taskQueue, campaignId, { limits: { maxChildrenPerRun: 2 } }),
+        );
         expect(await server.env.client.workflow.getHandle(workflowId).result()).toBe('all_final');
         const original = await server.env.client.workflow
           .getHandle(workflowId, first.firstExecutionRunId)
@@ -320,11 +317,10 @@ describe('campaignRun', () => {
         },
       },
       async (taskQueue) => {
-        const result = await server.env.client.workflow.execute('campaignRun', {
-          taskQueue,
-          workflowId: campaignRunWorkflowId(campaignId, 1),
-          args: [{ campaignId, runNo: 1, limits: { maxContactsHandingOff: 3 } }],
-        });
+        const result = await server.env.client.workflow.execute(
+          'campaignRun',
+          campaignRunStart(taskQueue, campaignId, { limits: { maxContactsHandingOff: 3 } }),
+        );
         expect(result).toBe('all_final');
       },
     );
@@ -357,11 +353,10 @@ describe('campaignRun', () => {
         completeRun: async () => true,
       },
       async (taskQueue) => {
-        const result = await server.env.client.workflow.execute('campaignRun', {
-          taskQueue,
-          workflowId: campaignRunWorkflowId(campaignId, 1),
-          args: [{ campaignId, runNo: 1 }],
-        });
+        const result = await server.env.client.workflow.execute(
+          'campaignRun',
+          campaignRunStart(taskQueue, campaignId),
+        );
         expect(result).toBe('no_callable');
       },
     );
@@ -402,11 +397,10 @@ describe('campaignRun', () => {
         },
       },
       async (taskQueue) => {
-        const handle = await server.env.client.workflow.start('campaignRun', {
-          taskQueue,
-          workflowId: campaignRunWorkflowId(campaignId, 1),
-          args: [{ campaignId, runNo: 1 }],
-        });
+        const handle = await server.env.client.workflow.start(
+          'campaignRun',
+          campaignRunStart(taskQueue, campaignId),
+        );
         // Let the run reach its first rounds, then skip to past the window's end.
         await server.env.sleep('10 minutes');
         expect(await handle.result()).toBe('window_ended');
@@ -441,11 +435,10 @@ describe('campaignRun', () => {
         completeRun: async () => true,
       },
       async (taskQueue) => {
-        const handle = await server.env.client.workflow.start('campaignRun', {
-          taskQueue,
-          workflowId: campaignRunWorkflowId(campaignId, 1),
-          args: [{ campaignId, runNo: 1 }],
-        });
+        const handle = await server.env.client.workflow.start(
+          'campaignRun',
+          campaignRunStart(taskQueue, campaignId),
+        );
         while (rounds < 2) await new Promise((r) => setTimeout(r, 10));
         expect(await handle.executeUpdate(pauseUpdate, { args: [{ actor: 'test' }] })).toEqual({
           state: 'paused',
@@ -497,11 +490,10 @@ describe('campaignRun', () => {
         completeRun: async () => true,
       },
       async (taskQueue) => {
-        const handle = await server.env.client.workflow.start('campaignRun', {
-          taskQueue,
-          workflowId: campaignRunWorkflowId(campaignId, 1),
-          args: [{ campaignId, runNo: 1 }],
-        });
+        const handle = await server.env.client.workflow.start(
+          'campaignRun',
+          campaignRunStart(taskQueue, campaignId),
+        );
         await handle.executeUpdate(pauseUpdate, { args: [{ actor: 'test' }] });
         record = { ...running, status: 'paused' };
         holdNextLoad = true;

@@ -104,6 +104,10 @@ async function gatherRunWorkflow(
   campaign: { id: string; run_no: number; status: string },
   pollers: PollerFacts,
 ): Promise<RunWorkflowFacts> {
+  // Without a run open the check has nothing to compare: neither side is asked.
+  if (campaign.status !== 'running' && campaign.status !== 'paused') {
+    return { asked: false, error: null, report: null, statusSince: null };
+  }
   const latest = await db
     .selectFrom('activity_log')
     .select('at')
@@ -114,9 +118,6 @@ async function gatherRunWorkflow(
     .limit(1)
     .executeTakeFirst();
   const statusSince = latest?.at ?? null;
-  if (campaign.status !== 'running' && campaign.status !== 'paused') {
-    return { asked: false, error: null, report: null, statusSince };
-  }
   // A query needs a worker: without one it only waits out its deadline, for every campaign of a detector
   // round. worker_polling already names what is missing.
   const unanswerable = !pollers.reachable

@@ -20,6 +20,7 @@ import { ensureTemporalBinaries } from '../../scripts/temporal';
 import { registerSearchAttributes } from '../../worker/search-attributes';
 import { bundleWorkflows } from '../../worker/worker';
 import { DIALLER_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { campaignRunWorkflowId, type CampaignRunInput } from '../../workflows/messages';
 import { freePort } from './ports';
 import './context';
 
@@ -99,6 +100,22 @@ export function timeSkippingServerPerTest(): {
       if (!bundle) throw new Error('the workflow bundle exists inside a test only');
       return bundle;
     },
+  };
+}
+
+/**
+ * The start options of run 1 of a campaign's `campaignRun` on `taskQueue`, as the engine starts it; `input`
+ * adds to its input (limits, a carried state, the contacts' task queue).
+ */
+export function campaignRunStart(
+  taskQueue: string,
+  campaignId: string,
+  input: Partial<Omit<CampaignRunInput, 'campaignId' | 'runNo'>> = {},
+): { taskQueue: string; workflowId: string; args: [CampaignRunInput] } {
+  return {
+    taskQueue,
+    workflowId: campaignRunWorkflowId(campaignId, 1),
+    args: [{ campaignId, runNo: 1, ...input }],
   };
 }
 

@@ -10,7 +10,7 @@ import type { Outcome } from '../../policy/outcome';
 import type { RunView } from '../../db/repositories/run-engine.repository';
 import { resolveCampaignConfig, type CampaignConfig } from '../../policy/campaign-config';
 import { bundleWorkflows } from '../../worker/worker';
-import { createTimeSkippingEnv } from '../../test/support/temporal';
+import { campaignRunStart, createTimeSkippingEnv } from '../../test/support/temporal';
 import { gate } from '../../test/support/gate';
 import { historyToJsonText } from '../../test/support/history-json';
 import {
@@ -341,11 +341,10 @@ describe.runIf(RECORD)('record workflow histories', () => {
         },
       },
       async (taskQueue) => {
-        const result = await env.client.workflow.execute('campaignRun', {
-          taskQueue,
-          workflowId,
-          args: [{ campaignId, runNo: 1 }],
-        });
+        const result = await env.client.workflow.execute(
+          'campaignRun',
+          campaignRunStart(taskQueue, campaignId),
+        );
         expect(result).toBe('all_final');
         await env.client.workflow.getHandle(contactWorkflowId(campaignId, 1, 'contact-a')).result();
         await env.client.workflow.getHandle(contactWorkflowId(campaignId, 1, 'contact-b')).result();
@@ -373,11 +372,10 @@ describe.runIf(RECORD)('record workflow histories', () => {
         },
       },
       async (taskQueue) => {
-        const handle = await env.client.workflow.start('campaignRun', {
-          taskQueue,
-          workflowId,
-          args: [{ campaignId, runNo: 1 }],
-        });
+        const handle = await env.client.workflow.start(
+          'campaignRun',
+          campaignRunStart(taskQueue, campaignId),
+        );
         while (rounds < 2) await new Promise((r) => setTimeout(r, 10));
         await handle.executeUpdate(pauseUpdate, { args: [{ actor: 'recorder' }] });
         view.status = 'paused';
@@ -422,11 +420,10 @@ describe.runIf(RECORD)('record workflow histories', () => {
         },
       },
       async (taskQueue) => {
-        const handle = await env.client.workflow.start('campaignRun', {
-          taskQueue,
-          workflowId,
-          args: [{ campaignId, runNo: 1 }],
-        });
+        const handle = await env.client.workflow.start(
+          'campaignRun',
+          campaignRunStart(taskQueue, campaignId),
+        );
         while (rounds < 1) await new Promise((r) => setTimeout(r, 10));
         await handle.executeUpdate(pauseUpdate, { args: [{ actor: 'recorder' }] });
         view.status = 'paused';
@@ -481,11 +478,10 @@ describe.runIf(RECORD)('record workflow histories', () => {
         },
       },
       async (taskQueue) => {
-        const first = await env.client.workflow.start('campaignRun', {
-          taskQueue,
-          workflowId,
-          args: [{ campaignId, runNo: 1, limits: { maxChildrenPerRun: 3 } }],
-        });
+        const first = await env.client.workflow.start(
+          'campaignRun',
+          campaignRunStart(taskQueue, campaignId, { limits: { maxChildrenPerRun: 3 } }),
+        );
         firstRunId = first.firstExecutionRunId;
         expect(await env.client.workflow.getHandle(workflowId).result()).toBe('all_final');
       },
@@ -518,11 +514,10 @@ describe.runIf(RECORD)('record workflow histories', () => {
         closeWindow: async () => true,
       },
       async (taskQueue) => {
-        const result = await env.client.workflow.execute('campaignRun', {
-          taskQueue,
-          workflowId,
-          args: [{ campaignId, runNo: 1, carried: { windowSeen: true, childrenStarted: 0 } }],
-        });
+        const result = await env.client.workflow.execute(
+          'campaignRun',
+          campaignRunStart(taskQueue, campaignId, { carried: { windowSeen: true, childrenStarted: 0 } }),
+        );
         expect(result).toBe('window_ended');
       },
     );
